@@ -1,0 +1,195 @@
+"""Administration: users and organisations (admins only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import roles
+from ..audit.models import AuditEvent
+from ..auth import service as users
+from ..auth.models import User
+from ..db import db_session
+from ..orgs import service as orgs
+from ..orgs.models import Organisation
+from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _actor():  # type: ignore[no-untyped-def]
+    return users.actor_of(current_user)
+
+
+def _org_choices() -> list[tuple[int, str]]:
+    rows = db_session().scalars(select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.kind, Organisation.name))
+    return [(o.id, f"{o.name} ({o.code})") for o in rows]
+
+
+def _field_error(form, exc) -> None:  # type: ignore[no-untyped-def]
+    field = getattr(form, exc.field, None) if exc.field else None
+    message = _(str(exc), **getattr(exc, "params", {}))
+    if field is not None:
+        field.errors.append(message)
+    else:
+        flash(message, "error")
+
+
+def _get_or_404(model, object_id: int):  # type: ignore[no-untyped-def]
+    obj = db_session().get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.route("/")
+@roles("admin")
+def home():  # type: ignore[no-untyped-def]
+    s = db_session()
+    user_counts = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())
+    org_counts = dict(s.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
+    audit_entries = s.scalar(select(func.count()).select_from(AuditEvent))
+    return render_template("admin/home.html", user_counts=user_counts, org_counts=org_counts, audit_entries=audit_entries)
+
+
+@bp.route("/users")
+@roles("admin")
+def user_list():  # type: ignore[no-untyped-def]
+    rows = db_session().scalars(select(User).order_by(User.role, User.username))
+    return render_template("admin/users.html", users=list(rows))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles("admin")
+def user_new():  # type: ignore[no-untyped-def]
+    form = UserCreateForm()
+    form.org_id.choices = _org_choices()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            user = users.create_user(
+                s,
+                _actor(),
+                current_app.extensions["examsvc.hasher"],
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                org_id=form.org_id.data,
+                password=form.password.data,
+            )
+        except users.UserError as exc:
+            s.rollback()
+            _field_error(form, exc)
+        else:
+            s.commit()
+            flash(_("User %(name)s created.", name=user.username), "info")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles("admin")
+def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+    user = _get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.org_id.choices = _org_choices()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            users.update_user(
+                s, _actor(), user, display_name=form.display_name.data, role=form.role.data,
+                org_id=form.org_id.data, active=form.active.data,
+            )
+        except users.UserError as exc:
+            s.rollback()
+            _field_error(form, exc)
+        else:
+            s.commit()
+            flash(_("Changes saved."), "info")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, password_form=PasswordResetForm(), confirm=ConfirmForm()
+    )
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles("admin")
+def user_password(user_id: int):  # type: ignore[no-untyped-def]
+    user = _get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            users.set_password(s, _actor(), current_app.extensions["examsvc.hasher"], user, form.password.data)
+        except users.UserError as exc:
+            s.rollback()
+            flash(_(str(exc), **exc.params), "error")
+        else:
+            s.commit()
+            flash(_("Password reset. The user's open sessions were ended."), "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/totp-reset", methods=["POST"])
+@roles("admin")
+def user_totp_reset(user_id: int):  # type: ignore[no-untyped-def]
+    user = _get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        users.reset_totp(db_session(), _actor(), user)
+        db_session().commit()
+        flash(_("Second factor reset: the user enrols a new authenticator at the next sign-in."), "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/orgs")
+@roles("admin")
+def org_list():  # type: ignore[no-untyped-def]
+    rows = db_session().scalars(select(Organisation).order_by(Organisation.kind, Organisation.name))
+    return render_template("admin/orgs.html", orgs=list(rows))
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@roles("admin")
+def org_new():  # type: ignore[no-untyped-def]
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            org = orgs.create_organisation(
+                s, _actor(), kind=form.kind.data, code=form.code.data, name=form.name.data,
+                county_code=form.county_code.data,
+            )
+        except orgs.OrganisationError as exc:
+            s.rollback()
+            _field_error(form, exc)
+        else:
+            s.commit()
+            flash(_("Organisation %(name)s created.", name=org.name), "info")
+            return redirect(url_for("admin.org_list"))
+    return render_template("admin/org_form.html", form=form, org=None)
+
+
+@bp.route("/orgs/<int:org_id>", methods=["GET", "POST"])
+@roles("admin")
+def org_edit(org_id: int):  # type: ignore[no-untyped-def]
+    org = _get_or_404(Organisation, org_id)
+    form = OrganisationForm(obj=org)
+    del form.kind  # the kind of an organisation is fixed at creation
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            orgs.update_organisation(
+                s, _actor(), org, name=form.name.data, code=form.code.data,
+                county_code=form.county_code.data, active=form.active.data,
+            )
+        except orgs.OrganisationError as exc:
+            s.rollback()
+            _field_error(form, exc)
+        else:
+            s.commit()
+            flash(_("Changes saved."), "info")
+            return redirect(url_for("admin.org_list"))
+    members = db_session().scalars(select(User).where(User.org_id == org.id).order_by(User.username))
+    return render_template("admin/org_form.html", form=form, org=org, members=list(members))

@@ -1,0 +1,116 @@
+"""Recording and verifying the audit trail. record() joins the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from .chain import GENESIS_HASH, ChainProblem, EntryFields, canonical_detail, entry_hash, find_problems
+from .models import AuditEvent
+
+# Any constant works: every appender takes the same PostgreSQL advisory lock for its transaction.
+_PG_AUDIT_LOCK = 0x45584D41  # "EXMA"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str  # user name, or "cli" / "system"
+
+
+SYSTEM = Actor(None, "system")
+
+
+def _lock_chain(session: Session) -> None:
+    # SQLite transactions already hold the write lock (BEGIN IMMEDIATE); PostgreSQL needs one so
+    # that concurrent appenders queue for the chain's head instead of both reading the same head.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    detail: Mapping[str, object] | None = None,
+) -> AuditEvent:
+    detail_text = canonical_detail(detail)
+    _lock_chain(session)
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    now = utcnow()
+    fields = EntryFields(
+        seq=seq,
+        at=now.replace(tzinfo=None),
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail=detail_text,
+        prev_hash=prev_hash,
+    )
+    event = AuditEvent(
+        seq=fields.seq,
+        at=now,
+        actor_id=fields.actor_id,
+        actor_label=fields.actor_label,
+        action=fields.action,
+        object_type=fields.object_type,
+        object_id=fields.object_id,
+        detail=fields.detail,
+        prev_hash=fields.prev_hash,
+        hash=entry_hash(fields),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _stored_entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
+    for e in rows:
+        fields = EntryFields(
+            seq=e.seq,
+            at=e.at.replace(tzinfo=None),
+            actor_id=e.actor_id,
+            actor_label=e.actor_label,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            detail=e.detail,
+            prev_hash=e.prev_hash,
+        )
+        yield fields, e.hash
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    head_hash: str
+    problems: list[ChainProblem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session) -> VerifyReport:
+    count, head = 0, GENESIS_HASH
+
+    def counted() -> Iterator[tuple[EntryFields, str]]:
+        nonlocal count, head
+        for fields, stored_hash in _stored_entries(session):
+            count, head = count + 1, stored_hash
+            yield fields, stored_hash
+
+    problems = find_problems(counted())
+    return VerifyReport(count, head, problems)

@@ -1,0 +1,130 @@
+"""The `examsvc` command: a Flask CLI group, so `examsvc run` and `examsvc shell` work too."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from . import create_app
+from .audit import service as audit
+from .audit.service import Actor
+from .auth import service as users
+from .db import db_session
+from .keyring import init_keys
+from .migrate import upgrade_database
+from .orgs.models import Organisation
+
+CLI_ACTOR = Actor(None, "cli")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """examsvc: the bureau's exam system."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    upgrade_database(current_app.extensions["examsvc.db"].engine)
+    click.echo("database schema is current")
+
+
+@main.group()
+def keys() -> None:
+    """Key files in EXAMSVC_KEY_DIR."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the key files that are missing (never overwrites one)."""
+    created = init_keys(current_app.config["EXAMSVC"].resolved_key_dir())
+    click.echo("created: " + ", ".join(created) if created else "all keys present")
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--display-name", default="")
+@click.option("--role", type=click.Choice(["admin", "officer", "proctor", "institution"]), required=True)
+@click.option("--org-code", required=True, help="code of the user's organisation")
+@click.password_option("--password", help="asked for when not given")
+def users_create(username: str, display_name: str, role: str, org_code: str, password: str) -> None:
+    """Create a user (admins are created this way on a new installation)."""
+    s = db_session()
+    org = s.scalar(select(Organisation).where(Organisation.code == org_code.upper()))
+    if org is None:
+        raise click.ClickException(f"no organisation with code {org_code}")
+    try:
+        user = users.create_user(
+            s, CLI_ACTOR, current_app.extensions["examsvc.hasher"], username=username,
+            display_name=display_name or username, role=role, org_id=org.id, password=password,
+        )
+    except users.UserError as exc:
+        raise click.ClickException(str(exc) % exc.params if exc.params else str(exc)) from exc
+    s.commit()
+    click.echo(f"created {user.username} ({user.role}) in {org.name}")
+
+
+@users_group.command("reset-totp")
+@click.argument("username")
+def users_reset_totp(username: str) -> None:
+    """Forget a user's authenticator: they enrol a new one at the next sign-in."""
+    from .auth.models import User
+
+    s = db_session()
+    user = s.scalar(select(User).where(User.username == users.normalise_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    users.reset_totp(s, CLI_ACTOR, user)
+    s.commit()
+    click.echo(f"second factor of {user.username} reset")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every entry of the chain; exit 1 on any edited, deleted or reordered entry."""
+    report = audit.verify(db_session())
+    for problem in report.problems:
+        click.echo(f"entry {problem.seq}: {problem.problem}", err=True)
+    click.echo(f"{report.entries} entries, head {report.head_hash}")
+    if not report.ok:
+        click.echo(f"audit chain BROKEN: {len(report.problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("audit chain intact")
+
+
+@main.group("demo")
+def demo_group() -> None:
+    """Demonstration data (refused in production)."""
+
+
+@demo_group.command("load")
+def demo_load() -> None:
+    """Load the demo organisations and one user per role; running it again changes nothing."""
+    from .demo import load_demo
+
+    if current_app.config["EXAMSVC"].is_production:
+        raise click.ClickException("demo data is not loaded in production mode")
+    logins = load_demo(db_session(), current_app.extensions["examsvc.hasher"])
+    db_session().commit()
+    click.echo("Demo logins (user name / password):")
+    for login in logins:
+        click.echo(f"  {login.role:<12} {login.username:<16} {login.password}  {login.note}")

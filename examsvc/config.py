@@ -1,0 +1,93 @@
+"""Every setting of examsvc, read from EXAMSVC_* environment variables.
+
+The table in README.md ("Configuration") lists the same settings; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run: a production setting is missing or malformed."""
+
+
+def _bool(value: str) -> bool:
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str = "development"  # development | production | testing
+    instance_dir: Path = DEFAULT_INSTANCE
+    database_url: str = ""  # empty: sqlite file instance/examsvc.db
+    secret_key: str = ""  # empty outside production: a random key kept in instance/secret_key
+    key_dir: Path | None = None  # None outside production: instance/keys
+    base_url: str = "http://127.0.0.1:5000"
+    redis_url: str = ""  # later: shared rate limits and caches between workers
+    default_locale: str = "zh_Hans_CN"
+    session_hours: int = 12
+    cookie_secure: bool = True  # Secure cookies; set false only for plain-http development
+    login_max_failures: int = 5  # per user name within the window, then 429
+    login_max_failures_per_ip: int = 20
+    login_window_minutes: int = 15
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get("EXAMSVC_" + f.name.upper())
+            if raw is None:
+                continue
+            if f.name in {"instance_dir", "key_dir"}:
+                values[f.name] = Path(raw)
+            elif f.type == "bool":
+                values[f.name] = _bool(raw)
+            elif f.type == "int":
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        config = cls(**values)
+        if config.env != "production" and "EXAMSVC_COOKIE_SECURE" not in environ:
+            # Development serves plain http on 127.0.0.1, where a Secure cookie is never sent back.
+            config = replace(config, cookie_secure=False)
+        return config
+
+    def with_overrides(self, overrides: Mapping[str, object]) -> Config:
+        return replace(self, **overrides)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'examsvc.db'}"
+
+    def resolved_key_dir(self) -> Path:
+        return self.key_dir or self.instance_dir / "keys"
+
+    def check(self) -> None:
+        if self.env not in {"development", "production", "testing"}:
+            raise ConfigError(f"EXAMSVC_ENV must be development, production or testing, not {self.env!r}")
+        if self.is_production:
+            missing = [
+                name
+                for name, value in (("EXAMSVC_SECRET_KEY", self.secret_key), ("EXAMSVC_KEY_DIR", self.key_dir))
+                if not value
+            ]
+            if missing:
+                raise ConfigError("production mode needs " + " and ".join(missing))
+            if len(self.secret_key) < 32:
+                raise ConfigError("EXAMSVC_SECRET_KEY must be at least 32 characters in production")

@@ -1,0 +1,66 @@
+"""Demo data: the bureau, two counties, two training institutions, an employer, a user per role.
+
+Idempotent: what exists is left alone. Passwords are printed for a new user to sign in; officers
+and admins enrol their authenticator at the first sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit.service import Actor
+from .auth.models import User
+from .auth.service import create_user
+from .orgs.models import Organisation
+from .orgs.service import create_organisation
+
+DEMO_ACTOR = Actor(None, "demo")
+
+ORGS = [
+    ("bureau", "450100", "南宁市应急管理局（演示）", "450100"),
+    ("county", "450123", "隆安县应急管理局（演示）", "450123"),
+    ("county", "450124", "马山县应急管理局（演示）", "450124"),
+    ("institution", "91450100MA5DEMO01X", "南宁安培职业培训学校（演示）", "450103"),
+    ("institution", "91450100MA5DEMO02X", "邕江安全技术培训中心（演示）", "450105"),
+    ("employer", "91450100MA5DEMO03X", "广西某矿业有限公司（演示）", "450123"),
+]
+
+# (role, username, display name, organisation code, password)
+USERS = [
+    ("admin", "admin", "系统管理员", "450100", "Guanli#2026"),
+    ("officer", "officer", "考务科 王科长", "450100", "Kaowu#2026!"),
+    ("proctor", "proctor", "隆安县 李监考", "450123", "Jiankao#2026"),
+    ("proctor", "proctor2", "隆安县 陈监考", "450123", "Jiankao#2026"),
+    ("institution", "institution", "安培学校 张老师", "91450100MA5DEMO01X", "Peixun#2026"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    note: str
+
+
+def load_demo(session: Session, hasher: PasswordHasher) -> list[DemoLogin]:
+    by_code = {}
+    for kind, code, name, county in ORGS:
+        org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
+        if org is None:
+            org = create_organisation(session, DEMO_ACTOR, kind=kind, code=code, name=name, county_code=county)
+        by_code[code] = org
+    logins = []
+    for role, username, display, org_code, password in USERS:
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            create_user(
+                session, DEMO_ACTOR, hasher, username=username, display_name=display, role=role,
+                org_id=by_code[org_code].id, password=password,
+            )
+        note = "(first sign-in enrols an authenticator app: scan the QR code)" if role in {"admin", "officer"} else ""
+        logins.append(DemoLogin(role, username, password, note))
+    return logins

@@ -1,0 +1,73 @@
+"""The landing page of each role, and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import public, roles
+from ..audit.models import AuditEvent
+from ..auth.models import User
+from ..auth.rules import HOME_ENDPOINT
+from ..db import db_session
+from ..i18n import LANGUAGES
+from ..orgs.models import Organisation
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@public
+def index():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_ENDPOINT[current_user.role]))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language():  # type: ignore[no-untyped-def]
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    back = request.form.get("next", "")
+    if not back.startswith("/") or back.startswith(("//", "/\\")):
+        back = url_for("home.index")
+    return redirect(back)
+
+
+def _org_counts() -> dict[str, int]:
+    rows = db_session().execute(
+        select(Organisation.kind, func.count()).where(Organisation.active.is_(True)).group_by(Organisation.kind)
+    )
+    return {kind: count for kind, count in rows}
+
+
+def _my_recent_events(limit: int = 10) -> list[AuditEvent]:
+    return list(
+        db_session().scalars(
+            select(AuditEvent).where(AuditEvent.actor_id == current_user.id).order_by(AuditEvent.seq.desc()).limit(limit)
+        )
+    )
+
+
+@bp.route("/officer")
+@roles("officer")
+def officer():  # type: ignore[no-untyped-def]
+    return render_template("officer/home.html", org_counts=_org_counts(), events=_my_recent_events())
+
+
+@bp.route("/proctor")
+@roles("proctor")
+def proctor():  # type: ignore[no-untyped-def]
+    colleagues = db_session().scalar(
+        select(func.count()).select_from(User).where(User.org_id == current_user.org_id, User.role == "proctor")
+    )
+    return render_template("proctor/home.html", colleagues=colleagues)
+
+
+@bp.route("/institution")
+@roles("institution")
+def institution():  # type: ignore[no-untyped-def]
+    return render_template("institution/home.html")

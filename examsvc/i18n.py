@@ -1,0 +1,23 @@
+"""Languages: Simplified Chinese first, English second."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, session
+from flask_babel import format_datetime
+
+LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return current_app.config["EXAMSVC"].default_locale
+
+
+
+def local_time(value: datetime | None) -> str:
+    """UTC from the database, shown in the bureau's time zone (BABEL_DEFAULT_TIMEZONE)."""
+    return "" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")

@@ -1,0 +1,51 @@
+"""Organisations: created and changed by admins, every change audited. Flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..msgid import N_
+from .models import ORG_KINDS, Organisation
+
+
+class OrganisationError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check(session: Session, kind: str, code: str, own_id: int | None) -> None:
+    if kind not in ORG_KINDS:
+        raise OrganisationError(N_("Unknown kind of organisation."), field="kind")
+    clash = session.scalar(select(Organisation.id).where(Organisation.kind == kind, Organisation.code == code))
+    if clash is not None and clash != own_id:
+        raise OrganisationError(N_("Another organisation of this kind has this code."), field="code")
+
+
+def create_organisation(
+    session: Session, actor: Actor, *, kind: str, code: str, name: str, county_code: str | None
+) -> Organisation:
+    code = code.strip().upper()
+    _check(session, kind, code, None)
+    org = Organisation(kind=kind, code=code, name=name.strip(), county_code=county_code or None)
+    session.add(org)
+    session.flush()
+    record(session, actor, "org.create", "organisation", org.id, {"kind": kind, "code": code})
+    return org
+
+
+def update_organisation(
+    session: Session, actor: Actor, org: Organisation, *, name: str, code: str, county_code: str | None, active: bool
+) -> None:
+    code = code.strip().upper()
+    _check(session, org.kind, code, org.id)
+    changes = {}
+    for field, value in (("name", name.strip()), ("code", code), ("county_code", county_code or None), ("active", active)):
+        if getattr(org, field) != value:
+            changes[field] = [getattr(org, field), value]
+            setattr(org, field, value)
+    session.flush()
+    if changes:
+        record(session, actor, "org.update", "organisation", org.id, changes)

@@ -1,0 +1,57 @@
+"""Attaches the database, keys, extensions, hooks and blueprints to a new app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import models  # noqa: F401  (every table registered before first use)
+from .access import enforce_access, may_use
+from .admin.views import bp as admin_bp
+from .auth.rules import HOME_ENDPOINT
+from .auth.service import user_for_token
+from .auth.views import bp as auth_bp
+from .config import Config
+from .crypto.passwords import make_hasher
+from .db import Database, db_session, make_engine
+from .errors import register_error_handlers
+from .extensions import babel, csrf, login_manager
+from .home.views import bp as home_bp
+from .i18n import LANGUAGES, local_time, select_locale
+from .keyring import load_keyring
+from .labels import kind_label, role_label
+from .security import add_security_headers
+
+
+def wire(app: Flask, cfg: Config) -> None:
+    Database(make_engine(cfg.resolved_database_url())).init_app(app)
+    app.extensions["examsvc.keys"] = load_keyring(cfg.resolved_key_dir(), create_missing=not cfg.is_production)
+    app.extensions["examsvc.hasher"] = make_hasher(cfg.argon2_time_cost, cfg.argon2_memory_kib)
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(lambda token: user_for_token(db_session(), token))
+
+    app.before_request(enforce_access)
+    app.after_request(add_security_headers)
+    register_error_handlers(app)
+
+    for blueprint in (auth_bp, home_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    app.add_template_filter(local_time)
+
+    @app.context_processor
+    def template_helpers() -> dict[str, object]:
+        return {
+            "LANGUAGES": LANGUAGES,
+            "get_locale": get_locale,
+            "may_use": lambda endpoint: may_use(endpoint, getattr(current_user, "role", None)),
+            "role_label": role_label,
+            "kind_label": kind_label,
+            "home_endpoint": HOME_ENDPOINT.get(getattr(current_user, "role", ""), "auth.login"),
+        }

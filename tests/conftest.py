@@ -1,0 +1,158 @@
+"""Fixtures: one migrated database per run, one rolled-back transaction per test.
+
+EXAMSVC_TEST_DATABASE_URL picks the engine (default: an SQLite file). A PostgreSQL URL gets a
+schema of its own for the run, dropped at the end, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from examsvc import Config, create_app
+from examsvc.audit.service import SYSTEM
+from examsvc.auth import service as users
+from examsvc.crypto import totp
+from examsvc.db import db_session, make_engine
+from examsvc.migrate import upgrade_database
+from examsvc.orgs.service import create_organisation
+
+from .helpers import Client
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "Correct-horse-9"
+
+
+def fresh_database_url(tmp_dir: Path, base_url: str | None) -> tuple[str, callable]:
+    """A new, empty database: an SQLite file, or a new schema in the PostgreSQL test database."""
+    if not base_url or base_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_dir / f'examsvc-{uuid.uuid4().hex[:8]}.db'}", lambda: None
+    schema = f"examsvc_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base_url else "?"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("db"), os.environ.get("EXAMSVC_TEST_DATABASE_URL"))
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    upgrade_database(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+def test_config(instance_dir: Path, database_url: str, key_dir: Path, **overrides: object) -> Config:
+    return Config(
+        env="testing",
+        instance_dir=instance_dir,
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        key_dir=key_dir,
+        cookie_secure=False,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,  # fast hashes in tests; production uses the defaults
+    ).with_overrides(overrides)
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, object]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, key_dir: Path, tmp_path: Path, config_overrides: dict):  # type: ignore[no-untyped-def]
+    application = create_app(test_config(tmp_path, database_url, key_dir, **config_overrides))
+    connection = engine.connect()
+    outer = connection.begin()
+    application.extensions["examsvc.db"].bind_to_connection(connection)
+    yield application
+    outer.rollback()
+    connection.close()
+    application.extensions["examsvc.db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:  # type: ignore[no-untyped-def]
+    return Client(app)
+
+
+class World:
+    """The organisations and one user per role that most tests need."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        with app.app_context():
+            s = db_session()
+            org = lambda kind, code, name: create_organisation(  # noqa: E731
+                s, SYSTEM, kind=kind, code=code, name=name, county_code="450123"
+            )
+            self.bureau = org("bureau", "450100", "测试市应急管理局").id
+            self.county = org("county", "450123", "测试县应急管理局").id
+            self.institution = org("institution", "91450100MA5TEST01X", "测试培训学校").id
+            self.other_institution = org("institution", "91450100MA5TEST02X", "另一培训学校").id
+            self.totp_secrets: dict[str, bytes] = {}
+            for role, name, org_id in (
+                ("admin", "admin1", self.bureau),
+                ("officer", "officer1", self.bureau),
+                ("proctor", "proctor1", self.county),
+                ("institution", "school1", self.institution),
+            ):
+                self.make_user(s, role, name, org_id)
+            s.commit()
+
+    def make_user(self, s, role: str, username: str, org_id: int) -> None:  # type: ignore[no-untyped-def]
+        hasher = self.app.extensions["examsvc.hasher"]
+        user = users.create_user(
+            s, SYSTEM, hasher, username=username, display_name=username, role=role, org_id=org_id, password=PASSWORD
+        )
+        if role in {"admin", "officer"}:
+            # Enrolled ahead, so tests can sign in; the enrolment flow has tests of its own.
+            keyring = self.app.extensions["examsvc.keys"]
+            enrolment = users.begin_totp_enrolment(s, keyring.personal_data, user, "examsvc")
+            secret = _b32decode(enrolment.secret_base32)
+            self.totp_secrets[username] = secret
+            # A code of the previous step confirms enrolment without using up the current one.
+            assert users.check_totp(s, keyring.personal_data_keys(), user, totp.code_at(secret, time.time() - 30), time.time())
+
+    def login(self, client: Client, username: str) -> None:
+        secret = self.totp_secrets.get(username)
+        client.login(username, PASSWORD, secret)
+
+
+def _b32decode(value: str) -> bytes:
+    import base64
+
+    return base64.b32decode(value + "=" * (-len(value) % 8))
+
+
+@pytest.fixture
+def world(app) -> World:  # type: ignore[no-untyped-def]
+    return World(app)

@@ -1,0 +1,49 @@
+"""A test client that behaves like a browser: it reads the CSRF token from the page it is on."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from flask.testing import FlaskClient
+
+from examsvc.crypto import totp
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_in(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Client:
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.raw: FlaskClient = app.test_client()
+
+    def get(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        return self.raw.get(path, **kwargs)
+
+    def token(self, page: str = "/login") -> str:
+        """The CSRF token a user would find on `page` (every page carries one)."""
+        response = self.raw.get(page, follow_redirects=True)
+        return csrf_token_in(response.get_data(as_text=True))
+
+    def post(self, path: str, data: dict | None = None, page: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        """Submit like a browser would from `page` (default: the same path), token included."""
+        form = dict(data or {})
+        form.setdefault("csrf_token", self.token(page or path))
+        return self.raw.post(path, data=form, **kwargs)
+
+    def login(self, username: str, password: str, totp_secret: bytes | None = None):  # type: ignore[no-untyped-def]
+        response = self.post("/login", {"username": username, "password": password})
+        if totp_secret is not None:
+            assert response.status_code == 302 and response.location.endswith("/login/totp"), response.status_code
+            response = self.post("/login/totp", {"code": totp.code_at(totp_secret, time.time())})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self.post("/logout", page="/account")
