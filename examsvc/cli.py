@@ -13,6 +13,7 @@ from . import create_app
 from .audit import service as audit
 from .audit.service import Actor
 from .auth import service as users
+from .auth.rules import ROLE_ORG_KIND
 from .db import db_session
 from .keyring import init_keys
 from .migrate import upgrade_database
@@ -64,13 +65,24 @@ def users_group() -> None:
 def users_create(username: str, display_name: str, role: str, org_code: str, password: str) -> None:
     """Create a user (admins are created this way on a new installation)."""
     s = db_session()
-    org = s.scalar(select(Organisation).where(Organisation.code == org_code.upper()))
+    kind = ROLE_ORG_KIND[role]
+    org = s.scalar(
+        select(Organisation).where(Organisation.kind == kind, Organisation.code == org_code.upper())
+    )
     if org is None:
-        raise click.ClickException(f"no organisation with code {org_code}")
+        raise click.ClickException(
+            f"no organisation of kind {kind} with code {org_code}: a {role} does not fit"
+        )
     try:
         user = users.create_user(
-            s, CLI_ACTOR, current_app.extensions["examsvc.hasher"], username=username,
-            display_name=display_name or username, role=role, org_id=org.id, password=password,
+            s,
+            CLI_ACTOR,
+            current_app.extensions["examsvc.hasher"],
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            org_id=org.id,
+            password=password,
         )
     except users.UserError as exc:
         raise click.ClickException(str(exc) % exc.params if exc.params else str(exc)) from exc

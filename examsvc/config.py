@@ -84,7 +84,10 @@ class Config:
         if self.is_production:
             missing = [
                 name
-                for name, value in (("EXAMSVC_SECRET_KEY", self.secret_key), ("EXAMSVC_KEY_DIR", self.key_dir))
+                for name, value in (
+                    ("EXAMSVC_SECRET_KEY", self.secret_key),
+                    ("EXAMSVC_KEY_DIR", self.key_dir),
+                )
                 if not value
             ]
             if missing:

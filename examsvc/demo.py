@@ -52,15 +52,27 @@ def load_demo(session: Session, hasher: PasswordHasher) -> list[DemoLogin]:
     for kind, code, name, county in ORGS:
         org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
         if org is None:
-            org = create_organisation(session, DEMO_ACTOR, kind=kind, code=code, name=name, county_code=county)
+            org = create_organisation(
+                session, DEMO_ACTOR, kind=kind, code=code, name=name, county_code=county
+            )
         by_code[code] = org
     logins = []
     for role, username, display, org_code, password in USERS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             create_user(
-                session, DEMO_ACTOR, hasher, username=username, display_name=display, role=role,
-                org_id=by_code[org_code].id, password=password,
+                session,
+                DEMO_ACTOR,
+                hasher,
+                username=username,
+                display_name=display,
+                role=role,
+                org_id=by_code[org_code].id,
+                password=password,
             )
-        note = "(first sign-in enrols an authenticator app: scan the QR code)" if role in {"admin", "officer"} else ""
+        note = (
+            "(first sign-in enrols an authenticator app: scan the QR code)"
+            if role in {"admin", "officer"}
+            else ""
+        )
         logins.append(DemoLogin(role, username, password, note))
     return logins

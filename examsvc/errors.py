@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+
 def _messages() -> dict[int, str]:
     return {
         400: _("The request could not be understood."),
@@ -36,7 +37,10 @@ def _render(code: int, message: str):  # type: ignore[no-untyped-def]
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
-        return _render(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
+        return _render(
+            400,
+            _("The form has expired or was not sent from this site. Reload the page and try again."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -17,7 +17,6 @@ def select_locale() -> str:
     return current_app.config["EXAMSVC"].default_locale
 
 
-
 def local_time(value: datetime | None) -> str:
     """UTC from the database, shown in the bureau's time zone (BABEL_DEFAULT_TIMEZONE)."""
     return "" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")

@@ -26,7 +26,9 @@ from .security import add_security_headers
 
 def wire(app: Flask, cfg: Config) -> None:
     Database(make_engine(cfg.resolved_database_url())).init_app(app)
-    app.extensions["examsvc.keys"] = load_keyring(cfg.resolved_key_dir(), create_missing=not cfg.is_production)
+    app.extensions["examsvc.keys"] = load_keyring(
+        cfg.resolved_key_dir(), create_missing=not cfg.is_production
+    )
     app.extensions["examsvc.hasher"] = make_hasher(cfg.argon2_time_cost, cfg.argon2_memory_kib)
 
     csrf.init_app(app)

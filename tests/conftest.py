@@ -131,7 +131,14 @@ class World:
     def make_user(self, s, role: str, username: str, org_id: int) -> None:  # type: ignore[no-untyped-def]
         hasher = self.app.extensions["examsvc.hasher"]
         user = users.create_user(
-            s, SYSTEM, hasher, username=username, display_name=username, role=role, org_id=org_id, password=PASSWORD
+            s,
+            SYSTEM,
+            hasher,
+            username=username,
+            display_name=username,
+            role=role,
+            org_id=org_id,
+            password=PASSWORD,
         )
         if role in {"admin", "officer"}:
             # Enrolled ahead, so tests can sign in; the enrolment flow has tests of its own.
@@ -140,7 +147,13 @@ class World:
             secret = _b32decode(enrolment.secret_base32)
             self.totp_secrets[username] = secret
             # A code of the previous step confirms enrolment without using up the current one.
-            assert users.check_totp(s, keyring.personal_data_keys(), user, totp.code_at(secret, time.time() - 30), time.time())
+            assert users.check_totp(
+                s,
+                keyring.personal_data_keys(),
+                user,
+                totp.code_at(secret, time.time() - 30),
+                time.time(),
+            )
 
     def login(self, client: Client, username: str) -> None:
         secret = self.totp_secrets.get(username)

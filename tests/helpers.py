@@ -40,7 +40,9 @@ class Client:
     def login(self, username: str, password: str, totp_secret: bytes | None = None):  # type: ignore[no-untyped-def]
         response = self.post("/login", {"username": username, "password": password})
         if totp_secret is not None:
-            assert response.status_code == 302 and response.location.endswith("/login/totp"), response.status_code
+            assert response.status_code == 302 and response.location.endswith("/login/totp"), (
+                response.status_code
+            )
             response = self.post("/login/totp", {"code": totp.code_at(totp_secret, time.time())})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response

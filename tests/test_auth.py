@@ -11,7 +11,12 @@ from .conftest import PASSWORD
 
 
 def test_each_role_lands_on_its_home(client, world):
-    homes = {"admin1": "/admin/", "officer1": "/officer", "proctor1": "/proctor", "school1": "/institution"}
+    homes = {
+        "admin1": "/admin/",
+        "officer1": "/officer",
+        "proctor1": "/proctor",
+        "school1": "/institution",
+    }
     for username, home in homes.items():
         secret = world.totp_secrets.get(username)
         response = client.login(username, PASSWORD, secret)
@@ -85,6 +90,8 @@ def test_change_password_ends_other_sessions(client, world, app):
 
 def test_change_password_rejects_weak_password_with_reason(client, world):
     client.login("school1", PASSWORD)
-    response = client.post("/account", {"current": PASSWORD, "new": "school1-abcdef", "repeat": "school1-abcdef"})
+    response = client.post(
+        "/account", {"current": PASSWORD, "new": "school1-abcdef", "repeat": "school1-abcdef"}
+    )
     assert response.status_code == 200
     assert "密码不能包含用户名" in response.get_data(as_text=True)

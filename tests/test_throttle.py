@@ -14,7 +14,9 @@ def config_overrides():
 
 def test_repeated_failures_get_429_even_with_the_right_password(client, world):
     for _ in range(3):
-        assert client.post("/login", {"username": "school1", "password": "wrong-password-1"}).status_code == 200
+        assert (
+            client.post("/login", {"username": "school1", "password": "wrong-password-1"}).status_code == 200
+        )
     response = client.post("/login", {"username": "school1", "password": PASSWORD})
     assert response.status_code == 429
     assert client.get("/institution").status_code == 302

@@ -24,15 +24,25 @@ def test_first_sign_in_enrols_an_authenticator(client, world, app):
     from examsvc.db import db_session
 
     with app.app_context():
-        create_user(db_session(), SYSTEM, app.extensions["examsvc.hasher"], username="newofficer",
-                    display_name="新考务", role="officer", org_id=world.bureau, password=PASSWORD)
+        create_user(
+            db_session(),
+            SYSTEM,
+            app.extensions["examsvc.hasher"],
+            username="newofficer",
+            display_name="新考务",
+            role="officer",
+            org_id=world.bureau,
+            password=PASSWORD,
+        )
         db_session().commit()
     client.post("/login", {"username": "newofficer", "password": PASSWORD})
     page = client.get("/login/totp").get_data(as_text=True)
     assert "<svg" in page  # the QR code to scan
     secret = _b32decode(re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1))
     # The same secret is shown again on reload until a code confirms it.
-    assert re.search(r'id="totp-secret">([A-Z2-7]+)<', client.get("/login/totp").get_data(as_text=True)).group(1)
+    assert re.search(
+        r'id="totp-secret">([A-Z2-7]+)<', client.get("/login/totp").get_data(as_text=True)
+    ).group(1)
     response = client.post("/login/totp", {"code": totp.code_at(secret, time.time())})
     assert response.location.endswith("/officer")
     client.logout()

@@ -22,7 +22,11 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=kind_choices)
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=32), Regexp(r"^[0-9A-Z]+$", message=_l("Digits and capital letters only."))],
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[0-9A-Z]+$", message=_l("Digits and capital letters only.")),
+        ],
         description=_l("Division code for the bureau and counties; unified social credit code for others."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])

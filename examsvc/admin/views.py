@@ -24,7 +24,11 @@ def _actor():  # type: ignore[no-untyped-def]
 
 
 def _org_choices() -> list[tuple[int, str]]:
-    rows = db_session().scalars(select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.kind, Organisation.name))
+    rows = db_session().scalars(
+        select(Organisation)
+        .where(Organisation.active.is_(True))
+        .order_by(Organisation.kind, Organisation.name)
+    )
     return [(o.id, f"{o.name} ({o.code})") for o in rows]
 
 
@@ -51,7 +55,12 @@ def home():  # type: ignore[no-untyped-def]
     user_counts = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())
     org_counts = dict(s.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     audit_entries = s.scalar(select(func.count()).select_from(AuditEvent))
-    return render_template("admin/home.html", user_counts=user_counts, org_counts=org_counts, audit_entries=audit_entries)
+    return render_template(
+        "admin/home.html",
+        user_counts=user_counts,
+        org_counts=org_counts,
+        audit_entries=audit_entries,
+    )
 
 
 @bp.route("/users")
@@ -99,8 +108,13 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         s = db_session()
         try:
             users.update_user(
-                s, _actor(), user, display_name=form.display_name.data, role=form.role.data,
-                org_id=form.org_id.data, active=form.active.data,
+                s,
+                _actor(),
+                user,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                org_id=form.org_id.data,
+                active=form.active.data,
             )
         except users.UserError as exc:
             s.rollback()
@@ -110,7 +124,11 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             flash(_("Changes saved."), "info")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
-        "admin/user_edit.html", user=user, form=form, password_form=PasswordResetForm(), confirm=ConfirmForm()
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        password_form=PasswordResetForm(),
+        confirm=ConfirmForm(),
     )
 
 
@@ -122,7 +140,9 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         s = db_session()
         try:
-            users.set_password(s, _actor(), current_app.extensions["examsvc.hasher"], user, form.password.data)
+            users.set_password(
+                s, _actor(), current_app.extensions["examsvc.hasher"], user, form.password.data
+            )
         except users.UserError as exc:
             s.rollback()
             flash(_(str(exc), **exc.params), "error")
@@ -139,7 +159,10 @@ def user_totp_reset(user_id: int):  # type: ignore[no-untyped-def]
     if ConfirmForm().validate_on_submit():
         users.reset_totp(db_session(), _actor(), user)
         db_session().commit()
-        flash(_("Second factor reset: the user enrols a new authenticator at the next sign-in."), "info")
+        flash(
+            _("Second factor reset: the user enrols a new authenticator at the next sign-in."),
+            "info",
+        )
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -158,7 +181,11 @@ def org_new():  # type: ignore[no-untyped-def]
         s = db_session()
         try:
             org = orgs.create_organisation(
-                s, _actor(), kind=form.kind.data, code=form.code.data, name=form.name.data,
+                s,
+                _actor(),
+                kind=form.kind.data,
+                code=form.code.data,
+                name=form.name.data,
                 county_code=form.county_code.data,
             )
         except orgs.OrganisationError as exc:
@@ -181,8 +208,13 @@ def org_edit(org_id: int):  # type: ignore[no-untyped-def]
         s = db_session()
         try:
             orgs.update_organisation(
-                s, _actor(), org, name=form.name.data, code=form.code.data,
-                county_code=form.county_code.data, active=form.active.data,
+                s,
+                _actor(),
+                org,
+                name=form.name.data,
+                code=form.code.data,
+                county_code=form.county_code.data,
+                active=form.active.data,
             )
         except orgs.OrganisationError as exc:
             s.rollback()

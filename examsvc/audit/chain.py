@@ -73,9 +73,13 @@ def find_problems(entries: Iterable[tuple[EntryFields, str]]) -> list[ChainProbl
     expected_seq, expected_prev = 1, GENESIS_HASH
     for fields, stored_hash in entries:
         if fields.seq != expected_seq:
-            problems.append(ChainProblem(fields.seq, f"expected entry {expected_seq}: an entry is missing or moved"))
+            problems.append(
+                ChainProblem(fields.seq, f"expected entry {expected_seq}: an entry is missing or moved")
+            )
         if fields.prev_hash != expected_prev:
-            problems.append(ChainProblem(fields.seq, "does not follow the entry before it (deleted or reordered)"))
+            problems.append(
+                ChainProblem(fields.seq, "does not follow the entry before it (deleted or reordered)")
+            )
         if entry_hash(fields) != stored_hash:
             problems.append(ChainProblem(fields.seq, "content does not match its hash (edited)"))
         expected_seq, expected_prev = fields.seq + 1, stored_hash

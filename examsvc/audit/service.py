@@ -9,7 +9,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from .chain import GENESIS_HASH, ChainProblem, EntryFields, canonical_detail, entry_hash, find_problems
+from .chain import (
+    GENESIS_HASH,
+    ChainProblem,
+    EntryFields,
+    canonical_detail,
+    entry_hash,
+    find_problems,
+)
 from .models import AuditEvent
 
 # Any constant works: every appender takes the same PostgreSQL advisory lock for its transaction.

@@ -14,7 +14,10 @@ class LoginForm(FlaskForm):
 class TotpForm(FlaskForm):
     code = StringField(
         _l("6-digit code"),
-        validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the 6 digits."))],
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the 6 digits.")),
+        ],
     )
 
 

@@ -13,9 +13,7 @@ ROLES = ("admin", "officer", "proctor", "institution")
 
 class User(Base):
     __tablename__ = "user_account"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'officer', 'proctor', 'institution')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'officer', 'proctor', 'institution')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case

@@ -86,18 +86,37 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(session, actor, "user.create", "user", user.id, {"username": username, "role": role, "org": org_id})
+    record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        {"username": username, "role": role, "org": org_id},
+    )
     return user
 
 
 def update_user(
-    session: Session, actor: Actor, user: User, *, display_name: str, role: str, org_id: int, active: bool
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    display_name: str,
+    role: str,
+    org_id: int,
+    active: bool,
 ) -> None:
     _check_role_and_org(role, session.get(Organisation, org_id))
     if actor.user_id == user.id and (not active or role != user.role):
         raise UserError(N_("You cannot deactivate yourself or change your own role."), field="role")
     changes = {}
-    for name, value in (("display_name", display_name.strip()), ("role", role), ("org_id", org_id), ("active", active)):
+    for name, value in (
+        ("display_name", display_name.strip()),
+        ("role", role),
+        ("org_id", org_id),
+        ("active", active),
+    ):
         if getattr(user, name) != value:
             changes[name] = [getattr(user, name), value]
             setattr(user, name, value)
@@ -133,8 +152,10 @@ def reset_totp(session: Session, actor: Actor, user: User) -> None:
 
 def throttled(session: Session, username: str, ip: str, limits: ThrottleLimits, window: timedelta) -> bool:
     since = utcnow() - window
-    failures = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+    failures = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
     )
     by_name = session.scalar(failures.where(LoginAttempt.username == normalise_username(username))) or 0
     by_ip = session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
@@ -163,7 +184,14 @@ def _token_hash(token: str) -> str:
 def start_login_session(session: Session, user: User, lifetime: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime))
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     record(session, actor_of(user), "user.login", "user", user.id)
     user.login_token = token
     return token
@@ -182,7 +210,9 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def end_login_session(session: Session, user: User) -> None:
     if user.login_token:
-        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token)))
+        row = session.scalar(
+            select(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token))
+        )
         if row is not None:
             session.delete(row)
     record(session, actor_of(user), "user.logout", "user", user.id)

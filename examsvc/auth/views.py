@@ -8,7 +8,16 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
@@ -84,7 +93,9 @@ def login():  # type: ignore[no-untyped-def]
         s = db_session()
         if _is_throttled(form.username.data):
             return _too_many()
-        user = service.check_password(s, current_app.extensions["examsvc.hasher"], form.username.data, form.password.data)
+        user = service.check_password(
+            s, current_app.extensions["examsvc.hasher"], form.username.data, form.password.data
+        )
         service.note_attempt(s, form.username.data, _client_ip(), succeeded=user is not None)
         next_url = _safe_next(request.args.get("next"))
         if user is None:

@@ -39,7 +39,9 @@ def set_language():  # type: ignore[no-untyped-def]
 
 def _org_counts() -> dict[str, int]:
     rows = db_session().execute(
-        select(Organisation.kind, func.count()).where(Organisation.active.is_(True)).group_by(Organisation.kind)
+        select(Organisation.kind, func.count())
+        .where(Organisation.active.is_(True))
+        .group_by(Organisation.kind)
     )
     return {kind: count for kind, count in rows}
 
@@ -47,7 +49,10 @@ def _org_counts() -> dict[str, int]:
 def _my_recent_events(limit: int = 10) -> list[AuditEvent]:
     return list(
         db_session().scalars(
-            select(AuditEvent).where(AuditEvent.actor_id == current_user.id).order_by(AuditEvent.seq.desc()).limit(limit)
+            select(AuditEvent)
+            .where(AuditEvent.actor_id == current_user.id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
         )
     )
 
@@ -62,7 +67,9 @@ def officer():  # type: ignore[no-untyped-def]
 @roles("proctor")
 def proctor():  # type: ignore[no-untyped-def]
     colleagues = db_session().scalar(
-        select(func.count()).select_from(User).where(User.org_id == current_user.org_id, User.role == "proctor")
+        select(func.count())
+        .select_from(User)
+        .where(User.org_id == current_user.org_id, User.role == "proctor")
     )
     return render_template("proctor/home.html", colleagues=colleagues)
 

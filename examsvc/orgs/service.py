@@ -19,7 +19,9 @@ class OrganisationError(ValueError):
 def _check(session: Session, kind: str, code: str, own_id: int | None) -> None:
     if kind not in ORG_KINDS:
         raise OrganisationError(N_("Unknown kind of organisation."), field="kind")
-    clash = session.scalar(select(Organisation.id).where(Organisation.kind == kind, Organisation.code == code))
+    clash = session.scalar(
+        select(Organisation.id).where(Organisation.kind == kind, Organisation.code == code)
+    )
     if clash is not None and clash != own_id:
         raise OrganisationError(N_("Another organisation of this kind has this code."), field="code")
 
@@ -37,12 +39,24 @@ def create_organisation(
 
 
 def update_organisation(
-    session: Session, actor: Actor, org: Organisation, *, name: str, code: str, county_code: str | None, active: bool
+    session: Session,
+    actor: Actor,
+    org: Organisation,
+    *,
+    name: str,
+    code: str,
+    county_code: str | None,
+    active: bool,
 ) -> None:
     code = code.strip().upper()
     _check(session, org.kind, code, org.id)
     changes = {}
-    for field, value in (("name", name.strip()), ("code", code), ("county_code", county_code or None), ("active", active)):
+    for field, value in (
+        ("name", name.strip()),
+        ("code", code),
+        ("county_code", county_code or None),
+        ("active", active),
+    ):
         if getattr(org, field) != value:
             changes[field] = [getattr(org, field), value]
             setattr(org, field, value)

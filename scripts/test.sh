@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, format check, tests (browser tests included).
+#   scripts/test.sh                         on SQLite
+#   EXAMSVC_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test scripts/test.sh
+# Extra arguments go to pytest (e.g. scripts/test.sh -k audit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+# chromium: browser tests; wkhtmltopdf, fonts, poppler (pdftotext/pdftoppm): PDF tests.
+ensure_system_packages chromium wkhtmltopdf fonts-noto-cjk poppler-utils
+ensure_venv "[dev]"
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "==> pytest (${EXAMSVC_TEST_DATABASE_URL:-sqlite})"
+exec .venv/bin/pytest -q "$@"
