@@ -20,7 +20,7 @@ from .extensions import babel, csrf, login_manager
 from .home.views import bp as home_bp
 from .i18n import LANGUAGES, local_time, select_locale
 from .keyring import load_keyring
-from .labels import kind_label, role_label
+from .labels import action_label, kind_label, role_label
 from .security import add_security_headers
 
 
@@ -55,5 +55,6 @@ def wire(app: Flask, cfg: Config) -> None:
             "may_use": lambda endpoint: may_use(endpoint, getattr(current_user, "role", None)),
             "role_label": role_label,
             "kind_label": kind_label,
+            "action_label": action_label,
             "home_endpoint": HOME_ENDPOINT.get(getattr(current_user, "role", ""), "auth.login"),
         }

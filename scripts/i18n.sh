@@ -10,7 +10,7 @@ T=examsvc/translations
   --project examsvc --copyright-holder "examsvc" -o "$T/messages.pot" .
 for lang in zh_Hans_CN; do  # English is the msgid language: no catalog needed
   if [ -f "$T/$lang/LC_MESSAGES/messages.po" ]; then
-    "$PYBABEL" update --no-fuzzy-matching -i "$T/messages.pot" -d "$T" -l "$lang"
+    "$PYBABEL" update --no-fuzzy-matching --ignore-obsolete -i "$T/messages.pot" -d "$T" -l "$lang"
   else
     "$PYBABEL" init -i "$T/messages.pot" -d "$T" -l "$lang"
   fi

@@ -68,7 +68,7 @@ def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keys")
 
 
-def test_config(instance_dir: Path, database_url: str, key_dir: Path, **overrides: object) -> Config:
+def make_test_config(instance_dir: Path, database_url: str, key_dir: Path, **overrides: object) -> Config:
     return Config(
         env="testing",
         instance_dir=instance_dir,
@@ -89,7 +89,7 @@ def config_overrides() -> dict[str, object]:
 
 @pytest.fixture
 def app(engine: Engine, database_url: str, key_dir: Path, tmp_path: Path, config_overrides: dict):  # type: ignore[no-untyped-def]
-    application = create_app(test_config(tmp_path, database_url, key_dir, **config_overrides))
+    application = create_app(make_test_config(tmp_path, database_url, key_dir, **config_overrides))
     connection = engine.connect()
     outer = connection.begin()
     application.extensions["examsvc.db"].bind_to_connection(connection)

@@ -1,0 +1,126 @@
+"""Real browser: each role signs in at tablet size and sees its home page in both languages."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from examsvc import create_app
+from examsvc.cli import main
+from examsvc.crypto import totp
+from examsvc.db import make_engine
+from examsvc.migrate import upgrade_database
+
+from .conftest import fresh_database_url, make_test_config
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+TABLET = {"width": 800, "height": 1280}  # a 10-inch tablet held upright
+PHONE = {"width": 390, "height": 844}
+
+DEMO = {  # from `examsvc demo load`
+    "admin": ("admin", "Guanli#2026", "/admin/", "系统管理", "Administration"),
+    "officer": ("officer", "Kaowu#2026!", "/officer", "考务管理", "Exam office"),
+    "proctor": ("proctor", "Jiankao#2026", "/proctor", "监考", "Proctoring"),
+    "institution": ("institution", "Peixun#2026", "/institution", "我的培训班次", "My training classes"),
+}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The app on a real port, with the demo data committed to a database of its own."""
+    tmp = tmp_path_factory.mktemp("live")
+    base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
+    url, drop = fresh_database_url(tmp, base if base and not base.startswith("sqlite") else None)
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    app = create_app(make_test_config(tmp, url, tmp / "keys"))
+    result = app.test_cli_runner().invoke(main, ["demo", "load"])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    app.extensions["examsvc.db"].engine.dispose()
+    drop()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: scripts/test.sh installs Debian's chromium package"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    username, password, home, *_ = DEMO[role]
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button.primary")
+    if role in {"admin", "officer"}:
+        # First sign-in: the page shows the QR code and the key; an authenticator app computes the code.
+        assert page.locator(".qr svg").count() == 1
+        secret = page.inner_text("#totp-secret")
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        page.fill("#code", totp.code_at(key, time.time()))
+        page.click("button.primary")
+    page.wait_for_url(re.compile(re.escape(home) + "$"))
+
+
+def _fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("role", list(DEMO))
+def test_each_role_signs_in_on_a_tablet_in_both_languages(live_server, browser, role, tmp_path):
+    _, _, _, zh_text, en_text = DEMO[role]
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _sign_in(page, live_server, role)
+
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert zh_text in page.inner_text("main")
+    assert _fits_the_screen(page)
+    assert page.locator("button.link", has_text="退出").is_visible()
+    page.screenshot(path=str(tmp_path / f"{role}-zh.png"), full_page=True)
+
+    page.click("button[value=en]")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en"
+    assert en_text in page.inner_text("main")
+    assert page.locator("button.link", has_text="Sign out").is_visible()
+    assert _fits_the_screen(page)
+    page.screenshot(path=str(tmp_path / f"{role}-en.png"), full_page=True)
+
+    page.click("button.link:has-text('Sign out')")
+    page.wait_for_url(re.compile(r"/login$"))
+    assert errors == []  # no CSP violation or failed asset
+    context.close()
+
+
+def test_admin_pages_fit_a_phone(live_server, browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    assert _fits_the_screen(page)
+    box = page.locator("button.primary").bounding_box()
+    assert box["height"] >= 44  # a touch target a thumb can hit
+    context.close()
