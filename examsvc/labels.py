@@ -26,6 +26,7 @@ def role_label(role: str) -> str:
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
+
 # Audit actions as users read them; an action without a label shows its code.
 ACTION_LABELS = {
     "user.login": _l("Signed in"),

@@ -23,7 +23,12 @@ from .conftest import fresh_database_url, make_test_config
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 TABLET = {"width": 800, "height": 1280}  # a 10-inch tablet held upright
 PHONE = {"width": 390, "height": 844}
 
