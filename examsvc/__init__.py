@@ -41,7 +41,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     cfg = _resolve_config(config)
     cfg.check()
-    cfg.instance_dir.mkdir(parents=True, exist_ok=True)
+    cfg.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # holds the database and secrets
     app = Flask(
         __name__,
         template_folder=str(templates_dir()),
