@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..access import roles
 from ..audit.models import AuditEvent
 from ..auth import service as users
 from ..auth.models import User
 from ..db import db_session
+from ..msgid import RuleError
 from ..orgs import service as orgs
 from ..orgs.models import Organisation
 from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+T = TypeVar("T")
+
 
 def _actor():  # type: ignore[no-untyped-def]
     return users.actor_of(current_user)
+
+
+def _hasher():  # type: ignore[no-untyped-def]
+    return current_app.extensions["examsvc.hasher"]
 
 
 def _org_choices() -> list[tuple[int, str]]:
@@ -32,20 +44,31 @@ def _org_choices() -> list[tuple[int, str]]:
     return [(o.id, f"{o.name} ({o.code})") for o in rows]
 
 
-def _field_error(form, exc) -> None:  # type: ignore[no-untyped-def]
-    field = getattr(form, exc.field, None) if exc.field else None
-    message = _(str(exc), **getattr(exc, "params", {}))
-    if field is not None:
-        field.errors.append(message)
-    else:
-        flash(message, "error")
-
-
 def _get_or_404(model, object_id: int):  # type: ignore[no-untyped-def]
     obj = db_session().get(model, object_id)
     if obj is None:
         abort(404)
     return obj
+
+
+def _submit(form: FlaskForm, change: Callable[[Session], T]) -> T | None:
+    """For a valid submitted form: run the change and commit, or show the refusal on its field."""
+    if not form.validate_on_submit():
+        return None
+    s = db_session()
+    try:
+        result = change(s)
+    except RuleError as exc:
+        s.rollback()
+        message = _(str(exc), **exc.params)
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors.append(message)
+        else:
+            flash(message, "error")
+        return None
+    s.commit()
+    return result
 
 
 @bp.route("/")
@@ -56,10 +79,7 @@ def home():  # type: ignore[no-untyped-def]
     org_counts = dict(s.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     audit_entries = s.scalar(select(func.count()).select_from(AuditEvent))
     return render_template(
-        "admin/home.html",
-        user_counts=user_counts,
-        org_counts=org_counts,
-        audit_entries=audit_entries,
+        "admin/home.html", user_counts=user_counts, org_counts=org_counts, audit_entries=audit_entries
     )
 
 
@@ -75,26 +95,22 @@ def user_list():  # type: ignore[no-untyped-def]
 def user_new():  # type: ignore[no-untyped-def]
     form = UserCreateForm()
     form.org_id.choices = _org_choices()
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            user = users.create_user(
-                s,
-                _actor(),
-                current_app.extensions["examsvc.hasher"],
-                username=form.username.data,
-                display_name=form.display_name.data,
-                role=form.role.data,
-                org_id=form.org_id.data,
-                password=form.password.data,
-            )
-        except users.UserError as exc:
-            s.rollback()
-            _field_error(form, exc)
-        else:
-            s.commit()
-            flash(_("User %(name)s created.", name=user.username), "info")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    user = _submit(
+        form,
+        lambda s: users.create_user(
+            s,
+            _actor(),
+            _hasher(),
+            username=form.username.data,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            org_id=form.org_id.data,
+            password=form.password.data,
+        ),
+    )
+    if user is not None:
+        flash(_("User %(name)s created.", name=user.username), "info")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
 
 
@@ -104,31 +120,23 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     user = _get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     form.org_id.choices = _org_choices()
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            users.update_user(
-                s,
-                _actor(),
-                user,
-                display_name=form.display_name.data,
-                role=form.role.data,
-                org_id=form.org_id.data,
-                active=form.active.data,
-            )
-        except users.UserError as exc:
-            s.rollback()
-            _field_error(form, exc)
-        else:
-            s.commit()
-            flash(_("Changes saved."), "info")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    saved = _submit(
+        form,
+        lambda s: users.update_user(
+            s,
+            _actor(),
+            user,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            org_id=form.org_id.data,
+            active=form.active.data,
+        ),
+    )
+    if saved:
+        flash(_("Changes saved."), "info")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
-        "admin/user_edit.html",
-        user=user,
-        form=form,
-        password_form=PasswordResetForm(),
-        confirm=ConfirmForm(),
+        "admin/user_edit.html", user=user, form=form, password_form=PasswordResetForm(), confirm=ConfirmForm()
     )
 
 
@@ -137,18 +145,10 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 def user_password(user_id: int):  # type: ignore[no-untyped-def]
     user = _get_or_404(User, user_id)
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            users.set_password(
-                s, _actor(), current_app.extensions["examsvc.hasher"], user, form.password.data
-            )
-        except users.UserError as exc:
-            s.rollback()
-            flash(_(str(exc), **exc.params), "error")
-        else:
-            s.commit()
-            flash(_("Password reset. The user's open sessions were ended."), "info")
+    if _submit(form, lambda s: users.set_password(s, _actor(), _hasher(), user, form.password.data)):
+        flash(_("Password reset. The user's open sessions were ended."), "info")
+    for error in form.password.errors:
+        flash(error, "error")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -156,13 +156,8 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
 @roles("admin")
 def user_totp_reset(user_id: int):  # type: ignore[no-untyped-def]
     user = _get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        users.reset_totp(db_session(), _actor(), user)
-        db_session().commit()
-        flash(
-            _("Second factor reset: the user enrols a new authenticator at the next sign-in."),
-            "info",
-        )
+    if _submit(ConfirmForm(), lambda s: users.reset_totp(s, _actor(), user)):
+        flash(_("Second factor reset: the user enrols a new authenticator at the next sign-in."), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -177,24 +172,20 @@ def org_list():  # type: ignore[no-untyped-def]
 @roles("admin")
 def org_new():  # type: ignore[no-untyped-def]
     form = OrganisationForm()
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            org = orgs.create_organisation(
-                s,
-                _actor(),
-                kind=form.kind.data,
-                code=form.code.data,
-                name=form.name.data,
-                county_code=form.county_code.data,
-            )
-        except orgs.OrganisationError as exc:
-            s.rollback()
-            _field_error(form, exc)
-        else:
-            s.commit()
-            flash(_("Organisation %(name)s created.", name=org.name), "info")
-            return redirect(url_for("admin.org_list"))
+    org = _submit(
+        form,
+        lambda s: orgs.create_organisation(
+            s,
+            _actor(),
+            kind=form.kind.data,
+            code=form.code.data,
+            name=form.name.data,
+            county_code=form.county_code.data,
+        ),
+    )
+    if org is not None:
+        flash(_("Organisation %(name)s created.", name=org.name), "info")
+        return redirect(url_for("admin.org_list"))
     return render_template("admin/org_form.html", form=form, org=None)
 
 
@@ -204,24 +195,20 @@ def org_edit(org_id: int):  # type: ignore[no-untyped-def]
     org = _get_or_404(Organisation, org_id)
     form = OrganisationForm(obj=org)
     del form.kind  # the kind of an organisation is fixed at creation
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            orgs.update_organisation(
-                s,
-                _actor(),
-                org,
-                name=form.name.data,
-                code=form.code.data,
-                county_code=form.county_code.data,
-                active=form.active.data,
-            )
-        except orgs.OrganisationError as exc:
-            s.rollback()
-            _field_error(form, exc)
-        else:
-            s.commit()
-            flash(_("Changes saved."), "info")
-            return redirect(url_for("admin.org_list"))
+    saved = _submit(
+        form,
+        lambda s: orgs.update_organisation(
+            s,
+            _actor(),
+            org,
+            name=form.name.data,
+            code=form.code.data,
+            county_code=form.county_code.data,
+            active=form.active.data,
+        ),
+    )
+    if saved:
+        flash(_("Changes saved."), "info")
+        return redirect(url_for("admin.org_list"))
     members = db_session().scalars(select(User).where(User.org_id == org.id).order_by(User.username))
     return render_template("admin/org_form.html", form=form, org=org, members=list(members))

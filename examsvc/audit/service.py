@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as dataclass_fields
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -65,18 +66,8 @@ def record(
         detail=detail_text,
         prev_hash=prev_hash,
     )
-    event = AuditEvent(
-        seq=fields.seq,
-        at=now,
-        actor_id=fields.actor_id,
-        actor_label=fields.actor_label,
-        action=fields.action,
-        object_type=fields.object_type,
-        object_id=fields.object_id,
-        detail=fields.detail,
-        prev_hash=fields.prev_hash,
-        hash=entry_hash(fields),
-    )
+    event = AuditEvent(**asdict(fields), hash=entry_hash(fields))
+    event.at = now  # the same instant, timezone-aware for the column type
     session.add(event)
     session.flush()
     return event
@@ -85,17 +76,8 @@ def record(
 def _stored_entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
     rows = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
     for e in rows:
-        fields = EntryFields(
-            seq=e.seq,
-            at=e.at.replace(tzinfo=None),
-            actor_id=e.actor_id,
-            actor_label=e.actor_label,
-            action=e.action,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            detail=e.detail,
-            prev_hash=e.prev_hash,
-        )
+        fields = EntryFields(**{f.name: getattr(e, f.name) for f in dataclass_fields(EntryFields)})
+        fields = replace(fields, at=e.at.replace(tzinfo=None))
         yield fields, e.hash
 
 

@@ -16,19 +16,14 @@ from ..crypto import aead, totp
 from ..crypto.keyfiles import SymmetricKey
 from ..crypto.passwords import hash_password, password_problem, verify_password
 from ..db import utcnow
-from ..msgid import N_
+from ..msgid import N_, RuleError
 from ..orgs.models import Organisation
 from .models import LoginAttempt, LoginSession, User
 from .rules import ROLE_ORG_KIND, ThrottleLimits, is_throttled, needs_totp, role_fits_org
 
 
-class UserError(ValueError):
-    """A user cannot be created or changed as asked; the message is a translatable msgid."""
-
-    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
-        super().__init__(message)
-        self.field = field
-        self.params = params
+class UserError(RuleError):
+    """A user cannot be created or changed as asked."""
 
 
 def normalise_username(username: str) -> str:
@@ -127,9 +122,10 @@ def update_user(
     session.flush()
     if changes:
         record(session, actor, "user.update", "user", user.id, changes)
+    return user
 
 
-def set_password(session: Session, actor: Actor, hasher: PasswordHasher, user: User, password: str) -> None:
+def set_password(session: Session, actor: Actor, hasher: PasswordHasher, user: User, password: str) -> User:
     problem = password_problem(password, user.username)
     if problem:
         raise UserError(problem, field="password")
@@ -138,13 +134,15 @@ def set_password(session: Session, actor: Actor, hasher: PasswordHasher, user: U
     end_all_sessions(session, user)
     session.flush()
     record(session, actor, "user.password", "user", user.id, {"by_self": actor.user_id == user.id})
+    return user
 
 
-def reset_totp(session: Session, actor: Actor, user: User) -> None:
+def reset_totp(session: Session, actor: Actor, user: User) -> User:
     user.totp_secret, user.totp_enrolled_at, user.totp_last_step = None, None, None
     end_all_sessions(session, user)
     session.flush()
     record(session, actor, "user.totp_reset", "user", user.id)
+    return user
 
 
 # --- login -------------------------------------------------------------------------------------

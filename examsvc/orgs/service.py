@@ -6,14 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..msgid import N_
+from ..msgid import N_, RuleError
 from .models import ORG_KINDS, Organisation
 
 
-class OrganisationError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class OrganisationError(RuleError):
+    """An organisation cannot be created or changed as asked."""
 
 
 def _check(session: Session, kind: str, code: str, own_id: int | None) -> None:
@@ -47,7 +45,7 @@ def update_organisation(
     code: str,
     county_code: str | None,
     active: bool,
-) -> None:
+) -> Organisation:
     code = code.strip().upper()
     _check(session, org.kind, code, org.id)
     changes = {}
@@ -63,3 +61,4 @@ def update_organisation(
     session.flush()
     if changes:
         record(session, actor, "org.update", "organisation", org.id, changes)
+    return org
