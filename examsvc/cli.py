@@ -18,6 +18,7 @@ from .db import db_session
 from .keyring import init_keys
 from .migrate import upgrade_database
 from .orgs.models import Organisation
+from .questions.cli import bank_group
 
 CLI_ACTOR = Actor(None, "cli")
 
@@ -103,6 +104,9 @@ def users_reset_totp(username: str) -> None:
     users.reset_totp(s, CLI_ACTOR, user)
     s.commit()
     click.echo(f"second factor of {user.username} reset")
+
+
+main.add_command(bank_group)
 
 
 @main.group("audit")

@@ -1,40 +1,81 @@
-"""The app's keys, loaded once from the key directory at start-up.
+"""The app's keys, all in the key directory (never in the database).
+
+- `personal_data.key`: seals personal data (TOTP secrets now; ID numbers later).
+- `bank-kek-<UTC time>.key`: key-encryption keys of the question bank; the newest wraps new data
+  keys, older ones stay until `examsvc bank rotate-key` has re-wrapped everything they wrapped.
 
 Development creates missing keys on first start; production refuses to start without them
-(`examsvc keys init` creates them), so a misconfigured key directory never silently makes
-fresh keys that cannot read yesterday's data.
+(`examsvc keys init` creates them), so a misconfigured key directory never silently makes fresh
+keys that cannot read yesterday's data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .crypto.keyfiles import SymmetricKey, create_key, ensure_key_dir, load_key
+from .crypto.keyfiles import KeyFileError, SymmetricKey, create_key, ensure_key_dir, load_key
 
-KEY_NAMES = ("personal_data",)
+PERSONAL_DATA = "personal_data"
+BANK_KEK_PREFIX = "bank-kek-"
 
 
-@dataclass(frozen=True)
-class Keyring:
-    personal_data: SymmetricKey
+def bank_kek_names(key_dir: Path) -> list[str]:
+    # The UTC time in the name sorts them oldest first.
+    return sorted(p.stem for p in key_dir.glob(f"{BANK_KEK_PREFIX}*.key"))
 
-    def personal_data_keys(self) -> dict[str, SymmetricKey]:
-        return {self.personal_data.key_id: self.personal_data}
+
+def create_bank_kek(key_dir: Path) -> SymmetricKey:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return create_key(key_dir, BANK_KEK_PREFIX + stamp)
 
 
 def init_keys(key_dir: Path) -> list[str]:
     """Create the key files that are missing; returns the names created."""
     ensure_key_dir(key_dir)
     created = []
-    for name in KEY_NAMES:
-        if not (key_dir / f"{name}.key").exists():
-            create_key(key_dir, name)
-            created.append(name)
+    if not (key_dir / f"{PERSONAL_DATA}.key").exists():
+        create_key(key_dir, PERSONAL_DATA)
+        created.append(PERSONAL_DATA)
+    if not bank_kek_names(key_dir):
+        create_bank_kek(key_dir)
+        created.append(bank_kek_names(key_dir)[-1])
     return created
+
+
+@dataclass(frozen=True)
+class BankKeks:
+    by_id: dict[str, SymmetricKey]
+    current: SymmetricKey  # the newest: wraps new data keys
+    names: dict[str, str]  # key id -> file name, to say which file may be destroyed
+
+
+@dataclass(frozen=True)
+class Keyring:
+    key_dir: Path
+    personal_data: SymmetricKey
+
+    def personal_data_keys(self) -> dict[str, SymmetricKey]:
+        return {self.personal_data.key_id: self.personal_data}
+
+    def bank_keks(self) -> BankKeks:
+        """Read from the key directory on every call, so a rotation done by one process is seen by
+        all running workers at once (no restart, no downtime). A handful of small files."""
+        names = bank_kek_names(self.key_dir)
+        if not names:
+            raise KeyFileError(f"no bank key-encryption key in {self.key_dir}; run: examsvc keys init")
+        keys = [(name, load_key(self.key_dir, name)) for name in names]
+        return BankKeks(
+            by_id={key.key_id: key for _, key in keys},
+            current=keys[-1][1],
+            names={key.key_id: name for name, key in keys},
+        )
 
 
 def load_keyring(key_dir: Path, create_missing: bool) -> Keyring:
     if create_missing:
         init_keys(key_dir)
-    return Keyring(personal_data=load_key(key_dir, "personal_data"))
+    keyring = Keyring(key_dir=key_dir, personal_data=load_key(key_dir, PERSONAL_DATA))
+    keyring.bank_keks()  # fail at start-up, not at the first exam, when the bank key is missing
+    return keyring

@@ -38,8 +38,68 @@ ACTION_LABELS = {
     "user.totp_reset": _l("Reset a second factor"),
     "org.create": _l("Created an organisation"),
     "org.update": _l("Changed an organisation"),
+    "bank.import": _l("Imported questions"),
+    "bank.export": _l("Exported the bank"),
+    "bank.rotate_key": _l("Rotated the bank key"),
+    "question.view": _l("Viewed a question"),
+    "question.edit": _l("Edited a question"),
+    "question.retired": _l("Retired a question"),
+    "question.active": _l("Activated a question"),
 }
 
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+QUESTION_TYPE_LABELS = {
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+    "truefalse": _l("True/false"),
+}
+
+CATEGORY_LABELS = {
+    "leader": _l("Leader in charge of safety"),
+    "manager": _l("Safety manager"),
+    "team_leader": _l("Team leader"),
+}
+
+INDUSTRY_LABELS = {
+    "general": _l("General"),
+    "coal_mine": _l("Coal mines"),
+    "non_coal_mine": _l("Non-coal mines"),
+    "machinery": _l("Machinery manufacturing"),
+    "rail_transport": _l("Rail transport"),
+    "rail_construction": _l("Rail construction"),
+    "hazardous_chemicals": _l("Hazardous chemicals"),
+    "building_construction": _l("Building construction"),
+    "transport": _l("Transport"),
+    "building_materials": _l("Building materials"),
+    "metallurgy": _l("Metallurgy"),
+}
+
+# Laws keep their Chinese titles in both languages: that is how they are cited.
+TOPIC_LABELS = {
+    "work_safety_law": _l("Work Safety Law (安全生产法)"),
+    "occupational_disease_law": _l("Occupational Disease Prevention Law (职业病防治法)"),
+    "work_injury_regulations": _l("Work Injury Insurance Regulations (工伤保险条例)"),
+    "social_insurance_law": _l("Social Insurance Law (社会保险法)"),
+    "criminal_law": _l("Criminal Law, safety crimes (刑法)"),
+    "documentary": _l("Documentary 生命重于泰山"),
+    **{code: label for code, label in INDUSTRY_LABELS.items() if code != "general"},
+}
+
+STATUS_LABELS = {"draft": _l("Draft"), "active": _l("Active"), "retired": _l("Retired")}
+
+_CODE_LABELS = {
+    "type": QUESTION_TYPE_LABELS,
+    "category": CATEGORY_LABELS,
+    "industry": INDUSTRY_LABELS,
+    "topic": TOPIC_LABELS,
+    "status": STATUS_LABELS,
+}
+
+
+def code_label(kind: str, code: object) -> str:
+    """The translated name of a code of the given kind (type, category, industry, topic, status)."""
+    return str(_CODE_LABELS[kind].get(str(code), code))

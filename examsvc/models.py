@@ -3,5 +3,15 @@
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
 from .orgs.models import Organisation
+from .questions.models import BankDataKey, Question, QuestionVersion
 
-__all__ = ["AuditEvent", "LoginAttempt", "LoginSession", "Organisation", "User"]
+__all__ = [
+    "AuditEvent",
+    "BankDataKey",
+    "LoginAttempt",
+    "LoginSession",
+    "Organisation",
+    "Question",
+    "QuestionVersion",
+    "User",
+]

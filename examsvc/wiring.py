@@ -20,7 +20,8 @@ from .extensions import babel, csrf, login_manager
 from .home.views import bp as home_bp
 from .i18n import LANGUAGES, local_time, select_locale
 from .keyring import load_keyring
-from .labels import action_label, kind_label, role_label
+from .labels import action_label, code_label, kind_label, role_label
+from .questions.views import bp as bank_bp
 from .security import add_security_headers
 
 
@@ -42,7 +43,7 @@ def wire(app: Flask, cfg: Config) -> None:
     app.after_request(add_security_headers)
     register_error_handlers(app)
 
-    for blueprint in (auth_bp, home_bp, admin_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, bank_bp):
         app.register_blueprint(blueprint)
 
     app.add_template_filter(local_time)
@@ -56,5 +57,6 @@ def wire(app: Flask, cfg: Config) -> None:
             "role_label": role_label,
             "kind_label": kind_label,
             "action_label": action_label,
+            "code_label": code_label,
             "home_endpoint": HOME_ENDPOINT.get(getattr(current_user, "role", ""), "auth.login"),
         }

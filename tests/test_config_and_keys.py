@@ -11,6 +11,7 @@ from examsvc import create_app
 from examsvc.config import Config, ConfigError
 from examsvc.crypto import aead
 from examsvc.crypto.keyfiles import KeyFileError, create_key, load_key
+from examsvc.keyring import init_keys
 
 
 def test_settings_come_from_examsvc_variables(tmp_path):
@@ -74,8 +75,7 @@ def test_production_does_not_invent_missing_keys(tmp_path):
 
 
 def test_production_cookies_are_secure_and_host_prefixed(tmp_path):
-    (tmp_path / "keys").mkdir(mode=0o700)
-    create_key(tmp_path / "keys", "personal_data")
+    init_keys(tmp_path / "keys")  # what `examsvc keys init` does
     env = {
         "EXAMSVC_ENV": "production",
         "EXAMSVC_SECRET_KEY": "s" * 40,

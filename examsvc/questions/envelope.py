@@ -1,0 +1,46 @@
+"""Envelope encryption of question content. Pure: keys are arguments, no database here.
+
+Content is sealed under a data key (DEK); DEKs are stored wrapped by a key-encryption key (KEK)
+that lives in a key file. Rotating the KEK re-wraps the few DEKs and touches no question.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+
+from ..crypto import aead
+from ..crypto.keyfiles import KEY_BYTES, SymmetricKey
+
+
+def content_aad(question_id: int, version: int) -> bytes:
+    # Binds a ciphertext to its row: copied onto another question or version, it fails to open.
+    return f"examsvc-question:{question_id}:v{version}".encode()
+
+
+def _dek_aad(dek_key_id: str) -> bytes:
+    return f"examsvc-bank-dek:{dek_key_id}".encode()
+
+
+def new_data_key() -> SymmetricKey:
+    return SymmetricKey(secrets.token_hex(16), secrets.token_bytes(KEY_BYTES))
+
+
+def wrap(kek: SymmetricKey, dek: SymmetricKey) -> bytes:
+    return aead.seal(kek, dek.material, _dek_aad(dek.key_id))
+
+
+def unwrap(keks: Mapping[str, SymmetricKey], dek_key_id: str, wrapped: bytes) -> SymmetricKey:
+    return SymmetricKey(dek_key_id, aead.unseal(keks, wrapped, _dek_aad(dek_key_id)))
+
+
+def seal_content(dek: SymmetricKey, content: Mapping[str, object], question_id: int, version: int) -> bytes:
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return aead.seal(dek, text.encode("utf-8"), content_aad(question_id, version))
+
+
+def open_content(
+    deks: Mapping[str, SymmetricKey], sealed: bytes, question_id: int, version: int
+) -> dict[str, object]:
+    return json.loads(aead.unseal(deks, sealed, content_aad(question_id, version)).decode("utf-8"))

@@ -1,0 +1,176 @@
+"""The question bank: import, edit, retire, view. Functions flush and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..db import utcnow
+from ..msgid import N_, RuleError
+from .cipher import BankCipher
+from .models import Question, QuestionVersion
+from .rules import QuestionRecord, record_from
+
+
+class QuestionError(RuleError):
+    """A change to the bank is refused."""
+
+
+def current_version(session: Session, question: Question) -> QuestionVersion:
+    return session.scalars(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id, QuestionVersion.version == question.current_version
+        )
+    ).one()
+
+
+def current_versions_query():  # type: ignore[no-untyped-def]
+    """Questions joined to their current version: what selection and listing read (metadata only)."""
+    return select(Question, QuestionVersion).join(
+        QuestionVersion,
+        and_(QuestionVersion.question_id == Question.id, QuestionVersion.version == Question.current_version),
+    )
+
+
+def _add_version(
+    session: Session, cipher: BankCipher, question: Question, version: int, rec: QuestionRecord, author: str
+) -> QuestionVersion:
+    row = QuestionVersion(
+        question_id=question.id,
+        version=version,
+        type=rec.type,
+        industry=rec.industry,
+        topic=rec.topic,
+        difficulty=rec.difficulty,
+        for_leader="leader" in rec.categories,
+        for_manager="manager" in rec.categories,
+        for_team_leader="team_leader" in rec.categories,
+        content=cipher.seal(rec.content(), question.id, version),
+        created_by=author,
+    )
+    session.add(row)
+    question.current_version = version
+    question.updated_at = utcnow()
+    return row
+
+
+def _create(session: Session, cipher: BankCipher, rec: QuestionRecord, author: str) -> Question:
+    question = Question(external_id=rec.external_id, status=rec.status, current_version=1)
+    session.add(question)
+    session.flush()  # the id goes into the ciphertext's associated data
+    _add_version(session, cipher, question, 1, rec, author)
+    return question
+
+
+def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRecord) -> bool:
+    return version.selection_metadata() == rec.selection_metadata() and content == rec.content()
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def import_records(
+    session: Session, actor: Actor, cipher: BankCipher, records: Iterable[QuestionRecord], origin: str
+) -> ImportReport:
+    """Adds new questions and a new version of each changed one; an unchanged record changes nothing,
+    so importing the same files twice is harmless."""
+    records = list(records)
+    existing = {
+        q.external_id: q
+        for q in session.scalars(
+            select(Question).where(Question.external_id.in_([r.external_id for r in records]))
+        )
+    }
+    currents = {
+        v.question_id: v
+        for _, v in session.execute(
+            current_versions_query().where(Question.id.in_([q.id for q in existing.values()]))
+        ).all()
+    }
+    contents = cipher.open_many(currents.values())
+    created = updated = 0
+    for rec in records:
+        question = existing.get(rec.external_id)
+        if question is None:
+            _create(session, cipher, rec, actor.label)
+            created += 1
+            continue
+        version = currents[question.id]
+        changed = False
+        if not _same(version, contents[version.id], rec):
+            _add_version(session, cipher, question, question.current_version + 1, rec, actor.label)
+            changed = True
+        if question.status != rec.status:
+            question.status = rec.status
+            changed = True
+        updated += changed
+    session.flush()
+    report = ImportReport(created, updated, len(records) - created - updated)
+    record(session, actor, "bank.import", "bank", origin[:64], report.__dict__)
+    return report
+
+
+def edit_question(
+    session: Session, actor: Actor, cipher: BankCipher, question: Question, rec: QuestionRecord
+) -> QuestionVersion:
+    """Saving an edit makes a new version; papers keep the version they drew."""
+    if rec.external_id != question.external_id:
+        raise QuestionError(N_("The id of a question cannot change."), field="id")
+    before = question.current_version
+    version = _add_version(session, cipher, question, before + 1, rec, actor.label)
+    session.flush()
+    record(
+        session,
+        actor,
+        "question.edit",
+        "question",
+        question.id,
+        {"from_version": before, "to_version": before + 1},
+    )
+    return version
+
+
+_TRANSITIONS = {"active": {"draft", "retired"}, "retired": {"draft", "active"}, "draft": set()}
+
+
+def set_status(session: Session, actor: Actor, question: Question, status: str) -> Question:
+    if question.status not in _TRANSITIONS.get(status, set()):
+        raise QuestionError(
+            N_("This question cannot move from %(old)s to %(new)s."), old=question.status, new=status
+        )
+    old, question.status, question.updated_at = question.status, status, utcnow()
+    session.flush()
+    record(session, actor, f"question.{status}", "question", question.id, {"from": old})
+    return question
+
+
+def view_question(
+    session: Session, actor: Actor, cipher: BankCipher, question: Question, version_no: int | None = None
+) -> tuple[QuestionVersion, dict[str, object]]:
+    """The plaintext of one version; every call leaves an audit entry (who read which question)."""
+    version = session.scalars(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id,
+            QuestionVersion.version == (version_no or question.current_version),
+        )
+    ).one_or_none()
+    if version is None:
+        raise QuestionError(N_("No such version."))
+    content = cipher.open(version)
+    record(session, actor, "question.view", "question", question.id, {"version": version.version})
+    return version, content
+
+
+def export_records(session: Session, cipher: BankCipher) -> list[dict[str, object]]:
+    """Every question's current version in the authoring format (for the encrypted bundle)."""
+    rows = session.execute(current_versions_query().order_by(Question.external_id)).all()
+    contents = cipher.open_many(v for _, v in rows)
+    return [record_from(v.selection_metadata(), contents[v.id], q.external_id, q.status) for q, v in rows]
