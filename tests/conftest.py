@@ -68,13 +68,15 @@ def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keys")
 
 
-def make_test_config(instance_dir: Path, database_url: str, key_dir: Path, **overrides: object) -> Config:
+def make_test_config(
+    instance_dir: Path, database_url: str, key_dir: Path | None = None, **overrides: object
+) -> Config:
     return Config(
         env="testing",
         instance_dir=instance_dir,
         database_url=database_url,
         secret_key=secrets.token_urlsafe(32),
-        key_dir=key_dir,
+        key_dir=key_dir or instance_dir / "keys",
         cookie_secure=False,
         argon2_time_cost=1,
         argon2_memory_kib=1024,  # fast hashes in tests; production uses the defaults
@@ -89,7 +91,8 @@ def config_overrides() -> dict[str, object]:
 
 @pytest.fixture
 def app(engine: Engine, database_url: str, key_dir: Path, tmp_path: Path, config_overrides: dict):  # type: ignore[no-untyped-def]
-    application = create_app(make_test_config(tmp_path, database_url, key_dir, **config_overrides))
+    overrides = {"key_dir": key_dir, **config_overrides}
+    application = create_app(make_test_config(tmp_path, database_url, **overrides))
     connection = engine.connect()
     outer = connection.begin()
     application.extensions["examsvc.db"].bind_to_connection(connection)

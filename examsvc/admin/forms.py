@@ -3,19 +3,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..auth.models import ROLES
+from ..formutil import choices
 from ..labels import KIND_LABELS, ROLE_LABELS
 from ..orgs.models import ORG_KINDS
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role, ROLE_LABELS[role]) for role in ROLES]
+def role_choices() -> list[SelectChoice]:
+    return choices((role, ROLE_LABELS[role]) for role in ROLES)
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, KIND_LABELS[kind]) for kind in ORG_KINDS]
+def kind_choices() -> list[SelectChoice]:
+    return choices((kind, KIND_LABELS[kind]) for kind in ORG_KINDS)
 
 
 class OrganisationForm(FlaskForm):

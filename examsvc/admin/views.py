@@ -11,12 +11,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from ..access import roles
 from ..audit.models import AuditEvent
 from ..auth import service as users
 from ..auth.models import User
 from ..db import db_session
+from ..formutil import choices
 from ..msgid import RuleError
 from ..orgs import service as orgs
 from ..orgs.models import Organisation
@@ -35,13 +37,13 @@ def _hasher():  # type: ignore[no-untyped-def]
     return current_app.extensions["examsvc.hasher"]
 
 
-def _org_choices() -> list[tuple[int, str]]:
+def _org_choices() -> list[SelectChoice]:
     rows = db_session().scalars(
         select(Organisation)
         .where(Organisation.active.is_(True))
         .order_by(Organisation.kind, Organisation.name)
     )
-    return [(o.id, f"{o.name} ({o.code})") for o in rows]
+    return choices((o.id, f"{o.name} ({o.code})") for o in rows)
 
 
 def _get_or_404(model, object_id: int):  # type: ignore[no-untyped-def]

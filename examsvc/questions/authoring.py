@@ -1,4 +1,7 @@
-"""Reads the authoring files of question_bank/ and says where each problem is (file, line, field)."""
+"""Reads the authoring files of question_bank/ and says where each problem is (file, line, field).
+
+Its own messages are for the command line (English); record problems come from rules.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from pathlib import Path
 
 import yaml
 
-from ..msgid import N_
 from .codes import TOPICS
 from .rules import QuestionRecord, check_record
 
@@ -59,24 +61,22 @@ def read_text(text: str, name: str) -> ReadResult:
         root, data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem(
-            mark.line + 1 if mark else 1, "", "", N_("not valid YAML: ") + str(getattr(exc, "problem", exc))
-        )
+        problem(mark.line + 1 if mark else 1, "", "", "not valid YAML: " + str(getattr(exc, "problem", exc)))
         return result
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        problem(1, "", "", N_("a file holds `topic:` and a list `questions:`"))
+        problem(1, "", "", "a file holds `topic:` and a list `questions:`")
         return result
     top_lines = _field_lines(root)
     for key in sorted(set(data) - {"topic", "questions"}):
-        problem(top_lines.get(key, 1), "", key, N_("unknown field (a typo?)"))
+        problem(top_lines.get(key, 1), "", key, "unknown field (a typo?)")
     topic = data.get("topic")
     if topic not in TOPICS:
-        problem(top_lines.get("topic", 1), "", "topic", N_("unknown topic ") + repr(topic))
+        problem(top_lines.get("topic", 1), "", "topic", "unknown topic " + repr(topic))
     items = next(value for key, value in root.value if key.value == "questions").value
     for item_node, item in zip(items, data["questions"], strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
-            problem(line, "", "", N_("a question is a mapping of fields"))
+            problem(line, "", "", "a question is a mapping of fields")
             continue
         checked = check_record(item, default_topic=topic)
         if isinstance(checked, QuestionRecord):
@@ -103,7 +103,7 @@ def read_paths(paths: Iterable[Path]) -> ReadResult:
                         0,
                         record.external_id,
                         "id",
-                        N_("id already used in ") + seen[record.external_id],
+                        "id already used in " + seen[record.external_id],
                     )
                 )
             seen[record.external_id] = path.name

@@ -3,9 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..formutil import choices
 from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS, QUESTION_TYPE_LABELS, STATUS_LABELS, TOPIC_LABELS
 from .codes import CATEGORIES
 from .rules import OPTION_KEYS
@@ -14,8 +16,8 @@ _TRUE = {"true", "对", "√", "t", "yes"}
 _FALSE = {"false", "错", "×", "x", "f", "no"}
 
 
-def _choices(labels: dict, blank: bool = False) -> list[tuple[str, str]]:
-    return ([("", _l("All"))] if blank else []) + list(labels.items())
+def _choices(labels: dict, blank: bool = False) -> list[SelectChoice]:
+    return choices(([("", _l("All"))] if blank else []) + list(labels.items()))
 
 
 class FilterForm(FlaskForm):
@@ -30,7 +32,7 @@ class FilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS, True), validators=[Optional()])
     difficulty = SelectField(
         _l("Difficulty"),
-        choices=[("", _l("All"))] + [(str(d), str(d)) for d in range(1, 6)],
+        choices=choices([("", _l("All"))] + [(d, d) for d in range(1, 6)]),
         validators=[Optional()],
     )
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, True), validators=[Optional()])
@@ -46,7 +48,7 @@ class QuestionForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    difficulty = SelectField(_l("Difficulty"), choices=[(str(d), str(d)) for d in range(1, 6)])
+    difficulty = SelectField(_l("Difficulty"), choices=choices((d, d) for d in range(1, 6)))
     stem = TextAreaField(_l("Stem"))
     option_a = StringField("A")
     option_b = StringField("B")
