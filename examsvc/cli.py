@@ -139,7 +139,9 @@ def demo_load() -> None:
 
     if current_app.config["EXAMSVC"].is_production:
         raise click.ClickException("demo data is not loaded in production mode")
-    logins = load_demo(db_session(), current_app.extensions["examsvc.hasher"])
+    logins = load_demo(
+        db_session(), current_app.extensions["examsvc.hasher"], current_app.extensions["examsvc.keys"]
+    )
     db_session().commit()
     click.echo("Demo logins (user name / password):")
     for login in logins:

@@ -1,4 +1,5 @@
-"""Demo data: the bureau, two counties, two training institutions, an employer, a user per role.
+"""Demo data: the bureau, two counties, two training institutions, an employer, a user per role,
+and the starter question bank.
 
 Idempotent: what exists is left alone. Passwords are printed for a new user to sign in; officers
 and admins enrol their authenticator at the first sign-in.
@@ -15,8 +16,14 @@ from sqlalchemy.orm import Session
 from .audit.service import Actor
 from .auth.models import User
 from .auth.service import create_user
+from .keyring import Keyring
 from .orgs.models import Organisation
 from .orgs.service import create_organisation
+from .questions.authoring import bank_files, read_paths
+from .questions.cipher import BankCipher
+from .questions.models import Question
+from .questions.service import import_records
+from .resources import question_bank_dir
 
 DEMO_ACTOR = Actor(None, "demo")
 
@@ -47,7 +54,7 @@ class DemoLogin:
     note: str
 
 
-def load_demo(session: Session, hasher: PasswordHasher) -> list[DemoLogin]:
+def load_demo(session: Session, hasher: PasswordHasher, keyring: Keyring) -> list[DemoLogin]:
     by_code = {}
     for kind, code, name, county in ORGS:
         org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
@@ -75,4 +82,15 @@ def load_demo(session: Session, hasher: PasswordHasher) -> list[DemoLogin]:
             else ""
         )
         logins.append(DemoLogin(role, username, password, note))
+    _load_starter_bank(session, keyring)
     return logins
+
+
+def _load_starter_bank(session: Session, keyring: Keyring) -> None:
+    """The starter bank, once: a demo officer should find real questions to browse."""
+    if session.scalar(select(Question.id).limit(1)) is not None:
+        return
+    result = read_paths(bank_files(question_bank_dir()))
+    if result.problems:
+        raise ValueError("the starter bank has problems: " + "; ".join(map(str, result.problems[:5])))
+    import_records(session, DEMO_ACTOR, BankCipher(session, keyring), result.records, origin="question_bank")

@@ -64,6 +64,12 @@ CATEGORY_LABELS = {
     "team_leader": _l("Team leader"),
 }
 
+CATEGORY_SHORT_LABELS = {
+    "leader": _l("Leaders"),
+    "manager": _l("Managers"),
+    "team_leader": _l("Team leaders"),
+}
+
 INDUSTRY_LABELS = {
     "general": _l("General"),
     "coal_mine": _l("Coal mines"),
@@ -94,6 +100,7 @@ STATUS_LABELS = {"draft": _l("Draft"), "active": _l("Active"), "retired": _l("Re
 _CODE_LABELS = {
     "type": QUESTION_TYPE_LABELS,
     "category": CATEGORY_LABELS,
+    "category_short": CATEGORY_SHORT_LABELS,
     "industry": INDUSTRY_LABELS,
     "topic": TOPIC_LABELS,
     "status": STATUS_LABELS,

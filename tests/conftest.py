@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from examsvc import Config, create_app
 from examsvc.audit.service import SYSTEM
@@ -23,6 +22,7 @@ from examsvc.crypto import totp
 from examsvc.db import db_session, make_engine
 from examsvc.migrate import upgrade_database
 from examsvc.orgs.service import create_organisation
+from examsvc.scratch import scratch_database
 
 from .helpers import Client
 
@@ -30,27 +30,9 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "Correct-horse-9"
 
 
-def fresh_database_url(tmp_dir: Path, base_url: str | None) -> tuple[str, callable]:
-    """A new, empty database: an SQLite file, or a new schema in the PostgreSQL test database."""
-    if not base_url or base_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_dir / f'examsvc-{uuid.uuid4().hex[:8]}.db'}", lambda: None
-    schema = f"examsvc_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base_url else "?"
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}", drop
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("db"), os.environ.get("EXAMSVC_TEST_DATABASE_URL"))
+    url, drop = scratch_database(tmp_path_factory.mktemp("db"), os.environ.get("EXAMSVC_TEST_DATABASE_URL"))
     yield url
     drop()
 

@@ -16,8 +16,7 @@ from examsvc.audit.service import SYSTEM, Actor
 from examsvc.cli import main
 from examsvc.db import db_session, make_engine
 from examsvc.migrate import upgrade_database
-
-from .conftest import fresh_database_url
+from examsvc.scratch import scratch_database
 
 
 def _append(app, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -116,7 +115,7 @@ def test_detail_allows_ordinary_numbers():
 def test_chain_stays_valid_under_concurrent_writers(tmp_path, database_url):
     """Several threads, each its own connection, append at once; every append lands in one chain."""
     base = None if database_url.startswith("sqlite") else database_url.split("?")[0]
-    url, drop = fresh_database_url(tmp_path, base)
+    url, drop = scratch_database(tmp_path, base)
     engine = make_engine(url, pool_size=8) if base else make_engine(url)
     try:
         upgrade_database(engine)

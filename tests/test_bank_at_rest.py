@@ -14,8 +14,9 @@ from examsvc.cli import main
 from examsvc.db import make_engine
 from examsvc.migrate import upgrade_database
 from examsvc.questions.authoring import bank_files, read_paths
+from examsvc.scratch import scratch_database
 
-from .conftest import fresh_database_url, make_test_config
+from .conftest import make_test_config
 
 BANK = Path(__file__).resolve().parent.parent / "question_bank"
 
@@ -25,7 +26,7 @@ def stored_bank(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The starter bank imported and committed into a database of its own."""
     tmp = tmp_path_factory.mktemp("at-rest")
     base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
-    url, drop = fresh_database_url(tmp, base if base and not base.startswith("sqlite") else None)
+    url, drop = scratch_database(tmp, base if base and not base.startswith("sqlite") else None)
     engine = make_engine(url)
     upgrade_database(engine)
     engine.dispose()

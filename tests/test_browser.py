@@ -17,8 +17,9 @@ from examsvc.cli import main
 from examsvc.crypto import totp
 from examsvc.db import make_engine
 from examsvc.migrate import upgrade_database
+from examsvc.scratch import scratch_database
 
-from .conftest import fresh_database_url, make_test_config
+from .conftest import make_test_config
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def live_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The app on a real port, with the demo data committed to a database of its own."""
     tmp = tmp_path_factory.mktemp("live")
     base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
-    url, drop = fresh_database_url(tmp, base if base and not base.startswith("sqlite") else None)
+    url, drop = scratch_database(tmp, base if base and not base.startswith("sqlite") else None)
     engine = make_engine(url)
     upgrade_database(engine)
     engine.dispose()
@@ -72,6 +73,9 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+ENROLLED: dict[str, tuple[bytes, int]] = {}  # username -> (TOTP key, sign-ins so far)
+
+
 def _sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def]
     username, password, home, *_ = DEMO[role]
     page.goto(f"{base}/login")
@@ -79,11 +83,15 @@ def _sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def
     page.fill("#password", password)
     page.click("button.primary")
     if role in {"admin", "officer"}:
-        # First sign-in: the page shows the QR code and the key; an authenticator app computes the code.
-        assert page.locator(".qr svg").count() == 1
-        secret = page.inner_text("#totp-secret")
-        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-        page.fill("#code", totp.code_at(key, time.time()))
+        if username not in ENROLLED:
+            # First sign-in: the page shows the QR code and the key; an authenticator app computes the code.
+            assert page.locator(".qr svg").count() == 1
+            secret = page.inner_text("#totp-secret")
+            ENROLLED[username] = (base64.b32decode(secret + "=" * (-len(secret) % 8)), 0)
+        key, used = ENROLLED[username]
+        # A used code is refused (replay); a second sign-in within 30 s takes the next step's code.
+        page.fill("#code", totp.code_at(key, time.time() + used * totp.STEP_SECONDS))
+        ENROLLED[username] = (key, used + 1)
         page.click("button.primary")
     page.wait_for_url(re.compile(re.escape(home) + "$"))
 
@@ -128,4 +136,22 @@ def test_admin_pages_fit_a_phone(live_server, browser):
     assert _fits_the_screen(page)
     box = page.locator("button.primary").bounding_box()
     assert box["height"] >= 44  # a touch target a thumb can hit
+    context.close()
+
+
+def test_officer_browses_the_bank_on_a_tablet(live_server, browser, tmp_path):
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server, "officer")
+    page.click("a:has-text('题库')")
+    page.select_option("#industry", "coal_mine")
+    page.click("form.filters button.primary")
+    page.wait_for_url(re.compile(r"industry=coal_mine"))
+    assert "煤矿" in page.inner_text("table.list")
+    assert _fits_the_screen(page)
+    page.screenshot(path=str(tmp_path / "bank-list.png"), full_page=True)
+    page.click("table.list tbody tr:first-child a")
+    assert page.locator(".question .stem").inner_text().strip()  # the decrypted stem, in Chinese
+    assert page.locator(".options li.correct").count() >= 1 or "答案" in page.inner_text(".question")
+    page.screenshot(path=str(tmp_path / "bank-question.png"), full_page=True)
     context.close()

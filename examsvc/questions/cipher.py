@@ -22,8 +22,14 @@ class BankCipher:
         self.session = session
         self.keyring = keyring
         self._deks: dict[str, SymmetricKey] = {}
+        self._active: SymmetricKey | None = None
 
     def _active_dek(self) -> SymmetricKey:
+        if self._active is None:
+            self._active = self._find_or_make_active_dek()
+        return self._active
+
+    def _find_or_make_active_dek(self) -> SymmetricKey:
         row = self.session.scalar(
             select(BankDataKey).where(BankDataKey.active.is_(True)).order_by(BankDataKey.id)
         )

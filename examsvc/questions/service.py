@@ -58,14 +58,6 @@ def _add_version(
     return row
 
 
-def _create(session: Session, cipher: BankCipher, rec: QuestionRecord, author: str) -> Question:
-    question = Question(external_id=rec.external_id, status=rec.status, current_version=1)
-    session.add(question)
-    session.flush()  # the id goes into the ciphertext's associated data
-    _add_version(session, cipher, question, 1, rec, author)
-    return question
-
-
 def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRecord) -> bool:
     return version.selection_metadata() == rec.selection_metadata() and content == rec.content()
 
@@ -96,12 +88,19 @@ def import_records(
         ).all()
     }
     contents = cipher.open_many(currents.values())
-    created = updated = 0
+    new = [
+        (Question(external_id=r.external_id, status=r.status, current_version=1), r)
+        for r in records
+        if r.external_id not in existing
+    ]
+    session.add_all(q for q, _ in new)
+    session.flush()  # one batch of inserts; the ids go into each ciphertext's associated data
+    for question, rec in new:
+        _add_version(session, cipher, question, 1, rec, actor.label)
+    created, updated = len(new), 0
     for rec in records:
         question = existing.get(rec.external_id)
         if question is None:
-            _create(session, cipher, rec, actor.label)
-            created += 1
             continue
         version = currents[question.id]
         changed = False
