@@ -134,3 +134,17 @@ def test_stats_count_active_questions(app, tmp_path):
     assert data["active"] == 3 and data["status"] == {"active": 3, "retired": 1}
     assert data["by"]["type"] == {"multiple": 1, "single": 1, "truefalse": 1}
     assert data["by"]["category"] == {"leader": 3, "manager": 2, "team_leader": 2}
+
+
+def test_a_running_worker_keeps_working_through_a_rotation(app, tmp_path):
+    """Another worker started before the rotation reads the new key file by itself: no restart."""
+    from examsvc import create_app
+
+    _import(app, write_bank(tmp_path / "bank", [question(1)]))
+    other_worker = create_app(app.config["EXAMSVC"])
+    other_worker.extensions["examsvc.db"] = app.extensions["examsvc.db"]  # same database connection
+    assert app.test_cli_runner().invoke(main, ["bank", "rotate-key", "--destroy-old"]).exit_code == 0
+    with other_worker.app_context():
+        version = db_session().scalars(select(QuestionVersion)).one()
+        stem = BankCipher(db_session(), other_worker.extensions["examsvc.keys"]).open(version)["stem"]
+    assert stem.startswith("测试题干第1号")

@@ -13,6 +13,7 @@ import pytest
 from examsvc.access import access_of
 
 from .conftest import PASSWORD
+from .helpers import Client
 
 # Every public endpoint, named on purpose. A new public page must be added here by hand.
 PUBLIC = {"static", "auth.login", "auth.second_factor", "home.index", "home.set_language"}
@@ -67,9 +68,6 @@ def _get_rules(app):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_access_matrix_for_every_page(app, world, role):
-    client = None
-    from .helpers import Client
-
     client = Client(app)
     if role is not None:
         world.login(client, USERNAMES[role])
@@ -91,8 +89,6 @@ def test_access_matrix_for_every_page(app, world, role):
 
 
 def test_state_changing_routes_refuse_other_roles(app, world):
-    from .helpers import Client
-
     client = Client(app)
     world.login(client, "school1")
     token = client.token("/institution")
