@@ -148,3 +148,13 @@ def test_a_running_worker_keeps_working_through_a_rotation(app, tmp_path):
         version = db_session().scalars(select(QuestionVersion)).one()
         stem = BankCipher(db_session(), other_worker.extensions["examsvc.keys"]).open(version)["stem"]
     assert stem.startswith("测试题干第1号")
+
+
+def test_import_looks_existing_questions_up_in_chunks(app, tmp_path, monkeypatch):
+    """A bank bigger than one IN (...) list (PostgreSQL: 65,535 parameters) is looked up in chunks."""
+    from examsvc.questions import service
+
+    monkeypatch.setattr(service, "LOOKUP_CHUNK", 2)
+    bank = write_bank(tmp_path / "bank", [question(i) for i in range(1, 8)])
+    assert "7 new" in _import(app, bank).output
+    assert "7 unchanged" in _import(app, bank).output

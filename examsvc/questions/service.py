@@ -62,6 +62,14 @@ def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRec
     return version.selection_metadata() == rec.selection_metadata() and content == rec.content()
 
 
+LOOKUP_CHUNK = 5000  # ids per IN (...) list: PostgreSQL takes at most 65,535 parameters a statement
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
 @dataclass(frozen=True)
 class ImportReport:
     created: int
@@ -75,18 +83,14 @@ def import_records(
     """Adds new questions and a new version of each changed one; an unchanged record changes nothing,
     so importing the same files twice is harmless."""
     records = list(records)
-    existing = {
-        q.external_id: q
-        for q in session.scalars(
-            select(Question).where(Question.external_id.in_([r.external_id for r in records]))
-        )
-    }
-    currents = {
-        v.question_id: v
-        for _, v in session.execute(
-            current_versions_query().where(Question.id.in_([q.id for q in existing.values()]))
-        ).all()
-    }
+    existing: dict[str, Question] = {}
+    currents: dict[int, QuestionVersion] = {}
+    for chunk in _chunks([r.external_id for r in records]):
+        for question, version in session.execute(
+            current_versions_query().where(Question.external_id.in_(chunk))
+        ):
+            existing[question.external_id] = question
+            currents[question.id] = version
     contents = cipher.open_many(currents.values())
     new = [
         (Question(external_id=r.external_id, status=r.status, current_version=1), r)
