@@ -40,6 +40,15 @@ class Config:
     login_max_failures: int = 5  # per user name within the window, then 429
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # The programme's class rules (DOMAIN.md); a bureau may tune them.
+    rule_hours_min_leader_manager: int = 12
+    rule_hours_max_leader_manager: int = 48
+    rule_hours_min_team_leader: int = 20
+    rule_hours_max_team_leader: int = 72
+    rule_offline_share_min: int = 60
+    rule_practical_share_min_team_leader: int = 25
+    rule_cap_leader: int = 40
+    rule_cap_other: int = 80
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 

@@ -31,9 +31,9 @@ ORGS = [
     ("bureau", "450100", "南宁市应急管理局（演示）", "450100"),
     ("county", "450123", "隆安县应急管理局（演示）", "450123"),
     ("county", "450124", "马山县应急管理局（演示）", "450124"),
-    ("institution", "91450100MA5DEMO01X", "南宁安培职业培训学校（演示）", "450103"),
-    ("institution", "91450100MA5DEMO02X", "邕江安全技术培训中心（演示）", "450105"),
-    ("employer", "91450100MA5DEMO03X", "广西某矿业有限公司（演示）", "450123"),
+    ("institution", "91450100MA5DEM0A1D", "南宁安培职业培训学校（演示）", "450103"),
+    ("institution", "91450100MA5DEM0A2G", "邕江安全技术培训中心（演示）", "450105"),
+    ("employer", "91450123MA5KUANG1F", "广西某矿业有限公司（演示）", "450123"),
 ]
 
 # (role, username, display name, organisation code, password)
@@ -42,7 +42,7 @@ USERS = [
     ("officer", "officer", "考务科 王科长", "450100", "Kaowu#2026!"),
     ("proctor", "proctor", "隆安县 李监考", "450123", "Jiankao#2026"),
     ("proctor", "proctor2", "隆安县 陈监考", "450123", "Jiankao#2026"),
-    ("institution", "institution", "安培学校 张老师", "91450100MA5DEMO01X", "Peixun#2026"),
+    ("institution", "institution", "安培学校 张老师", "91450100MA5DEM0A1D", "Peixun#2026"),
 ]
 
 

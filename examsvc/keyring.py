@@ -1,6 +1,7 @@
 """The app's keys, all in the key directory (never in the database).
 
-- `personal_data.key`: seals personal data (TOTP secrets now; ID numbers later).
+- `personal_data.key`: seals personal data (ID numbers, phone numbers, TOTP secrets).
+- `id_lookup.key`: the HMAC key of the keyed hash by which an ID number is looked up.
 - `bank-kek-<UTC time>.key`: key-encryption keys of the question bank; the newest wraps new data
   keys, older ones stay until `examsvc bank rotate-key` has re-wrapped everything they wrapped.
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from .crypto.keyfiles import KeyFileError, SymmetricKey, create_key, ensure_key_dir, load_key
 
 PERSONAL_DATA = "personal_data"
+ID_LOOKUP = "id_lookup"  # HMAC key: finds the same person again without storing the number in clear
 BANK_KEK_PREFIX = "bank-kek-"
 
 
@@ -35,9 +37,10 @@ def init_keys(key_dir: Path) -> list[str]:
     """Create the key files that are missing; returns the names created."""
     ensure_key_dir(key_dir)
     created = []
-    if not (key_dir / f"{PERSONAL_DATA}.key").exists():
-        create_key(key_dir, PERSONAL_DATA)
-        created.append(PERSONAL_DATA)
+    for name in (PERSONAL_DATA, ID_LOOKUP):
+        if not (key_dir / f"{name}.key").exists():
+            create_key(key_dir, name)
+            created.append(name)
     if not bank_kek_names(key_dir):
         create_bank_kek(key_dir)
         created.append(bank_kek_names(key_dir)[-1])
@@ -55,6 +58,7 @@ class BankKeks:
 class Keyring:
     key_dir: Path
     personal_data: SymmetricKey
+    id_lookup: SymmetricKey
 
     def personal_data_keys(self) -> dict[str, SymmetricKey]:
         return {self.personal_data.key_id: self.personal_data}
@@ -76,6 +80,10 @@ class Keyring:
 def load_keyring(key_dir: Path, create_missing: bool) -> Keyring:
     if create_missing:
         init_keys(key_dir)
-    keyring = Keyring(key_dir=key_dir, personal_data=load_key(key_dir, PERSONAL_DATA))
+    keyring = Keyring(
+        key_dir=key_dir,
+        personal_data=load_key(key_dir, PERSONAL_DATA),
+        id_lookup=load_key(key_dir, ID_LOOKUP),
+    )
     keyring.bank_keks()  # fail at start-up, not at the first exam, when the bank key is missing
     return keyring

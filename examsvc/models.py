@@ -2,16 +2,21 @@
 
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
+from .classes.models import Enrollment, TrainingClass
 from .orgs.models import Organisation
 from .questions.models import BankDataKey, Question, QuestionVersion
+from .trainees.models import Trainee
 
 __all__ = [
     "AuditEvent",
     "BankDataKey",
+    "Enrollment",
     "LoginAttempt",
     "LoginSession",
     "Organisation",
     "Question",
     "QuestionVersion",
+    "Trainee",
+    "TrainingClass",
     "User",
 ]

@@ -101,8 +101,8 @@ class World:
             )
             self.bureau = org("bureau", "450100", "测试市应急管理局").id
             self.county = org("county", "450123", "测试县应急管理局").id
-            self.institution = org("institution", "91450100MA5TEST01X", "测试培训学校").id
-            self.other_institution = org("institution", "91450100MA5TEST02X", "另一培训学校").id
+            self.institution = org("institution", "91450100MA5TEAM01C", "测试培训学校").id
+            self.other_institution = org("institution", "91450100MA5TEAM02F", "另一培训学校").id
             self.totp_secrets: dict[str, bytes] = {}
             for role, name, org_id in (
                 ("admin", "admin1", self.bureau),

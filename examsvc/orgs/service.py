@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
 from ..msgid import N_, RuleError
+from ..trainees.identity import credit_code_problem
 from .models import ORG_KINDS, Organisation
 
 
@@ -17,6 +18,10 @@ class OrganisationError(RuleError):
 def _check(session: Session, kind: str, code: str, own_id: int | None) -> None:
     if kind not in ORG_KINDS:
         raise OrganisationError(N_("Unknown kind of organisation."), field="kind")
+    if kind in {"bureau", "county"} and not (len(code) == 6 and code.isdigit()):
+        raise OrganisationError(N_("The bureau and counties use their 6-digit division code."), field="code")
+    if kind in {"institution", "employer"} and (problem := credit_code_problem(code)):
+        raise OrganisationError(problem, field="code")
     clash = session.scalar(
         select(Organisation.id).where(Organisation.kind == kind, Organisation.code == code)
     )

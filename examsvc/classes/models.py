@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from ..orgs.models import Organisation
+from ..trainees.models import Trainee
+
+CLASS_STATUSES = ("draft", "submitted", "returned", "approved", "exam_scheduled", "examined", "archived")
+# Classes a trainee may not be in twice for the same category at once.
+OPEN_STATUSES = ("draft", "submitted", "returned", "approved", "exam_scheduled")
+
+
+class TrainingClass(Base):
+    """A training class (班次) of an institution: one industry, one personnel category."""
+
+    __tablename__ = "training_class"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'returned', 'approved', 'exam_scheduled', 'examined', "
+            "'archived')",
+            name="status",
+        ),
+        CheckConstraint("category IN ('leader', 'manager', 'team_leader')", name="category"),
+        CheckConstraint("hours_online >= 0 AND hours_offline >= 0 AND hours_practical >= 0", name="hours"),
+        CheckConstraint("end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 2026-0007: the reference people quote
+    institution_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(120))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(String(120))
+    venue_county_code: Mapped[str] = mapped_column(String(6))
+    # 学时 in three parts: online (线上), offline classroom (线下面授), practical training (实训).
+    # Practical training is delivered in person, so it counts towards the offline share too.
+    hours_online: Mapped[int]
+    hours_offline: Mapped[int]
+    hours_practical: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def total_hours(self) -> int:
+        return self.hours_online + self.hours_offline + self.hours_practical
+
+
+class Enrollment(Base):
+    """A trainee on a class's roster, with the training hours completed so far (from the institution)."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        UniqueConstraint("class_id", "trainee_id"),
+        CheckConstraint("hours_completed >= 0", name="hours_completed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
+    hours_completed: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    trainee: Mapped[Trainee] = relationship(lazy="joined")
+    training_class: Mapped[TrainingClass] = relationship(lazy="joined")
