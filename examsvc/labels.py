@@ -45,6 +45,14 @@ ACTION_LABELS = {
     "question.edit": _l("Edited a question"),
     "question.retired": _l("Retired a question"),
     "question.active": _l("Activated a question"),
+    "class.create": _l("Created a class"),
+    "class.update": _l("Changed a class"),
+    "class.submit": _l("Submitted a class"),
+    "class.approve": _l("Approved a class"),
+    "class.return": _l("Returned a class"),
+    "class.roster_add": _l("Added trainees to a roster"),
+    "class.roster_remove": _l("Removed a trainee from a roster"),
+    "class.hours": _l("Recorded hours completed"),
 }
 
 
@@ -97,6 +105,16 @@ TOPIC_LABELS = {
 
 STATUS_LABELS = {"draft": _l("Draft"), "active": _l("Active"), "retired": _l("Retired")}
 
+CLASS_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted for approval"),
+    "returned": _l("Returned"),
+    "approved": _l("Approved"),
+    "exam_scheduled": _l("Exam scheduled"),
+    "examined": _l("Examined"),
+    "archived": _l("Archived"),
+}
+
 _CODE_LABELS = {
     "type": QUESTION_TYPE_LABELS,
     "category": CATEGORY_LABELS,
@@ -104,6 +122,7 @@ _CODE_LABELS = {
     "industry": INDUSTRY_LABELS,
     "topic": TOPIC_LABELS,
     "status": STATUS_LABELS,
+    "class_status": CLASS_STATUS_LABELS,
 }
 
 

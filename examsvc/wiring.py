@@ -12,6 +12,8 @@ from .admin.views import bp as admin_bp
 from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
+from .classes.institution_views import bp as inst_classes_bp
+from .classes.officer_views import bp as review_bp
 from .config import Config
 from .crypto.passwords import make_hasher
 from .db import Database, db_session, make_engine
@@ -23,6 +25,7 @@ from .keyring import load_keyring
 from .labels import action_label, code_label, kind_label, role_label
 from .questions.views import bp as bank_bp
 from .security import add_security_headers
+from .trainees.views import bp as trainees_bp
 
 
 def wire(app: Flask, cfg: Config) -> None:
@@ -43,7 +46,7 @@ def wire(app: Flask, cfg: Config) -> None:
     app.after_request(add_security_headers)
     register_error_handlers(app)
 
-    for blueprint in (auth_bp, home_bp, admin_bp, bank_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, bank_bp, inst_classes_bp, review_bp, trainees_bp):
         app.register_blueprint(blueprint)
 
     app.add_template_filter(local_time)

@@ -62,7 +62,9 @@ def test_practical_counts_as_offline():
 
 @pytest.mark.parametrize(("practical_percent", "ok"), [(24, False), (25, True)])
 def test_practical_share_for_team_leaders_at_the_edge(practical_percent, ok):
-    assert ("practical_share" not in _rules_broken("team_leader", 0, 100 - practical_percent, practical_percent)) is ok
+    assert (
+        "practical_share" not in _rules_broken("team_leader", 0, 100 - practical_percent, practical_percent)
+    ) is ok
 
 
 def test_practical_share_does_not_apply_to_leaders():
@@ -78,8 +80,13 @@ def test_breach_says_by_how_much():
 
 @pytest.mark.parametrize(
     ("category", "count", "ok"),
-    [("leader", 40, True), ("leader", 41, False), ("manager", 80, True), ("manager", 81, False),
-     ("team_leader", 81, False)],
+    [
+        ("leader", 40, True),
+        ("leader", 41, False),
+        ("manager", 80, True),
+        ("manager", 81, False),
+        ("team_leader", 81, False),
+    ],
 )
 def test_class_cap_at_the_edge(category, count, ok):
     assert (cap_breach(category, count, RULES) is None) is ok
@@ -152,7 +159,9 @@ def test_generated_credit_codes_are_valid():
     assert credit_code_problem(make_credit_code("91450100MA5TEAM01")) is None
 
 
-@pytest.mark.parametrize(("phone", "ok"), [("13812345678", True), ("0771-1234567", True), ("1381234567", False)])
+@pytest.mark.parametrize(
+    ("phone", "ok"), [("13812345678", True), ("0771-1234567", True), ("1381234567", False)]
+)
 def test_phone(phone, ok):
     assert (phone_problem(phone) is None) is ok
 
@@ -177,4 +186,7 @@ def test_lifecycle(name, status, role, ok):
 
 
 def test_only_drafts_and_returned_classes_are_editable():
-    assert {s for s in ("draft", "submitted", "returned", "approved") if lifecycle.editable(s)} == {"draft", "returned"}
+    assert {s for s in ("draft", "submitted", "returned", "approved") if lifecycle.editable(s)} == {
+        "draft",
+        "returned",
+    }

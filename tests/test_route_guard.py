@@ -63,7 +63,8 @@ def _get_rules(app):  # type: ignore[no-untyped-def]
     for endpoint, rule in _endpoints(app):
         if "GET" not in rule.methods or endpoint in PUBLIC:
             continue
-        yield endpoint, re.sub(r"<int:\w+>", "1", rule.rule)
+        path = re.sub(r"<int:\w+>", "1", rule.rule)
+        yield endpoint, re.sub(r"<any\(([^,)]+)[^)]*\):\w+>", r"\1", path)  # <any(csv, xlsx):fmt> -> csv
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])

@@ -105,7 +105,7 @@ def _move(
     session: Session, actor: Actor, training_class: TrainingClass, name: str, role: str, **detail: object
 ) -> None:
     if not lifecycle.allowed(name, training_class.status, role):
-        raise ClassError(N_("This class cannot be %(action)s in its present state."), action=name)
+        raise ClassError(N_("This step is not possible in the class's present state."))
     old = training_class.status
     training_class.status = lifecycle.TRANSITIONS[name].target
     training_class.updated_at = utcnow()

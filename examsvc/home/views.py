@@ -10,6 +10,7 @@ from ..access import public, roles
 from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..auth.rules import HOME_ENDPOINT
+from ..classes.models import TrainingClass
 from ..db import db_session
 from ..i18n import LANGUAGES
 from ..orgs.models import Organisation
@@ -60,7 +61,12 @@ def _my_recent_events(limit: int = 10) -> list[AuditEvent]:
 @bp.route("/officer")
 @roles("officer")
 def officer():  # type: ignore[no-untyped-def]
-    return render_template("officer/home.html", org_counts=_org_counts(), events=_my_recent_events())
+    return render_template(
+        "officer/home.html",
+        org_counts=_org_counts(),
+        class_counts=_class_counts(),
+        events=_my_recent_events(),
+    )
 
 
 @bp.route("/proctor")
@@ -74,7 +80,15 @@ def proctor():  # type: ignore[no-untyped-def]
     return render_template("proctor/home.html", colleagues=colleagues)
 
 
+def _class_counts(*conditions) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    query = select(TrainingClass.status, func.count()).where(*conditions).group_by(TrainingClass.status)
+    return dict(db_session().execute(query).all())
+
+
 @bp.route("/institution")
 @roles("institution")
 def institution():  # type: ignore[no-untyped-def]
-    return render_template("institution/home.html")
+    return render_template(
+        "institution/home.html",
+        class_counts=_class_counts(TrainingClass.institution_id == current_user.org_id),
+    )

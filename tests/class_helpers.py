@@ -1,0 +1,53 @@
+"""Classes and rosters for tests."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from examsvc.trainees.identity import make_credit_code, make_id_number
+
+HEADER = ["姓名", "证件类型", "证件号码", "手机号码", "工作单位", "统一社会信用代码", "已完成学时"]
+EMPLOYER = make_credit_code("91450123MA5KUANG1")
+
+
+def person(n: int, **overrides: object) -> list[object]:
+    values = {
+        "name": f"学员{n}",
+        "type": "居民身份证",
+        "id": make_id_number("450103", date(1980, 1, 1 + n % 28), 100 + n),
+        "phone": f"1380000{n:04d}",
+        "employer": "广西某矿业有限公司",
+        "code": EMPLOYER,
+        "hours": 0,
+    }
+    values.update(overrides)
+    return [values[k] for k in ("name", "type", "id", "phone", "employer", "code", "hours")]
+
+
+def roster_csv(
+    rows: list[list[object]], header: list[str] | None = None, encoding: str = "utf-8-sig"
+) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header or HEADER)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def class_form(**overrides: object) -> dict[str, object]:
+    form = {
+        "title": "2026年第一期矿山安全管理人员培训班",
+        "industry": "coal_mine",
+        "category": "manager",
+        "start_date": "2026-12-01",
+        "end_date": "2026-12-05",
+        "venue": "南宁市青秀区培训中心",
+        "venue_county_code": "450103",
+        "hours_online": "8",
+        "hours_offline": "16",
+        "hours_practical": "0",
+    }
+    form.update({k: str(v) for k, v in overrides.items()})
+    return form
