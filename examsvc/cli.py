@@ -134,15 +134,17 @@ def demo_group() -> None:
 
 @demo_group.command("load")
 def demo_load() -> None:
-    """Load the demo organisations and one user per role; running it again changes nothing."""
-    from .demo import load_demo
+    """Load the demo organisations, users, bank and classes; running it again changes nothing."""
+    from .demo import load_demo, write_sample_roster
 
-    if current_app.config["EXAMSVC"].is_production:
+    config = current_app.config["EXAMSVC"]
+    if config.is_production:
         raise click.ClickException("demo data is not loaded in production mode")
-    logins = load_demo(
-        db_session(), current_app.extensions["examsvc.hasher"], current_app.extensions["examsvc.keys"]
-    )
+    extensions = current_app.extensions
+    logins = load_demo(db_session(), extensions["examsvc.hasher"], extensions["examsvc.keys"], config)
     db_session().commit()
+    sample = write_sample_roster(config.instance_dir)
     click.echo("Demo logins (user name / password):")
     for login in logins:
         click.echo(f"  {login.role:<12} {login.username:<16} {login.password}  {login.note}")
+    click.echo(f"A roster file with mistakes, to try an upload: {sample}")

@@ -1,5 +1,5 @@
 """Demo data: the bureau, two counties, two training institutions, an employer, a user per role,
-and the starter question bank.
+the starter question bank, and classes in every state of their life.
 
 Idempotent: what exists is left alone. Passwords are printed for a new user to sign in; officers
 and admins enrol their authenticator at the first sign-in.
@@ -8,6 +8,7 @@ and admins enrol their authenticator at the first sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 from .audit.service import Actor
 from .auth.models import User
 from .auth.service import create_user
+from .classes.roster import csv_bytes
+from .config import Config
+from .demo_classes import load_demo_classes, sample_roster_with_errors
 from .keyring import Keyring
 from .orgs.models import Organisation
 from .orgs.service import create_organisation
@@ -54,7 +58,7 @@ class DemoLogin:
     note: str
 
 
-def load_demo(session: Session, hasher: PasswordHasher, keyring: Keyring) -> list[DemoLogin]:
+def load_demo(session: Session, hasher: PasswordHasher, keyring: Keyring, config: Config) -> list[DemoLogin]:
     by_code = {}
     for kind, code, name, county in ORGS:
         org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
@@ -83,7 +87,16 @@ def load_demo(session: Session, hasher: PasswordHasher, keyring: Keyring) -> lis
         )
         logins.append(DemoLogin(role, username, password, note))
     _load_starter_bank(session, keyring)
+    school_a, school_b = (code for kind, code, *_ in ORGS if kind == "institution")
+    load_demo_classes(session, keyring, config, DEMO_ACTOR, DEMO_ACTOR, school_a, school_b)
     return logins
+
+
+def write_sample_roster(folder: Path) -> Path:
+    """A roster file with one mistake of each kind, for trying an upload."""
+    path = folder / "roster-with-errors.csv"
+    path.write_bytes(csv_bytes(sample_roster_with_errors()))
+    return path
 
 
 def _load_starter_bank(session: Session, keyring: Keyring) -> None:

@@ -16,7 +16,7 @@ def person(n: int, **overrides: object) -> list[object]:
     values = {
         "name": f"学员{n}",
         "type": "居民身份证",
-        "id": make_id_number("450103", date(1980, 1, 1 + n % 28), 100 + n),
+        "id": make_id_number("450103", date(1980, 1 + n % 12, 1 + n % 28), n % 1000),
         "phone": f"1380000{n:04d}",
         "employer": "广西某矿业有限公司",
         "code": EMPLOYER,

@@ -155,3 +155,57 @@ def test_officer_browses_the_bank_on_a_tablet(live_server, browser, tmp_path):
     assert page.locator(".options li.correct").count() >= 1 or "答案" in page.inner_text(".question")
     page.screenshot(path=str(tmp_path / "bank-question.png"), full_page=True)
     context.close()
+
+
+def test_institution_registers_a_class_and_the_officer_approves_it(live_server, browser, tmp_path):
+    from .class_helpers import person, roster_csv
+
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server, "institution")
+    page.click("a.button:has-text('新建班次')")
+    page.fill("#title", "浏览器测试班（安全管理人员）")
+    page.select_option("#industry", "machinery")
+    page.select_option("#category", "manager")
+    page.fill("#start_date", "2027-03-01")
+    page.fill("#end_date", "2027-03-04")
+    page.fill("#venue", "南宁市培训中心")
+    page.fill("#venue_county_code", "450103")
+    page.fill("#hours_online", "8")
+    page.fill("#hours_offline", "16")
+    page.fill("#hours_practical", "0")
+    page.click("button.primary:has-text('保存')")
+    page.wait_for_url(re.compile(r"/institution/classes/\d+$"))
+    assert "符合全部规则" in page.inner_text(".checks")
+
+    bad = tmp_path / "名册.csv"
+    bad.write_bytes(roster_csv([person(901), person(902, id="110105194912310021"), person(903, name="")]))
+    page.set_input_files("#roster", str(bad))
+    page.click("#upload-roster")
+    problems = page.inner_text(".problems")
+    assert "校验码" in problems and "必填" in problems
+    assert "暂无学员" in page.inner_text("table.roster")  # nothing was saved
+    page.screenshot(path=str(tmp_path / "roster-errors.png"), full_page=True)
+
+    good = tmp_path / "名册-改.csv"
+    good.write_bytes(roster_csv([person(901), person(902), person(903)]))
+    page.set_input_files("#roster", str(good))
+    page.click("#upload-roster")
+    page.wait_for_selector("text=已将 3 名学员加入名册")
+    assert page.locator("table.roster tbody tr").count() == 3
+    assert _fits_the_screen(page)
+    page.click("#submit-class")
+    page.wait_for_selector("text=已提交市局审批")
+    code = page.inner_text("h1").split()[0]
+    page.screenshot(path=str(tmp_path / "class-submitted.png"), full_page=True)
+    context.close()
+
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server, "officer")
+    page.click("a:has-text('班次审核')")
+    page.click(f"a:has-text('{code}')")
+    page.click("#approve-class")
+    page.wait_for_selector(f"text=班次 {code} 已批准")
+    assert "已批准" in page.inner_text(".facts")
+    context.close()

@@ -314,3 +314,20 @@ def test_officer_sees_the_trainee_record(app, world, school):
     page = officer.get(f"/officer/trainees/{trainee_id}").get_data(as_text=True)
     assert "2026年第一期" in page and "负责人班" in page
     assert person(1)[2] not in page
+
+
+def test_the_demo_roster_with_errors_reports_each_mistake(app, school, tmp_path):
+    from examsvc.demo import write_sample_roster
+
+    class_id = _new_class(school)
+    response = _upload(school, class_id, write_sample_roster(tmp_path).read_bytes())
+    problems = re.findall(
+        r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.get_data(as_text=True)
+    )
+    assert [(row, column) for row, column, _ in problems] == [
+        ("3", "证件号码"),
+        ("4", "姓名"),
+        ("5", "统一社会信用代码"),
+        ("6", "手机号码"),
+        ("8", "证件号码"),
+    ]

@@ -49,7 +49,7 @@ class RosterUploadForm(FlaskForm):
 
 
 class TraineeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=60)])
     id_type = SelectField(
         _l("Document type"), choices=choices((t, DOCUMENT_LABELS[t]) for t in DOCUMENT_TYPES)
     )

@@ -141,3 +141,10 @@ def return_class(session: Session, actor: Actor, training_class: TrainingClass, 
     _move(session, actor, training_class, "return", "officer", reason=reason[:500])
     training_class.return_reason = reason
     training_class.decided_at = utcnow()
+
+
+def advance(session: Session, actor: Actor, training_class: TrainingClass, name: str) -> None:
+    """The officer's later steps: schedule_exam, mark_examined, archive."""
+    if name not in {"schedule_exam", "mark_examined", "archive"}:
+        raise ClassError(N_("This step is not possible in the class's present state."))
+    _move(session, actor, training_class, name, "officer")

@@ -1,0 +1,127 @@
+"""ID numbers: sealed in the database, masked on every page, export and log line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+
+from examsvc import create_app
+from examsvc.cli import main
+from examsvc.db import make_engine
+from examsvc.demo_classes import _people, demo_classes
+from examsvc.migrate import upgrade_database
+from examsvc.scratch import scratch_database
+
+from .class_helpers import class_form, person, roster_csv
+from .conftest import make_test_config
+from .helpers import Client
+
+
+def _demo_people() -> list[list[object]]:
+    return [row for demo in demo_classes("a", "b") for row in _people(demo.roster_from, demo.roster_size)]
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("pii")
+    base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
+    url, drop = scratch_database(tmp, base if base and not base.startswith("sqlite") else None)
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    app = create_app(make_test_config(tmp, url))
+    result = app.test_cli_runner().invoke(main, ["demo", "load"])
+    assert result.exit_code == 0, result.output
+    app.extensions["examsvc.db"].engine.dispose()
+    yield url
+    drop()
+
+
+def _raw(url: str) -> bytes:
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    parsed = urlparse(url)
+    schema = unquote(parse_qs(parsed.query)["options"][0]).split("=", 1)[1]
+    command = [
+        "pg_dump",
+        "-h",
+        parsed.hostname,
+        "-p",
+        str(parsed.port or 5432),
+        "-U",
+        parsed.username,
+        "-n",
+        schema,
+    ]
+    return subprocess.run([*command, parsed.path.lstrip("/")], check=True, capture_output=True).stdout
+
+
+def test_no_id_or_phone_number_in_the_stored_database(demo_database):
+    raw = _raw(demo_database)
+    people = _demo_people()
+    assert len(people) > 100 and b"trainee" in raw
+    assert [p[2] for p in people if str(p[2]).encode() in raw] == []
+    assert [p[3] for p in people if str(p[3]).encode() in raw] == []
+
+
+@pytest.fixture
+def sql_logging():  # type: ignore[no-untyped-def]
+    """Every SQL statement and its parameters logged; set before the app opens its connection."""
+    logger = logging.getLogger("sqlalchemy.engine")
+    logger.setLevel(logging.INFO)
+    yield
+    logger.setLevel(logging.WARNING)
+
+
+def test_no_full_id_number_in_pages_exports_or_logs(sql_logging, app, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    with caplog.at_level(logging.DEBUG):
+        school = Client(app)
+        world.login(school, "school1")
+        response = school.post("/institution/classes/new", class_form())
+        base = response.location
+        people = [person(i) for i in range(1, 6)]
+        page = base
+        import io
+
+        school.post(
+            f"{base}/roster",
+            {"roster": (io.BytesIO(roster_csv(people)), "r.csv")},
+            page=page,
+            content_type="multipart/form-data",
+        )
+        bad = [person(9, id=people[0][2][:-1] + "0" if people[0][2][-1] != "0" else people[0][2][:-1] + "1")]
+        school.post(
+            f"{base}/roster",
+            {"roster": (io.BytesIO(roster_csv(bad)), "r.csv")},
+            page=page,
+            content_type="multipart/form-data",
+        )
+        officer = Client(app)
+        world.login(officer, "officer1")
+        class_id = re.search(r"(\d+)$", base).group(1)
+        bodies = [
+            school.get(base).get_data(),
+            school.get(f"{base}/roster.csv").get_data(),
+            school.get(f"{base}/roster.xlsx").get_data(),
+            officer.get(f"/officer/classes/{class_id}").get_data(),
+            officer.get(f"/officer/classes/{class_id}/roster.csv").get_data(),
+            officer.get("/officer/trainees/").get_data(),
+            officer.get("/officer/trainees/?name=学员").get_data(),
+        ]
+        trainee_links = re.findall(rb"/officer/trainees/(\d+)", bodies[3])
+        assert trainee_links
+        bodies += [officer.get(f"/officer/trainees/{t.decode()}").get_data() for t in trainee_links]
+    for number in [p[2] for p in people] + [bad[0][2]]:
+        assert number not in caplog.text
+        for body in bodies:
+            assert number.encode() not in body
+    assert "450103********" in bodies[0].decode()
+    assert "INSERT INTO trainee" in caplog.text  # the logs were really captured, parameters included
