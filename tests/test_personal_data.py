@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from examsvc import create_app
-from examsvc.cli import main
-from examsvc.db import make_engine
 from examsvc.demo_classes import _people, demo_classes
-from examsvc.migrate import upgrade_database
-from examsvc.scratch import scratch_database
 
 from .class_helpers import class_form, person, roster_csv
-from .conftest import make_test_config
 from .helpers import Client
+from .stored import committed_database, raw_database
 
 
 def _demo_people() -> list[list[object]]:
@@ -29,42 +20,13 @@ def _demo_people() -> list[list[object]]:
 
 @pytest.fixture(scope="module")
 def demo_database(tmp_path_factory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("pii")
-    base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
-    url, drop = scratch_database(tmp, base if base and not base.startswith("sqlite") else None)
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    app = create_app(make_test_config(tmp, url))
-    result = app.test_cli_runner().invoke(main, ["demo", "load"])
-    assert result.exit_code == 0, result.output
-    app.extensions["examsvc.db"].engine.dispose()
+    url, _, drop = committed_database(tmp_path_factory.mktemp("pii"), "demo", "load")
     yield url
     drop()
 
 
-def _raw(url: str) -> bytes:
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
-    parsed = urlparse(url)
-    schema = unquote(parse_qs(parsed.query)["options"][0]).split("=", 1)[1]
-    command = [
-        "pg_dump",
-        "-h",
-        parsed.hostname,
-        "-p",
-        str(parsed.port or 5432),
-        "-U",
-        parsed.username,
-        "-n",
-        schema,
-    ]
-    return subprocess.run([*command, parsed.path.lstrip("/")], check=True, capture_output=True).stdout
-
-
 def test_no_id_or_phone_number_in_the_stored_database(demo_database):
-    raw = _raw(demo_database)
+    raw = raw_database(demo_database)
     people = _demo_people()
     assert len(people) > 100 and b"trainee" in raw
     assert [p[2] for p in people if str(p[2]).encode() in raw] == []

@@ -22,6 +22,7 @@ from ..formutil import choices
 from ..msgid import RuleError
 from ..orgs import service as orgs
 from ..orgs.models import Organisation
+from ..viewutil import refusal
 from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -62,7 +63,7 @@ def _submit(form: FlaskForm, change: Callable[[Session], T]) -> T | None:
         result = change(s)
     except RuleError as exc:
         s.rollback()
-        message = _(str(exc), **exc.params)
+        message = refusal(exc)
         field = getattr(form, exc.field, None) if exc.field else None
         if field is not None:
             field.errors.append(message)

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from ..access import login_only, public
 from ..db import db_session
+from ..viewutil import refusal
 from . import service
 from .forms import LoginForm, PasswordChangeForm, TotpForm
 from .models import User
@@ -184,7 +185,7 @@ def account():  # type: ignore[no-untyped-def]
             try:
                 service.set_password(s, service.actor_of(user), hasher, user, form.new.data)
             except service.UserError as exc:
-                form.new.errors.append(_(str(exc), **exc.params))
+                form.new.errors.append(refusal(exc))
             else:
                 s.commit()
                 logout_user()

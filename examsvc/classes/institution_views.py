@@ -11,6 +11,7 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..db import db_session
 from ..msgid import RuleError
+from ..viewutil import apply_change, refusal
 from . import enrol, service
 from .forms import ClassForm, HoursForm, RosterUploadForm, TraineeForm
 from .models import Enrollment, TrainingClass
@@ -64,7 +65,7 @@ def _save(form: ClassForm, change):  # type: ignore[no-untyped-def]
     except RuleError as exc:
         s.rollback()
         field = getattr(form, exc.field or "", None)
-        (field.errors.append if field is not None else lambda m: flash(m, "error"))(_(str(exc), **exc.params))
+        (field.errors.append if field is not None else lambda m: flash(m, "error"))(refusal(exc))
         return None
     s.commit()
     return training_class
@@ -115,7 +116,7 @@ def _add(training_class: TrainingClass, check, **forms):  # type: ignore[no-unty
         return _detail(training_class, problems=exc.problems, status=422, **forms)
     except RuleError as exc:
         s.rollback()
-        flash(_(str(exc), **exc.params), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("inst_classes.class_view", class_id=training_class.id))
     s.commit()
     flash(_("%(count)d trainees added to the roster.", count=report.added), "info")
@@ -168,15 +169,7 @@ def _enrollment(training_class: TrainingClass, enrollment_id: int) -> Enrollment
 
 
 def _apply(training_class: TrainingClass, change, done: str):  # type: ignore[no-untyped-def]
-    s = db_session()
-    try:
-        change(s)
-    except RuleError as exc:
-        s.rollback()
-        flash(_(str(exc), **exc.params), "error")
-    else:
-        s.commit()
-        flash(done, "info")
+    apply_change(change, done)
     return redirect(url_for("inst_classes.class_view", class_id=training_class.id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -10,8 +10,8 @@ from sqlalchemy import case, func, select
 from ..access import roles
 from ..auth.service import actor_of
 from ..db import db_session
-from ..msgid import RuleError
 from ..orgs.models import Organisation
+from ..viewutil import apply_change
 from . import service
 from .forms import ReturnForm
 from .models import CLASS_STATUSES, Enrollment, TrainingClass
@@ -69,15 +69,7 @@ def class_view(class_id: int):  # type: ignore[no-untyped-def]
 
 
 def _decide(training_class: TrainingClass, change, done: str):  # type: ignore[no-untyped-def]
-    s = db_session()
-    try:
-        change(s)
-    except RuleError as exc:
-        s.rollback()
-        flash(_(str(exc), **exc.params), "error")
-    else:
-        s.commit()
-        flash(done, "info")
+    apply_change(change, done)
     return redirect(url_for("review.class_view", class_id=training_class.id))
 
 

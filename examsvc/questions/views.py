@@ -15,6 +15,7 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..db import db_session
 from ..msgid import RuleError
+from ..viewutil import apply_change, refusal
 from .cipher import BankCipher
 from .forms import FilterForm, QuestionForm
 from .models import Question, QuestionVersion
@@ -128,7 +129,7 @@ def question_edit(question_id: int):  # type: ignore[no-untyped-def]
                 version = edit_question(s, actor_of(current_user), _cipher(), question, checked)
             except RuleError as exc:
                 s.rollback()
-                flash(_(str(exc), **exc.params), "error")
+                flash(refusal(exc), "error")
             else:
                 s.commit()
                 flash(_("Saved as version %(version)d.", version=version.version), "info")
@@ -146,11 +147,5 @@ def question_edit(question_id: int):  # type: ignore[no-untyped-def]
 @roles("officer")
 def question_status(question_id: int):  # type: ignore[no-untyped-def]
     question = _question_or_404(question_id)  # the CSRF token was checked before the view (CSRFProtect)
-    try:
-        set_status(db_session(), actor_of(current_user), question, request.form.get("status", ""))
-    except RuleError as exc:
-        db_session().rollback()
-        flash(_(str(exc), **exc.params), "error")
-    else:
-        db_session().commit()
+    apply_change(lambda s: set_status(s, actor_of(current_user), question, request.form.get("status", "")))
     return redirect(url_for("bank.question_view", question_id=question.id))

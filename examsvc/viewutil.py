@@ -1,0 +1,34 @@
+"""How a view applies a service change: commit it, or roll back and say why it was refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import flash
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from .db import db_session
+from .msgid import RuleError
+
+T = TypeVar("T")
+
+
+def refusal(exc: RuleError) -> str:
+    return _(str(exc), **exc.params)
+
+
+def apply_change(change: Callable[[Session], T], done: str | None = None) -> T | None:
+    """Runs the change and commits (flashing `done`); a refused change is rolled back and flashed."""
+    s = db_session()
+    try:
+        result = change(s)
+    except RuleError as exc:
+        s.rollback()
+        flash(refusal(exc), "error")
+        return None
+    s.commit()
+    if done:
+        flash(done, "info")
+    return result
