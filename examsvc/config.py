@@ -49,6 +49,9 @@ class Config:
     rule_practical_share_min_team_leader: int = 25
     rule_cap_leader: int = 40
     rule_cap_other: int = 80
+    paper_release_minutes: int = 60  # a paper opens this long before its sitting starts
+    paper_reuse_window_days: int = 365  # exposure control: how far back other papers count
+    paper_overlap_limit_percent: int = 30  # most a paper may share with a recent one of its kind
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 

@@ -4,16 +4,19 @@ from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
 from .classes.models import Enrollment, TrainingClass
 from .orgs.models import Organisation
+from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
 from .trainees.models import Trainee
 
 __all__ = [
     "AuditEvent",
     "BankDataKey",
+    "Blueprint",
     "Enrollment",
     "LoginAttempt",
     "LoginSession",
     "Organisation",
+    "Paper",
     "Question",
     "QuestionVersion",
     "Trainee",

@@ -52,6 +52,13 @@ class BankCipher:
     def seal(self, content: Mapping[str, object], question_id: int, version: int) -> bytes:
         return envelope.seal_content(self._active_dek(), content, question_id, version)
 
+    def seal_blob(self, payload: Mapping[str, object], aad: bytes) -> bytes:
+        """Anything drawn from the bank (a paper and its key) stays sealed under the bank's keys."""
+        return envelope.seal_json(self._active_dek(), payload, aad)
+
+    def open_blob(self, sealed: bytes, aad: bytes) -> dict[str, object]:
+        return envelope.open_json(self._load([aead.record_key_id(sealed)]), sealed, aad)
+
     def open(self, version: QuestionVersion) -> dict[str, object]:
         return self.open_many([version])[version.id]
 

@@ -35,12 +35,23 @@ def unwrap(keks: Mapping[str, SymmetricKey], dek_key_id: str, wrapped: bytes) ->
     return SymmetricKey(dek_key_id, aead.unseal(keks, wrapped, _dek_aad(dek_key_id)))
 
 
+def canonical_json(payload: Mapping[str, object]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def seal_json(dek: SymmetricKey, payload: Mapping[str, object], aad: bytes) -> bytes:
+    return aead.seal(dek, canonical_json(payload), aad)
+
+
+def open_json(deks: Mapping[str, SymmetricKey], sealed: bytes, aad: bytes) -> dict[str, object]:
+    return json.loads(aead.unseal(deks, sealed, aad).decode("utf-8"))
+
+
 def seal_content(dek: SymmetricKey, content: Mapping[str, object], question_id: int, version: int) -> bytes:
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return aead.seal(dek, text.encode("utf-8"), content_aad(question_id, version))
+    return seal_json(dek, content, content_aad(question_id, version))
 
 
 def open_content(
     deks: Mapping[str, SymmetricKey], sealed: bytes, question_id: int, version: int
 ) -> dict[str, object]:
-    return json.loads(aead.unseal(deks, sealed, content_aad(question_id, version)).decode("utf-8"))
+    return open_json(deks, sealed, content_aad(question_id, version))

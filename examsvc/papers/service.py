@@ -1,0 +1,227 @@
+"""Blueprints and papers. Functions flush and never commit; opening a paper checks its seal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..classes.models import TrainingClass
+from ..classes.service import enrolled_count
+from ..config import Config
+from ..db import utcnow
+from ..msgid import N_, RuleError
+from ..questions.cipher import BankCipher
+from ..questions.envelope import canonical_json
+from ..questions.models import Question, QuestionVersion
+from ..questions.service import current_versions_query
+from .assembly import Candidate, History, Infeasible, assemble, shortfalls
+from .models import Blueprint, Paper
+from .spec import DEFAULT_SPEC, Spec, spec_problems
+
+
+class PaperError(RuleError):
+    """A paper or blueprint change is refused."""
+
+
+class PaperSealed(PaperError):
+    """The paper is sealed until its release time."""
+
+
+def spec_from_json(text: str) -> Spec:
+    return Spec(**json.loads(text))
+
+
+def spec_to_json(spec: Spec) -> str:
+    return json.dumps(asdict(spec), sort_keys=True)
+
+
+def blueprint_for(session: Session, industry: str, category: str) -> Spec:
+    """The most specific blueprint: industry × category, then the general fallbacks, then the default."""
+    for key in ((industry, category), (industry, "any"), ("general", category), ("general", "any")):
+        row = session.scalar(
+            select(Blueprint).where(Blueprint.industry == key[0], Blueprint.category == key[1])
+        )
+        if row is not None:
+            return spec_from_json(row.spec)
+    return DEFAULT_SPEC
+
+
+def candidates(session: Session, industry: str, category: str) -> list[Candidate]:
+    """Active questions a class of this industry and category may be examined on: metadata only."""
+    flag = getattr(QuestionVersion, f"for_{category}")
+    query = (
+        current_versions_query()
+        .with_only_columns(QuestionVersion)
+        .where(Question.status == "active", flag.is_(True))
+        .where(or_(QuestionVersion.industry == "general", QuestionVersion.industry == industry))
+    )
+    return [
+        Candidate(v.id, v.question_id, v.type, v.topic, v.industry != "general", v.difficulty)
+        for v in session.scalars(query)
+    ]
+
+
+def shortfall_texts(
+    industry: str, category: str, spec: Spec, pool: list[Candidate], excluded=frozenset()
+) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        f"{industry} / {category} / {s.what} {s.key}: need {s.need}, bank has {s.have}"
+        for s in shortfalls(pool, spec, excluded)
+    ]
+
+
+def save_blueprint(session: Session, actor: Actor, industry: str, category: str, spec: Spec) -> Blueprint:
+    problems = spec_problems(spec)
+    if problems:
+        raise PaperError(problems[0].message, field=problems[0].field, **dict(problems[0].params))
+    if category != "any":
+        missing = shortfall_texts(industry, category, spec, candidates(session, industry, category))
+        if missing:
+            raise PaperError(
+                N_("The bank cannot fill this blueprint: %(shortfall)s"), shortfall="; ".join(missing)
+            )
+    row = session.scalar(
+        select(Blueprint).where(Blueprint.industry == industry, Blueprint.category == category)
+    )
+    row = row or Blueprint(industry=industry, category=category)
+    row.spec, row.updated_at, row.updated_by = spec_to_json(spec), utcnow(), actor.label
+    session.add(row)
+    session.flush()
+    record(session, actor, "blueprint.save", "blueprint", f"{industry}/{category}", {"total": spec.total})
+    return row
+
+
+def _history(session: Session, training_class: TrainingClass, sitting: str, config: Config) -> History:
+    since = utcnow() - timedelta(days=config.paper_reuse_window_days)
+    recent = session.execute(
+        select(Paper.question_ids, TrainingClass.industry, TrainingClass.category, Paper.class_id)
+        .join(TrainingClass, TrainingClass.id == Paper.class_id)
+        .where(Paper.created_at >= since)
+    ).all()
+    used, same_kind, own_first = set(), [], frozenset()
+    for ids_json, industry, category, class_id in recent:
+        ids = frozenset(json.loads(ids_json))
+        if class_id == training_class.id:
+            own_first = ids  # only the first paper can exist when a retake is made
+            continue
+        used |= ids
+        if (industry, category) == (training_class.industry, training_class.category):
+            same_kind.append(ids)
+    return History(
+        excluded=own_first if sitting == "retake" else frozenset(),
+        recently_used=frozenset(used),
+        recent_papers=tuple(same_kind),
+        overlap_limit_percent=config.paper_overlap_limit_percent,
+    )
+
+
+def _aad(training_class: TrainingClass, sitting: str) -> bytes:
+    return f"examsvc-paper:{training_class.id}:{sitting}".encode()
+
+
+def generate_paper(
+    session: Session,
+    actor: Actor,
+    cipher: BankCipher,
+    training_class: TrainingClass,
+    sitting: str,
+    starts_at: datetime,
+    config: Config,
+    seed: int | None = None,
+) -> Paper:
+    if training_class.status not in {"approved", "exam_scheduled", "examined"}:
+        raise PaperError(N_("Papers are made for approved classes only."))
+    existing = {p.sitting for p in session.scalars(select(Paper).where(Paper.class_id == training_class.id))}
+    if sitting in existing:
+        raise PaperError(N_("This class already has its paper for this sitting."))
+    if sitting == "retake" and "first" not in existing:
+        raise PaperError(N_("A retake paper needs the first paper to exist, so it can avoid its questions."))
+    spec = blueprint_for(session, training_class.industry, training_class.category)
+    pool = candidates(session, training_class.industry, training_class.category)
+    history = _history(session, training_class, sitting, config)
+    seed = secrets.randbits(62) if seed is None else seed
+    try:
+        assembly = assemble(pool, spec, history, seed)
+    except Infeasible:
+        missing = shortfall_texts(
+            training_class.industry, training_class.category, spec, pool, history.excluded
+        )
+        raise PaperError(
+            N_("The bank cannot fill this paper: %(shortfall)s"),
+            shortfall="; ".join(missing) or "topic/type combination",
+        ) from None
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(QuestionVersion).where(QuestionVersion.id.in_([c.version_id for c in assembly.chosen]))
+        )
+    }
+    contents = cipher.open_many(versions.values())  # only the chosen questions are decrypted
+    payload = {
+        "class": training_class.code,
+        "sitting": sitting,
+        "questions": [
+            {
+                "version_id": c.version_id,
+                "question_id": c.question_id,
+                "type": c.type,
+                "points_tenths": spec.points_tenths[c.type],
+                **contents[c.version_id],
+            }
+            for c in assembly.chosen
+        ],
+    }
+    paper = Paper(
+        class_id=training_class.id,
+        sitting=sitting,
+        seed=seed,
+        spec=spec_to_json(spec),
+        question_ids=json.dumps([c.question_id for c in assembly.chosen]),
+        relaxed=",".join(assembly.relaxed),
+        mean_difficulty_tenths=round(assembly.mean_difficulty_tenths),
+        content=cipher.seal_blob(payload, _aad(training_class, sitting)),
+        content_hash=hashlib.sha256(canonical_json(payload)).hexdigest(),
+        seats=max(enrolled_count(session, training_class), 1),
+        starts_at=starts_at,
+        release_at=starts_at - timedelta(minutes=config.paper_release_minutes),
+        created_by=actor.label,
+    )
+    session.add(paper)
+    session.execute(
+        update(Question)
+        .where(Question.id.in_([c.question_id for c in assembly.chosen]))
+        .values(times_used=Question.times_used + 1)
+    )
+    session.flush()
+    record(
+        session,
+        actor,
+        "paper.generate",
+        "paper",
+        paper.id,
+        {
+            "class": training_class.code,
+            "sitting": sitting,
+            "hash": paper.content_hash,
+            "relaxed": paper.relaxed,
+        },
+    )
+    return paper
+
+
+def open_paper(
+    session: Session, actor: Actor, cipher: BankCipher, paper: Paper, now: datetime, purpose: str
+) -> dict:
+    """The paper's questions and key, only from its release time; every opening is audited."""
+    if not paper.released(now):
+        raise PaperSealed(N_("This paper is sealed until %(time)s."), time=paper.release_at.isoformat())
+    payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
+    record(session, actor, f"paper.{purpose}", "paper", paper.id, {"class": paper.training_class.code})
+    return payload
