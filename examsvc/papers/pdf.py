@@ -79,9 +79,8 @@ def render_pdf(html: str) -> bytes:
     """One wkhtmltopdf process for the whole document; pdfkit builds the command line."""
     command = pdfkit.PDFKit(html, "string", options=OPTIONS).command()
     try:
-        done = subprocess.run(
-            command, input=html.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS
-        )  # noqa: S603
+        # the command is pdfkit's: our fixed options and the wkhtmltopdf binary, never user input
+        done = subprocess.run(command, input=html.encode(), capture_output=True, timeout=TIMEOUT_SECONDS)  # noqa: S603
     except subprocess.TimeoutExpired as exc:
         raise PdfError(f"wkhtmltopdf took more than {TIMEOUT_SECONDS} s") from exc
     if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
