@@ -18,6 +18,7 @@ from .db import db_session
 from .keyring import init_keys
 from .migrate import upgrade_database
 from .orgs.models import Organisation
+from .papers.cli import papers_group
 from .questions.cli import bank_group
 
 CLI_ACTOR = Actor(None, "cli")
@@ -107,6 +108,7 @@ def users_reset_totp(username: str) -> None:
 
 
 main.add_command(bank_group)
+main.add_command(papers_group)
 
 
 @main.group("audit")

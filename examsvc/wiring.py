@@ -23,6 +23,7 @@ from .home.views import bp as home_bp
 from .i18n import LANGUAGES, local_time, select_locale
 from .keyring import load_keyring
 from .labels import action_label, code_label, kind_label, role_label
+from .papers.views import bp as papers_bp
 from .questions.views import bp as bank_bp
 from .security import add_security_headers
 from .trainees.views import bp as trainees_bp
@@ -46,7 +47,16 @@ def wire(app: Flask, cfg: Config) -> None:
     app.after_request(add_security_headers)
     register_error_handlers(app)
 
-    for blueprint in (auth_bp, home_bp, admin_bp, bank_bp, inst_classes_bp, review_bp, trainees_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        admin_bp,
+        bank_bp,
+        inst_classes_bp,
+        review_bp,
+        trainees_bp,
+        papers_bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.add_template_filter(local_time)

@@ -19,7 +19,16 @@ from .helpers import Client
 PUBLIC = {"static", "auth.login", "auth.second_factor", "home.index", "home.set_language"}
 
 # 培考分离: what belongs to setting and keeping papers is never for training institutions.
-SEPARATED_PREFIXES = ("/bank", "/questions", "/papers", "/blueprints", "/answer", "/keys", "/admin")
+SEPARATED_PREFIXES = (
+    "/bank",
+    "/questions",
+    "/papers",
+    "/blueprints",
+    "/answer",
+    "/keys",
+    "/admin",
+    "/officer",
+)
 
 ROLES = ("admin", "officer", "proctor", "institution")
 USERNAMES = {

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from ..access import roles
 from ..auth.service import actor_of
-from ..db import db_session
+from ..db import db_session, utcnow
 from ..orgs.models import Organisation
 from ..viewutil import apply_change
 from . import service
@@ -60,12 +60,29 @@ def class_list():  # type: ignore[no-untyped-def]
     )
 
 
+def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # type: ignore[no-untyped-def]
+    from ..papers.forms import GenerateForm  # papers build on classes, not the other way round
+    from ..papers.models import Paper
+
+    papers = (
+        db_session()
+        .scalars(select(Paper).where(Paper.class_id == training_class.id).order_by(Paper.id))
+        .all()
+    )
+    return render_template(
+        "officer/class.html",
+        return_form=return_form,
+        papers=papers,
+        generate_form=GenerateForm(),
+        now=utcnow(),
+        **class_context(training_class),
+    )
+
+
 @bp.route("/<int:class_id>")
 @roles("officer")
 def class_view(class_id: int):  # type: ignore[no-untyped-def]
-    return render_template(
-        "officer/class.html", return_form=ReturnForm(), **class_context(_class_or_404(class_id))
-    )
+    return _officer_page(_class_or_404(class_id), ReturnForm())
 
 
 def _decide(training_class: TrainingClass, change, done: str):  # type: ignore[no-untyped-def]
@@ -90,7 +107,7 @@ def class_return(class_id: int):  # type: ignore[no-untyped-def]
     training_class = _class_or_404(class_id)
     form = ReturnForm()
     if not form.validate_on_submit():
-        return render_template("officer/class.html", return_form=form, **class_context(training_class)), 422
+        return _officer_page(training_class, form), 422
     return _decide(
         training_class,
         lambda s: service.return_class(s, actor_of(current_user), training_class, form.reason.data),

@@ -1,0 +1,158 @@
+"""Officers: blueprints, paper generation, and the paper download once its seal has opened."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles
+from ..auth.service import actor_of
+from ..classes.models import TrainingClass
+from ..db import db_session, utcnow
+from ..msgid import RuleError
+from ..questions.cipher import BankCipher
+from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
+from ..viewutil import apply_change, refusal
+from . import service
+from .forms import BlueprintForm, GenerateForm
+from .models import Blueprint, Paper
+from .pdf import PdfError, paper_html, render_pdf
+from .spec import DEFAULT_SPEC, Spec
+
+bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _cipher() -> BankCipher:
+    return BankCipher(db_session(), current_app.extensions["examsvc.keys"])
+
+
+def _spec_from_form(form: BlueprintForm) -> Spec:
+    return Spec(
+        counts={t: getattr(form, f"{t}_count").data for t in QUESTION_TYPES},
+        points_tenths={t: int(getattr(form, f"{t}_points").data * 10) for t in QUESTION_TYPES},
+        full_mark=form.full_mark.data,
+        pass_mark=form.pass_mark.data,
+        duration_minutes=form.duration_minutes.data,
+        min_per_topic=dict.fromkeys(REQUIRED_TOPICS, form.min_per_topic.data),
+        industry_share_percent=form.industry_share_percent.data,
+        target_difficulty_tenths=int(form.target_difficulty.data * 10),
+        difficulty_tolerance_tenths=DEFAULT_SPEC.difficulty_tolerance_tenths,
+    )
+
+
+def _fill(form: BlueprintForm, spec: Spec) -> None:
+    for t in QUESTION_TYPES:
+        getattr(form, f"{t}_count").data = spec.counts[t]
+        getattr(form, f"{t}_points").data = spec.points_tenths[t] / 10
+    form.full_mark.data, form.pass_mark.data, form.duration_minutes.data = (
+        spec.full_mark,
+        spec.pass_mark,
+        spec.duration_minutes,
+    )
+    form.min_per_topic.data = min(spec.min_per_topic.values(), default=0)
+    form.industry_share_percent.data = spec.industry_share_percent
+    form.target_difficulty.data = spec.target_difficulty_tenths / 10
+
+
+@bp.route("/blueprints", methods=["GET", "POST"])
+@roles("officer")
+def blueprints():  # type: ignore[no-untyped-def]
+    form = BlueprintForm()
+    if form.validate_on_submit():
+        saved = apply_change(
+            lambda s: service.save_blueprint(
+                s, actor_of(current_user), form.industry.data, form.category.data, _spec_from_form(form)
+            ),
+            _("Blueprint saved."),
+        )
+        if saved is not None:
+            return redirect(url_for("papers.blueprints"))
+    elif not form.is_submitted():
+        _fill(form, DEFAULT_SPEC)
+    rows = db_session().scalars(select(Blueprint).order_by(Blueprint.industry, Blueprint.category)).all()
+    return render_template(
+        "officer/blueprints.html",
+        form=form,
+        rows=[(r, service.spec_from_json(r.spec)) for r in rows],
+        default=DEFAULT_SPEC,
+    )
+
+
+def _class_or_404(class_id: int) -> TrainingClass:
+    training_class = db_session().get(TrainingClass, class_id)
+    if training_class is None:
+        abort(404)
+    return training_class
+
+
+@bp.route("/classes/<int:class_id>/papers", methods=["POST"])
+@roles("officer")
+def generate(class_id: int):  # type: ignore[no-untyped-def]
+    training_class = _class_or_404(class_id)
+    form = GenerateForm()
+    if form.validate_on_submit():
+        starts = form.starts_at.data.replace(tzinfo=BEIJING).astimezone(UTC)
+        apply_change(
+            lambda s: service.generate_paper(
+                s,
+                actor_of(current_user),
+                _cipher(),
+                training_class,
+                form.sitting.data,
+                starts,
+                current_app.config["EXAMSVC"],
+            ),
+            _("Paper generated and sealed."),
+        )
+    else:
+        flash(_("Choose the sitting and the start time."), "error")
+    return redirect(url_for("review.class_view", class_id=class_id) + "#papers")
+
+
+def _paper_or_404(paper_id: int) -> Paper:
+    paper = db_session().get(Paper, paper_id)
+    if paper is None:
+        abort(404)
+    return paper
+
+
+@bp.route("/papers/<int:paper_id>.pdf")
+@roles("officer")
+def download(paper_id: int):  # type: ignore[no-untyped-def]
+    paper = _paper_or_404(paper_id)
+    s = db_session()
+    try:
+        payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, utcnow(), "download")
+    except RuleError as exc:
+        return render_template("errors/error.html", code=403, message=refusal(exc)), 403
+    spec = service.spec_from_json(paper.spec)
+    c = paper.training_class
+    facts = {
+        "bureau": current_user.org.name,
+        "title": c.title,
+        "sitting_label": "首考" if paper.sitting == "first" else "补考",
+        "class_code": c.code,
+        "class_title": c.title,
+        "institution": c.institution.name,
+        "starts": paper.starts_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        "duration": spec.duration_minutes,
+        "full_mark": spec.full_mark,
+        "pass_mark": spec.pass_mark,
+    }
+    try:
+        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, facts))
+    except PdfError:
+        s.rollback()
+        current_app.logger.exception("paper %s: PDF rendering failed", paper.id)
+        abort(500)
+    s.commit()  # the audit entry of this download
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename=paper-{c.code}-{paper.sitting}.pdf"
+    return response
