@@ -11,20 +11,23 @@ each relaxation is recorded:
 
 Never relaxed: the count of each type, the minimum per required topic, and a retake's exclusion of
 the first paper's questions. Missing those raises Infeasible with the shortfall.
+
+Questions are drawn at random from indexed buckets (type, and type × topic) rather than by
+shuffling the whole bank, so the cost grows with the paper, not with the bank.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..questions.codes import QUESTION_TYPES
 from .spec import Spec
 
 RELAXATION_ORDER = ("reuse_window", "overlap_limit", "difficulty", "industry_share")
-MAX_SWAPS = 500
+SWAP_TRIES = 60  # random draws per attempted swap
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Assembly:
 
 @dataclass(frozen=True)
 class Shortfall:
-    what: str  # "type" | "topic" | "industry"
+    what: str  # "type" | "topic"
     key: str
     need: int
     have: int
@@ -67,6 +70,22 @@ class Infeasible(ValueError):
     def __init__(self, shortfalls: Sequence[Shortfall]) -> None:
         super().__init__("; ".join(f"{s.what} {s.key}: need {s.need}, bank has {s.have}" for s in shortfalls))
         self.shortfalls = list(shortfalls)
+
+
+class CandidatePool:
+    """The bank's metadata indexed once (per bank state), to draw many papers from."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        ordered = sorted(candidates, key=lambda c: c.version_id)  # independent of the input order
+        self.by_type: dict[str, list[Candidate]] = defaultdict(list)
+        self.by_type_topic: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+        self.industry_by_type: dict[str, list[Candidate]] = defaultdict(list)
+        for c in ordered:
+            self.by_type[c.type].append(c)
+            self.by_type_topic[(c.type, c.topic)].append(c)
+            if c.industry_specific:
+                self.industry_by_type[c.type].append(c)
+        self.all = ordered
 
 
 def shortfalls(
@@ -85,159 +104,177 @@ def shortfalls(
 
 
 @dataclass
-class _Draft:
-    spec: Spec
-    need: dict[str, int]
+class _Draw:
+    """Random draws without replacement from the pool's lists, skipping what is not allowed now."""
+
+    rng: random.Random
+    history: History
+    fresh_only: bool
     chosen: list[Candidate] = field(default_factory=list)
     ids: set[int] = field(default_factory=set)
+
+    def allowed(self, c: Candidate) -> bool:
+        if c.version_id in self.ids or c.question_id in self.history.excluded:
+            return False
+        return not (self.fresh_only and c.question_id in self.history.recently_used)
+
+    def candidates(self, bucket: list[Candidate]) -> Iterator[Candidate]:
+        """A seeded random order of the bucket, produced lazily: a few draws for a big bucket."""
+        n = len(bucket)
+        seen: set[int] = set()
+        while len(seen) < n // 2:
+            i = self.rng.randrange(n)
+            if i not in seen:
+                seen.add(i)
+                yield bucket[i]
+        rest = [i for i in range(n) if i not in seen]  # the tail: finish with a plain shuffle
+        self.rng.shuffle(rest)
+        for i in rest:
+            yield bucket[i]
+
+    def first(self, bucket: list[Candidate]) -> Candidate | None:
+        """The next allowed question; once recent ones are allowed, a fresh one is still preferred."""
+        fallback = None
+        for c in self.candidates(bucket):
+            if not self.allowed(c):
+                continue
+            if c.question_id not in self.history.recently_used:
+                return c
+            fallback = fallback or c
+        return fallback
 
     def take(self, c: Candidate) -> None:
         self.chosen.append(c)
         self.ids.add(c.version_id)
-        self.need[c.type] -= 1
 
 
-def _build(pool: list[Candidate], spec: Spec) -> tuple[_Draft, list[Shortfall], bool]:
-    """Greedy in pool order: topic minimums, then the industry share, then each type's count."""
-    draft = _Draft(spec, dict(spec.counts))
-    missing: list[Shortfall] = []
+def _room(spec: Spec, draw: _Draw) -> dict[str, int]:
+    taken = Counter(c.type for c in draw.chosen)
+    return {t: spec.counts.get(t, 0) - taken[t] for t in QUESTION_TYPES}
+
+
+def _build(pool: CandidatePool, spec: Spec, draw: _Draw) -> tuple[list[Shortfall], bool]:
+    """Topic minimums first, then the industry share, then each type's count."""
+    missing = []
     for topic, minimum in sorted(spec.min_per_topic.items()):
-        got = 0
-        while got < minimum:
-            options = [
-                c
-                for c in pool
-                if c.topic == topic and c.version_id not in draft.ids and draft.need[c.type] > 0
-            ]
-            if not options:
+        for got in range(minimum):
+            room = _room(spec, draw)
+            # the type with the most room left first, so small quotas are not used up early
+            types = sorted(
+                (t for t in QUESTION_TYPES if room[t] > 0), key=lambda t: -room[t] / max(spec.counts[t], 1)
+            )
+            pick = next(
+                (c for t in types if (c := draw.first(pool.by_type_topic.get((t, topic), []))) is not None),
+                None,
+            )
+            if pick is None:
                 missing.append(Shortfall("topic", topic, minimum, got))
                 break
-            # take from the type with the most room left, so small quotas are not used up early
-            draft.take(max(options, key=lambda c: draft.need[c.type] / max(spec.counts[c.type], 1)))
-            got += 1
+            draw.take(pick)
     industry_ok = True
-    have = sum(c.industry_specific for c in draft.chosen)
-    for c in pool:
-        if have >= spec.industry_minimum:
-            break
-        if c.industry_specific and c.version_id not in draft.ids and draft.need[c.type] > 0:
-            draft.take(c)
-            have += 1
-    if have < spec.industry_minimum:
-        industry_ok = False
-    for qtype in QUESTION_TYPES:
-        for c in pool:
-            if draft.need[qtype] == 0:
-                break
-            if c.type == qtype and c.version_id not in draft.ids:
-                draft.take(c)
-        if draft.need[qtype] > 0:
-            missing.append(
-                Shortfall("type", qtype, spec.counts[qtype], spec.counts[qtype] - draft.need[qtype])
-            )
-    return draft, missing, industry_ok
-
-
-def _can_replace(draft: _Draft, out: Candidate, c: Candidate) -> bool:
-    """c may take out's place without breaking a type count, the industry share or a topic minimum."""
-    if (c.type, c.industry_specific) != (out.type, out.industry_specific):
-        return False
-    if c.topic == out.topic:
-        return True
-    minimum = draft.spec.min_per_topic.get(out.topic, 0)
-    return sum(x.topic == out.topic for x in draft.chosen) > minimum
-
-
-def _twin_swaps(draft: _Draft, pool: list[Candidate], wants_out, better) -> int:  # type: ignore[no-untyped-def]
-    """Swap chosen questions for unchosen ones that keep every other constraint, while it helps;
-    returns the number of swaps made."""
-    swaps = 0
-    tried: set[int] = set()
-    while swaps < MAX_SWAPS:
-        out = next((c for c in draft.chosen if c.version_id not in tried and wants_out(c)), None)
-        if out is None:
-            return swaps
-        twin = next(
-            (
-                c
-                for c in pool
-                if c.version_id not in draft.ids and _can_replace(draft, out, c) and better(c, out)
-            ),
-            None,
+    while sum(c.industry_specific for c in draw.chosen) < spec.industry_minimum:
+        room = _room(spec, draw)
+        types = sorted((t for t in QUESTION_TYPES if room[t] > 0), key=lambda t: -room[t])
+        pick = next(
+            (c for t in types if (c := draw.first(pool.industry_by_type.get(t, []))) is not None), None
         )
-        if twin is None:
-            tried.add(out.version_id)  # no replacement for this one: try the next candidate to swap out
-            continue
-        draft.chosen[draft.chosen.index(out)] = twin
-        draft.ids.discard(out.version_id)
-        draft.ids.add(twin.version_id)
-        swaps += 1
-    return swaps
+        if pick is None:
+            industry_ok = False
+            break
+        draw.take(pick)
+    for qtype in QUESTION_TYPES:
+        for _ in range(_room(spec, draw)[qtype]):
+            pick = draw.first(pool.by_type.get(qtype, []))
+            if pick is None:
+                break
+            draw.take(pick)
+        if _room(spec, draw)[qtype] > 0:
+            missing.append(
+                Shortfall("type", qtype, spec.counts[qtype], spec.counts[qtype] - _room(spec, draw)[qtype])
+            )
+    return missing, industry_ok
 
 
-def _over_limit(draft: _Draft, history: History) -> list[frozenset[int]]:
-    limit = history.overlap_limit_percent * len(draft.chosen) / 100
-    qids = {c.question_id for c in draft.chosen}
-    return [p for p in history.recent_papers if len(qids & p) > limit]
+def _replace(pool: CandidatePool, spec: Spec, draw: _Draw, out: Candidate, better) -> bool:  # type: ignore[no-untyped-def]
+    """Swap `out` for a drawn question of the same type and industry flag that is `better`, keeping
+    the topic minimums; a few random draws, then give up on this one."""
+    keeps_topic = sum(c.topic == out.topic for c in draw.chosen) > spec.min_per_topic.get(out.topic, 0)
+    bucket = pool.by_type[out.type] if keeps_topic else pool.by_type_topic[(out.type, out.topic)]
+    for tries, c in enumerate(draw.candidates(bucket)):
+        if tries >= SWAP_TRIES:
+            return False
+        if c.industry_specific == out.industry_specific and draw.allowed(c) and better(c, out):
+            draw.chosen[draw.chosen.index(out)] = c
+            draw.ids.discard(out.version_id)
+            draw.ids.add(c.version_id)
+            return True
+    return False
 
 
-def _mean_tenths(draft: _Draft) -> float:
-    return 10 * sum(c.difficulty for c in draft.chosen) / len(draft.chosen)
+def _mean_tenths(draw: _Draw) -> float:
+    return 10 * sum(c.difficulty for c in draw.chosen) / len(draw.chosen)
 
 
-def _fix_overlap(draft: _Draft, pool: list[Candidate], history: History) -> bool:
-    for paper in _over_limit(draft, history):
-        limit = history.overlap_limit_percent * len(draft.chosen) / 100
-
-        def shared(c: Candidate, paper: frozenset[int] = paper, limit: float = limit) -> bool:
-            return c.question_id in paper and len({x.question_id for x in draft.chosen} & paper) > limit
-
-        _twin_swaps(draft, pool, shared, lambda c, _out, paper=paper: c.question_id not in paper)
-    return not _over_limit(draft, history)
-
-
-def _fix_difficulty(draft: _Draft, pool: list[Candidate], spec: Spec) -> bool:
+def _fix_difficulty(pool: CandidatePool, spec: Spec, draw: _Draw) -> bool:
     low = spec.target_difficulty_tenths - spec.difficulty_tolerance_tenths
     high = spec.target_difficulty_tenths + spec.difficulty_tolerance_tenths
-    if _mean_tenths(draft) > high:
-        _twin_swaps(
-            draft,
-            pool,
-            lambda c: _mean_tenths(draft) > high and c.difficulty > 1,
-            lambda c, out: c.difficulty < out.difficulty,
-        )
-    elif _mean_tenths(draft) < low:
-        _twin_swaps(
-            draft,
-            pool,
-            lambda c: _mean_tenths(draft) < low and c.difficulty < 5,
-            lambda c, out: c.difficulty > out.difficulty,
-        )
-    return low <= _mean_tenths(draft) <= high
+    for _ in range(len(draw.chosen)):
+        mean = _mean_tenths(draw)
+        if low <= mean <= high:
+            return True
+        if mean > high:
+            out = max(draw.chosen, key=lambda c: (c.difficulty, c.version_id))
+            better = lambda c, o: c.difficulty < o.difficulty  # noqa: E731
+        else:
+            out = min(draw.chosen, key=lambda c: (c.difficulty, -c.version_id))
+            better = lambda c, o: c.difficulty > o.difficulty  # noqa: E731
+        if not _replace(pool, spec, draw, out, better):
+            # this one has no better twin: try the others in turn
+            others = sorted(
+                draw.chosen, key=lambda c: (-c.difficulty if mean > high else c.difficulty, c.version_id)
+            )
+            if not any(_replace(pool, spec, draw, o, better) for o in others[1:8]):
+                break
+    return low <= _mean_tenths(draw) <= high
 
 
-def assemble(candidates: Iterable[Candidate], spec: Spec, history: History, seed: int) -> Assembly:
-    eligible = sorted(
-        (c for c in candidates if c.question_id not in history.excluded), key=lambda c: c.version_id
+def _fix_overlap(pool: CandidatePool, spec: Spec, draw: _Draw) -> bool:
+    limit = draw.history.overlap_limit_percent * len(draw.chosen) / 100
+    for paper in draw.history.recent_papers:
+        shared = [c for c in draw.chosen if c.question_id in paper]
+        for out in shared[: max(0, len(shared) - int(limit))]:
+            _replace(
+                pool,
+                spec,
+                draw,
+                out,
+                lambda c, o, p=paper: c.question_id not in p and c.difficulty == o.difficulty,
+            )
+    return all(
+        sum(c.question_id in paper for c in draw.chosen) <= limit for paper in draw.history.recent_papers
     )
-    random.Random(seed).shuffle(eligible)  # noqa: S311 - reproducible selection, not a secret
-    fresh = [c for c in eligible if c.question_id not in history.recently_used]
+
+
+def assemble(
+    candidates: Iterable[Candidate] | CandidatePool, spec: Spec, history: History, seed: int
+) -> Assembly:
+    pool = candidates if isinstance(candidates, CandidatePool) else CandidatePool(candidates)
     relaxed: list[str] = []
-    draft, missing, industry_ok = _build(fresh, spec)
-    pool = fresh
+    draw = _Draw(random.Random(seed), history, fresh_only=True)  # noqa: S311 - reproducible, not a secret
+    missing, industry_ok = _build(pool, spec, draw)
     if missing or not industry_ok:
-        # 1. draw on questions other classes used recently, fresh ones still first
-        pool = fresh + [c for c in eligible if c.question_id in history.recently_used]
-        draft, missing, industry_ok = _build(pool, spec)
+        # 1. draw on questions other classes used recently (fresh ones were drawn first)
+        draw = _Draw(random.Random(seed), history, fresh_only=False)  # noqa: S311
+        missing, industry_ok = _build(pool, spec, draw)
         relaxed.append("reuse_window")
     if missing:
         raise Infeasible(missing)
-    if not _fix_overlap(draft, pool, history):
+    if not _fix_overlap(pool, spec, draw):
         relaxed.append("overlap_limit")
-    if not _fix_difficulty(draft, pool, spec):
+    if not _fix_difficulty(pool, spec, draw):
         relaxed.append("difficulty")
     if not industry_ok:
         relaxed.append("industry_share")
     order = {t: i for i, t in enumerate(("truefalse", "single", "multiple"))}
-    chosen = sorted(draft.chosen, key=lambda c: order[c.type])  # stable: pool order within a type
+    chosen = sorted(draw.chosen, key=lambda c: (order[c.type], c.version_id))
     return Assembly(tuple(chosen), tuple(r for r in RELAXATION_ORDER if r in relaxed))
