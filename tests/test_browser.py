@@ -202,8 +202,29 @@ def test_institution_registers_a_class_and_the_officer_approves_it_then_browses_
     page.click("#approve-class")
     page.wait_for_selector(f"text=班次 {code} 已批准")
     assert "已批准" in page.inner_text(".facts")
+    # The paper for the approved class: generated and sealed, nobody can open it yet.
+    page.fill("#starts_at", "2030-01-15T09:00")
+    page.click("#generate-paper")
+    page.wait_for_selector("text=试卷已生成并密封")
+    assert (
+        "已密封" in page.inner_text("#papers") and page.locator("#papers a:has-text('下载 PDF')").count() == 0
+    )
+    _download_a_released_paper(page, tmp_path)
     _browse_the_bank(page, tmp_path)
     context.close()
+
+
+def _download_a_released_paper(page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's examined class sat yesterday: its paper is released and prints for every seat."""
+    page.click("a:has-text('班次审核')")
+    page.select_option("#status", "examined")
+    page.click("form.filters button.primary")
+    page.click("table.list tbody tr:first-child a")
+    with page.expect_download() as download:
+        page.click("#papers a:has-text('下载 PDF')")
+    path = tmp_path / "paper.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
 
 
 def _browse_the_bank(page, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import json
 import secrets
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from ..questions.service import current_versions_query
 from .assembly import Candidate, History, Infeasible, assemble, shortfalls
 from .models import Blueprint, Paper
 from .spec import DEFAULT_SPEC, Spec, spec_problems
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class PaperError(RuleError):
@@ -221,7 +224,8 @@ def open_paper(
 ) -> dict:
     """The paper's questions and key, only from its release time; every opening is audited."""
     if not paper.released(now):
-        raise PaperSealed(N_("This paper is sealed until %(time)s."), time=paper.release_at.isoformat())
+        opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+        raise PaperSealed(N_("This paper is sealed until %(time)s (Beijing time)."), time=opens)
     payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
     record(session, actor, f"paper.{purpose}", "paper", paper.id, {"class": paper.training_class.code})
     return payload

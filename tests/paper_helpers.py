@@ -1,0 +1,63 @@
+"""An approved class with a roster and a bank big enough to set its paper."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from examsvc.audit.service import SYSTEM
+from examsvc.classes import enrol, service
+from examsvc.classes.roster import COLUMNS, check_cells
+from examsvc.classes.rules import ClassRules
+from examsvc.cli import main
+from examsvc.db import db_session
+
+from .class_helpers import person
+
+BANK = Path(__file__).resolve().parent.parent / "question_bank"
+
+
+def approved_class(app, world, title: str = "试卷测试班", people: int = 3) -> int:  # type: ignore[no-untyped-def]
+    """The starter bank imported, and an approved coal-mine manager class (returns its id)."""
+    result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        s = db_session()
+        rules = ClassRules.from_config(app.config["EXAMSVC"])
+        data = service.ClassInput(
+            title, "coal_mine", "manager", date(2026, 12, 1), date(2026, 12, 5), "南宁", "450103", 8, 16, 0
+        )
+        training_class = service.create_class(s, SYSTEM, world.institution, data)
+        rows = [[key for key, *_ in COLUMNS], *[[*person(i)[:6], 24] for i in range(1, people + 1)]]
+        rows = [["id_card" if v == "居民身份证" else v for v in r] for r in rows]
+        enrol.add_to_roster(
+            s, SYSTEM, app.extensions["examsvc.keys"], training_class, check_cells(rows), rules
+        )
+        service.submit(s, SYSTEM, training_class, rules)
+        service.approve(s, SYSTEM, training_class, rules)
+        s.commit()
+        return training_class.id
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
+    """Text of a PDF through pdftotext, NFKC-normalised (it returns some CJK as Kangxi radicals)."""
+    import subprocess
+
+    path = tmp_path / "x.pdf"
+    path.write_bytes(pdf)
+    pages = (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    text = subprocess.run(
+        ["pdftotext", *pages, "-layout", str(path), "-"], check=True, capture_output=True
+    ).stdout
+    return unicodedata.normalize("NFKC", text.decode("utf-8"))
+
+
+def page_count(pdf: bytes, tmp_path: Path) -> int:
+    import subprocess
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))

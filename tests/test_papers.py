@@ -1,0 +1,266 @@
+"""One sealed paper per class: generation, the seal, printing, and who may touch it."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from examsvc.audit.models import AuditEvent
+from examsvc.audit.service import SYSTEM
+from examsvc.classes.models import TrainingClass
+from examsvc.cli import main
+from examsvc.db import db_session, utcnow
+from examsvc.papers import service as papers
+from examsvc.papers import views as paper_views
+from examsvc.papers.models import Paper
+from examsvc.papers.spec import DEFAULT_SPEC
+from examsvc.questions.cipher import BankCipher
+from examsvc.questions.models import Question
+
+from .helpers import Client
+from .paper_helpers import approved_class, page_count, pdf_text
+
+
+@pytest.fixture
+def officer(app, world):  # type: ignore[no-untyped-def]
+    client = Client(app)
+    world.login(client, "officer1")
+    return client
+
+
+@pytest.fixture
+def class_id(app, world):  # type: ignore[no-untyped-def]
+    return approved_class(app, world)
+
+
+def _generate(client, class_id, starts: datetime, sitting="first"):  # type: ignore[no-untyped-def]
+    local = starts.astimezone(paper_views.BEIJING).strftime("%Y-%m-%dT%H:%M")
+    page = f"/officer/classes/{class_id}"
+    return client.post(
+        f"/officer/classes/{class_id}/papers", {"sitting": sitting, "starts_at": local}, page=page
+    )
+
+
+def _paper(app, class_id, sitting="first"):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db_session().scalar(select(Paper).where(Paper.class_id == class_id, Paper.sitting == sitting))
+
+
+def test_officer_generates_a_sealed_paper_and_cannot_open_it_before_release(
+    app, officer, class_id, monkeypatch
+):
+    starts = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    assert _generate(officer, class_id, starts).status_code == 302
+    paper = _paper(app, class_id)
+    assert paper.release_at == starts - timedelta(minutes=60)
+    page = officer.get(f"/officer/classes/{class_id}").get_data(as_text=True)
+    assert paper.content_hash[:16] in page and "已密封" in page
+    url = f"/officer/papers/{paper.id}.pdf"
+    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    response = officer.get(url)
+    assert response.status_code == 403 and b"%PDF" not in response.get_data()
+    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at)
+    response = officer.get(url)
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+    with app.app_context():
+        downloads = (
+            db_session().scalars(select(AuditEvent).where(AuditEvent.action == "paper.download")).all()
+        )
+        assert len(downloads) == 1  # only the download that happened, not the refused one
+
+
+def test_the_class_pdf_has_every_seat_with_its_own_order(app, officer, class_id, tmp_path, monkeypatch):
+    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    paper = _paper(app, class_id)
+    pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
+    pages = page_count(pdf, tmp_path)
+    per_seat = pages // paper.seats
+    assert pages == per_seat * paper.seats and paper.seats == 3
+    text = pdf_text(pdf, tmp_path)
+    assert "判断题" in text and "单项选择题" in text and "答题卡" in text
+    first_seat = pdf_text(pdf, tmp_path, 2, 2)
+    second_seat = pdf_text(pdf, tmp_path, per_seat + 2, per_seat + 2)
+    assert (
+        f"{paper.training_class.code}-A-001" in first_seat
+        and f"{paper.training_class.code}-A-002" in second_seat
+    )
+
+    def stems(page: str) -> list[str]:
+        return [line.split(". ", 1)[1][:12] for line in page.splitlines() if re.match(r"\s*\d+\. ", line)]
+
+    assert stems(first_seat) and stems(first_seat) != stems(second_seat)  # same questions, another order
+    with app.app_context():
+        payload = BankCipher(db_session(), app.extensions["examsvc.keys"]).open_blob(
+            db_session().get(Paper, paper.id).content, f"examsvc-paper:{class_id}:first".encode()
+        )
+    assert any(q["stem"][:12] in text.replace("\n", "") for q in payload["questions"][:5])
+
+
+def test_the_pdf_prints_hostile_names_as_text(app, world, officer, tmp_path):
+    hostile = '<meta name="pdfkit-cookie" content="x=y"><iframe src="file:///etc/passwd"></iframe>'
+    class_id = approved_class(app, world, title=hostile)
+    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    pdf = officer.get(f"/officer/papers/{_paper(app, class_id).id}.pdf").get_data()
+    text = pdf_text(pdf, tmp_path, 1, 1)
+    assert '<meta name="pdfkit-cookie"' in text.replace("\n", "")  # shown, not obeyed
+    assert "root:x:0:0" not in pdf_text(pdf, tmp_path)
+
+
+def test_one_paper_per_class_and_sitting(app, officer, class_id):
+    starts = utcnow() + timedelta(days=3)
+    _generate(officer, class_id, starts)
+    response = _generate(officer, class_id, starts)
+    assert "已有本场次的试卷" in officer.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        s = db_session()
+        first = s.scalar(select(Paper).where(Paper.class_id == class_id))
+        clone = Paper(**{c.key: getattr(first, c.key) for c in Paper.__table__.columns if c.key != "id"})
+        s.add(clone)
+        with pytest.raises(IntegrityError):
+            s.flush()  # the database itself refuses a second paper for the sitting
+        s.rollback()
+
+
+def test_a_retake_paper_avoids_the_first_papers_questions(app, officer, class_id):
+    _generate(officer, class_id, utcnow() + timedelta(days=1))
+    _generate(officer, class_id, utcnow() + timedelta(days=8), sitting="retake")
+    first, retake = _paper(app, class_id), _paper(app, class_id, "retake")
+    assert retake is not None
+    assert not set(json.loads(first.question_ids)) & set(json.loads(retake.question_ids))
+    with app.app_context():
+        used = db_session().scalar(select(func.sum(Question.times_used)))
+    assert used == 2 * DEFAULT_SPEC.total
+
+
+def test_a_retake_needs_the_first_paper(app, officer, class_id):
+    response = _generate(officer, class_id, utcnow() + timedelta(days=8), sitting="retake")
+    assert "补考试卷需要先有首考试卷" in officer.get(response.location).get_data(as_text=True)
+
+
+def test_papers_are_only_for_approved_classes(app, world, officer, class_id):
+    with app.app_context():
+        db_session().get(TrainingClass, class_id).status = "submitted"
+        db_session().commit()
+    _generate(officer, class_id, utcnow() + timedelta(days=1))
+    assert _paper(app, class_id) is None
+
+
+@pytest.mark.parametrize("username", ["school1", "proctor1", "admin1"])
+def test_nobody_else_touches_papers(app, world, officer, class_id, username):
+    _generate(officer, class_id, utcnow() - timedelta(minutes=1))  # released, even
+    paper = _paper(app, class_id)
+    client = Client(app)
+    world.login(client, username)
+    assert client.get(f"/officer/papers/{paper.id}.pdf").status_code == 403
+    assert client.get(f"/officer/classes/{class_id}").status_code == 403
+    token = client.token(client.get("/").location)
+    response = client.raw.post(
+        f"/officer/classes/{class_id}/papers", data={"csrf_token": token, "sitting": "retake"}
+    )
+    assert response.status_code == 403
+    assert client.get("/officer/blueprints").status_code == 403
+
+
+def test_cli_lists_generates_and_refuses_to_print_a_sealed_paper(app, world, class_id, tmp_path):
+    with app.app_context():
+        code = db_session().get(TrainingClass, class_id).code
+    runner = app.test_cli_runner()
+    later = (datetime.now(UTC) + timedelta(days=5)).astimezone(paper_views.BEIJING).strftime("%Y-%m-%d %H:%M")
+    assert (
+        runner.invoke(
+            main, ["papers", "generate", "--class", code, "--sitting", "first", "--starts", later]
+        ).exit_code
+        == 0
+    )
+    listed = json.loads(runner.invoke(main, ["papers", "list", "--json"]).output)
+    assert listed[0]["class"] == code and listed[0]["status"] == "sealed" and len(listed[0]["hash"]) == 64
+    out = tmp_path / "paper.pdf"
+    result = runner.invoke(main, ["papers", "pdf", "--class", code, "--sitting", "first", "--out", str(out)])
+    assert result.exit_code != 0 and "sealed" in result.output and not out.exists()
+
+
+def test_blueprint_that_does_not_add_up_is_refused(app, officer):
+    form = {
+        "industry": "coal_mine",
+        "category": "manager",
+        "truefalse_count": "40",
+        "truefalse_points": "1",
+        "single_count": "40",
+        "single_points": "1",
+        "multiple_count": "10",
+        "multiple_points": "1.5",
+        "full_mark": "100",
+        "pass_mark": "80",
+        "duration_minutes": "90",
+        "min_per_topic": "2",
+        "industry_share_percent": "30",
+        "target_difficulty": "2.8",
+    }
+    page = officer.post("/officer/blueprints", form).get_data(as_text=True)
+    assert "95" in page and "满分" in page  # 40 + 40 + 15 = 95, not 100
+
+
+def test_blueprint_the_bank_cannot_fill_names_the_shortfall(app, world, officer, class_id):
+    form = {
+        "industry": "coal_mine",
+        "category": "manager",
+        "truefalse_count": "0",
+        "truefalse_points": "1",
+        "single_count": "0",
+        "single_points": "1",
+        "multiple_count": "100",
+        "multiple_points": "1",
+        "full_mark": "100",
+        "pass_mark": "80",
+        "duration_minutes": "90",
+        "min_per_topic": "2",
+        "industry_share_percent": "30",
+        "target_difficulty": "2.8",
+    }
+    page = officer.post("/officer/blueprints", form).get_data(as_text=True)
+    assert "coal_mine / manager / type multiple: need 100, bank has" in page
+
+
+def test_a_saved_blueprint_is_used(app, world, officer, class_id):
+    form = {
+        "industry": "coal_mine",
+        "category": "manager",
+        "truefalse_count": "20",
+        "truefalse_points": "2",
+        "single_count": "20",
+        "single_points": "2",
+        "multiple_count": "10",
+        "multiple_points": "2",
+        "full_mark": "100",
+        "pass_mark": "80",
+        "duration_minutes": "60",
+        "min_per_topic": "1",
+        "industry_share_percent": "20",
+        "target_difficulty": "2.8",
+    }
+    assert officer.post("/officer/blueprints", form).status_code == 302
+    _generate(officer, class_id, utcnow() + timedelta(days=1))
+    assert len(json.loads(_paper(app, class_id).question_ids)) == 50
+
+
+def test_same_seed_same_paper(app, world, class_id):
+    with app.app_context():
+        s = db_session()
+        training_class = s.get(TrainingClass, class_id)
+        cipher = BankCipher(s, app.extensions["examsvc.keys"])
+        first = papers.generate_paper(
+            s, SYSTEM, cipher, training_class, "first", utcnow(), app.config["EXAMSVC"], seed=99
+        )
+        ids = first.question_ids
+        s.delete(first)
+        s.flush()
+        again = papers.generate_paper(
+            s, SYSTEM, cipher, training_class, "first", utcnow(), app.config["EXAMSVC"], seed=99
+        )
+        assert again.question_ids == ids  # re-derivable for an audit
+        s.rollback()
