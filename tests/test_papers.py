@@ -264,3 +264,42 @@ def test_same_seed_same_paper(app, world, class_id):
         )
         assert again.question_ids == ids  # re-derivable for an audit
         s.rollback()
+
+
+def test_every_page_carries_its_seat_serial_and_no_answer_is_printed(app, officer, class_id, tmp_path):
+    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    paper = _paper(app, class_id)
+    pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
+    pages = page_count(pdf, tmp_path)
+    per_seat = pages // paper.seats
+    for number in range(1, pages + 1):
+        seat = (number - 1) // per_seat + 1
+        assert f"{paper.training_class.code}-A-{seat:03d}" in pdf_text(pdf, tmp_path, number, number), number
+    with app.app_context():
+        payload = BankCipher(db_session(), app.extensions["examsvc.keys"]).open_blob(
+            db_session().get(Paper, paper.id).content, f"examsvc-paper:{class_id}:first".encode()
+        )
+    text = pdf_text(pdf, tmp_path).replace("\n", "")
+    assert not [q["explanation"][:15] for q in payload["questions"] if q["explanation"][:15] in text]
+
+
+def test_a_saved_blueprint_opens_for_editing(app, officer, class_id):
+    form = {
+        "industry": "coal_mine",
+        "category": "manager",
+        "truefalse_count": "20",
+        "truefalse_points": "2",
+        "single_count": "20",
+        "single_points": "2",
+        "multiple_count": "10",
+        "multiple_points": "2",
+        "full_mark": "100",
+        "pass_mark": "85",
+        "duration_minutes": "60",
+        "min_per_topic": "1",
+        "industry_share_percent": "20",
+        "target_difficulty": "2.8",
+    }
+    officer.post("/officer/blueprints", form)
+    page = officer.get("/officer/blueprints?industry=coal_mine&category=manager").get_data(as_text=True)
+    assert 'id="pass_mark" name="pass_mark" required type="number" value="85"' in page or 'value="85"' in page

@@ -6,7 +6,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -75,7 +75,14 @@ def blueprints():  # type: ignore[no-untyped-def]
         if saved is not None:
             return redirect(url_for("papers.blueprints"))
     elif not form.is_submitted():
-        _fill(form, DEFAULT_SPEC)
+        # ?industry=&category= opens a saved blueprint for editing; otherwise start from the default
+        industry, category = request.args.get("industry", ""), request.args.get("category", "")
+        saved = db_session().scalar(
+            select(Blueprint).where(Blueprint.industry == industry, Blueprint.category == category)
+        )
+        _fill(form, service.spec_from_json(saved.spec) if saved else DEFAULT_SPEC)
+        if saved:
+            form.industry.data, form.category.data = industry, category
     rows = db_session().scalars(select(Blueprint).order_by(Blueprint.industry, Blueprint.category)).all()
     return render_template(
         "officer/blueprints.html",
