@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import flash
+from flask import abort, flash
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -32,3 +32,10 @@ def apply_change(change: Callable[[Session], T], done: str | None = None) -> T |
     if done:
         flash(done, "info")
     return result
+
+
+def get_or_404(model: type[T], object_id: int) -> T:
+    found = db_session().get(model, object_id)
+    if found is None:
+        abort(404)
+    return found

@@ -184,65 +184,42 @@ def test_cli_lists_generates_and_refuses_to_print_a_sealed_paper(app, world, cla
     assert result.exit_code != 0 and "sealed" in result.output and not out.exists()
 
 
-def test_blueprint_that_does_not_add_up_is_refused(app, officer):
+def _blueprint(**overrides: object) -> dict[str, str]:
     form = {
         "industry": "coal_mine",
         "category": "manager",
-        "truefalse_count": "40",
-        "truefalse_points": "1",
-        "single_count": "40",
-        "single_points": "1",
-        "multiple_count": "10",
-        "multiple_points": "1.5",
-        "full_mark": "100",
-        "pass_mark": "80",
-        "duration_minutes": "90",
-        "min_per_topic": "2",
-        "industry_share_percent": "30",
-        "target_difficulty": "2.8",
+        "truefalse_count": 20,
+        "truefalse_points": 2,
+        "single_count": 20,
+        "single_points": 2,
+        "multiple_count": 10,
+        "multiple_points": 2,
+        "full_mark": 100,
+        "pass_mark": 80,
+        "duration_minutes": 60,
+        "min_per_topic": 1,
+        "industry_share_percent": 20,
+        "target_difficulty": 2.8,
     }
+    return {k: str(v) for k, v in {**form, **overrides}.items()}
+
+
+def test_blueprint_that_does_not_add_up_is_refused(app, officer):
+    form = _blueprint(
+        truefalse_count=40, truefalse_points=1, single_count=40, single_points=1, multiple_points=1.5
+    )
     page = officer.post("/officer/blueprints", form).get_data(as_text=True)
     assert "95" in page and "满分" in page  # 40 + 40 + 15 = 95, not 100
 
 
 def test_blueprint_the_bank_cannot_fill_names_the_shortfall(app, world, officer, class_id):
-    form = {
-        "industry": "coal_mine",
-        "category": "manager",
-        "truefalse_count": "0",
-        "truefalse_points": "1",
-        "single_count": "0",
-        "single_points": "1",
-        "multiple_count": "100",
-        "multiple_points": "1",
-        "full_mark": "100",
-        "pass_mark": "80",
-        "duration_minutes": "90",
-        "min_per_topic": "2",
-        "industry_share_percent": "30",
-        "target_difficulty": "2.8",
-    }
+    form = _blueprint(truefalse_count=0, single_count=0, multiple_count=100, multiple_points=1)
     page = officer.post("/officer/blueprints", form).get_data(as_text=True)
     assert "coal_mine / manager / type multiple: need 100, bank has" in page
 
 
 def test_a_saved_blueprint_is_used(app, world, officer, class_id):
-    form = {
-        "industry": "coal_mine",
-        "category": "manager",
-        "truefalse_count": "20",
-        "truefalse_points": "2",
-        "single_count": "20",
-        "single_points": "2",
-        "multiple_count": "10",
-        "multiple_points": "2",
-        "full_mark": "100",
-        "pass_mark": "80",
-        "duration_minutes": "60",
-        "min_per_topic": "1",
-        "industry_share_percent": "20",
-        "target_difficulty": "2.8",
-    }
+    form = _blueprint()
     assert officer.post("/officer/blueprints", form).status_code == 302
     _generate(officer, class_id, utcnow() + timedelta(days=1))
     assert len(json.loads(_paper(app, class_id).question_ids)) == 50
@@ -284,22 +261,7 @@ def test_every_page_carries_its_seat_serial_and_no_answer_is_printed(app, office
 
 
 def test_a_saved_blueprint_opens_for_editing(app, officer, class_id):
-    form = {
-        "industry": "coal_mine",
-        "category": "manager",
-        "truefalse_count": "20",
-        "truefalse_points": "2",
-        "single_count": "20",
-        "single_points": "2",
-        "multiple_count": "10",
-        "multiple_points": "2",
-        "full_mark": "100",
-        "pass_mark": "85",
-        "duration_minutes": "60",
-        "min_per_topic": "1",
-        "industry_share_percent": "20",
-        "target_difficulty": "2.8",
-    }
+    form = _blueprint(pass_mark=85)
     officer.post("/officer/blueprints", form)
     page = officer.get("/officer/blueprints?industry=coal_mine&category=manager").get_data(as_text=True)
     assert 'id="pass_mark" name="pass_mark" required type="number" value="85"' in page or 'value="85"' in page

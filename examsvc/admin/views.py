@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,7 +22,7 @@ from ..formutil import choices
 from ..msgid import RuleError
 from ..orgs import service as orgs
 from ..orgs.models import Organisation
-from ..viewutil import refusal
+from ..viewutil import get_or_404, refusal
 from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,13 +45,6 @@ def _org_choices() -> list[SelectChoice]:
         .order_by(Organisation.kind, Organisation.name)
     )
     return choices((o.id, f"{o.name} ({o.code})") for o in rows)
-
-
-def _get_or_404(model, object_id: int):  # type: ignore[no-untyped-def]
-    obj = db_session().get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _submit(form: FlaskForm, change: Callable[[Session], T]) -> T | None:
@@ -120,7 +113,7 @@ def user_new():  # type: ignore[no-untyped-def]
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles("admin")
 def user_edit(user_id: int):  # type: ignore[no-untyped-def]
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     form.org_id.choices = _org_choices()
     saved = _submit(
@@ -146,7 +139,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @roles("admin")
 def user_password(user_id: int):  # type: ignore[no-untyped-def]
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     form = PasswordResetForm()
     if _submit(form, lambda s: users.set_password(s, _actor(), _hasher(), user, form.password.data)):
         flash(_("Password reset. The user's open sessions were ended."), "info")
@@ -158,7 +151,7 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/users/<int:user_id>/totp-reset", methods=["POST"])
 @roles("admin")
 def user_totp_reset(user_id: int):  # type: ignore[no-untyped-def]
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     if _submit(ConfirmForm(), lambda s: users.reset_totp(s, _actor(), user)):
         flash(_("Second factor reset: the user enrols a new authenticator at the next sign-in."), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -195,7 +188,7 @@ def org_new():  # type: ignore[no-untyped-def]
 @bp.route("/orgs/<int:org_id>", methods=["GET", "POST"])
 @roles("admin")
 def org_edit(org_id: int):  # type: ignore[no-untyped-def]
-    org = _get_or_404(Organisation, org_id)
+    org = get_or_404(Organisation, org_id)
     form = OrganisationForm(obj=org)
     del form.kind  # the kind of an organisation is fixed at creation
     saved = _submit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -11,20 +11,13 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..db import db_session, utcnow
 from ..orgs.models import Organisation
-from ..viewutil import apply_change
+from ..viewutil import apply_change, get_or_404
 from . import service
 from .forms import ReturnForm
 from .models import CLASS_STATUSES, Enrollment, TrainingClass
 from .pages import class_context, class_rules, roster_export
 
 bp = Blueprint("review", __name__, url_prefix="/officer/classes")
-
-
-def _class_or_404(class_id: int) -> TrainingClass:
-    training_class = db_session().get(TrainingClass, class_id)
-    if training_class is None:
-        abort(404)
-    return training_class
 
 
 @bp.route("/")
@@ -82,7 +75,7 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
 @bp.route("/<int:class_id>")
 @roles("officer")
 def class_view(class_id: int):  # type: ignore[no-untyped-def]
-    return _officer_page(_class_or_404(class_id), ReturnForm())
+    return _officer_page(get_or_404(TrainingClass, class_id), ReturnForm())
 
 
 def _decide(training_class: TrainingClass, change, done: str):  # type: ignore[no-untyped-def]
@@ -93,7 +86,7 @@ def _decide(training_class: TrainingClass, change, done: str):  # type: ignore[n
 @bp.route("/<int:class_id>/approve", methods=["POST"])
 @roles("officer")
 def class_approve(class_id: int):  # type: ignore[no-untyped-def]
-    training_class = _class_or_404(class_id)
+    training_class = get_or_404(TrainingClass, class_id)
     return _decide(
         training_class,
         lambda s: service.approve(s, actor_of(current_user), training_class, class_rules()),
@@ -104,7 +97,7 @@ def class_approve(class_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:class_id>/return", methods=["POST"])
 @roles("officer")
 def class_return(class_id: int):  # type: ignore[no-untyped-def]
-    training_class = _class_or_404(class_id)
+    training_class = get_or_404(TrainingClass, class_id)
     form = ReturnForm()
     if not form.validate_on_submit():
         return _officer_page(training_class, form), 422
@@ -118,4 +111,4 @@ def class_return(class_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:class_id>/roster.<any(csv, xlsx):fmt>")
 @roles("officer")
 def roster_download(class_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return roster_export(_class_or_404(class_id), fmt)
+    return roster_export(get_or_404(TrainingClass, class_id), fmt)

@@ -18,7 +18,7 @@ from ..db import db_session, utcnow
 from ..msgid import RuleError
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
-from ..viewutil import apply_change, refusal
+from ..viewutil import apply_change, get_or_404, refusal
 from . import service
 from .forms import BlueprintForm, GenerateForm
 from .models import Blueprint, Paper
@@ -92,17 +92,10 @@ def blueprints():  # type: ignore[no-untyped-def]
     )
 
 
-def _class_or_404(class_id: int) -> TrainingClass:
-    training_class = db_session().get(TrainingClass, class_id)
-    if training_class is None:
-        abort(404)
-    return training_class
-
-
 @bp.route("/classes/<int:class_id>/papers", methods=["POST"])
 @roles("officer")
 def generate(class_id: int):  # type: ignore[no-untyped-def]
-    training_class = _class_or_404(class_id)
+    training_class = get_or_404(TrainingClass, class_id)
     form = GenerateForm()
     if form.validate_on_submit():
         starts = form.starts_at.data.replace(tzinfo=BEIJING).astimezone(UTC)
@@ -123,17 +116,10 @@ def generate(class_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("review.class_view", class_id=class_id) + "#papers")
 
 
-def _paper_or_404(paper_id: int) -> Paper:
-    paper = db_session().get(Paper, paper_id)
-    if paper is None:
-        abort(404)
-    return paper
-
-
 @bp.route("/papers/<int:paper_id>.pdf")
 @roles("officer")
 def download(paper_id: int):  # type: ignore[no-untyped-def]
-    paper = _paper_or_404(paper_id)
+    paper = get_or_404(Paper, paper_id)
     s = db_session()
     try:
         payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, utcnow(), "download")

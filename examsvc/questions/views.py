@@ -15,7 +15,7 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..db import db_session
 from ..msgid import RuleError
-from ..viewutil import apply_change, refusal
+from ..viewutil import apply_change, get_or_404, refusal
 from .cipher import BankCipher
 from .forms import FilterForm, QuestionForm
 from .models import Question, QuestionVersion
@@ -29,13 +29,6 @@ PAGE_SIZE = 50
 
 def _cipher() -> BankCipher:
     return BankCipher(db_session(), current_app.extensions["examsvc.keys"])
-
-
-def _question_or_404(question_id: int) -> Question:
-    question = db_session().get(Question, question_id)
-    if question is None:
-        abort(404)
-    return question
 
 
 def _filtered(form: FilterForm):  # type: ignore[no-untyped-def]
@@ -86,7 +79,7 @@ def stats():  # type: ignore[no-untyped-def]
 @bp.route("/questions/<int:question_id>")
 @roles("officer")
 def question_view(question_id: int):  # type: ignore[no-untyped-def]
-    question = _question_or_404(question_id)
+    question = get_or_404(Question, question_id)
     s = db_session()
     try:
         version, content = view_question(
@@ -119,7 +112,7 @@ def _show_problems(form: QuestionForm, problems: list) -> None:  # type: ignore[
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @roles("officer")
 def question_edit(question_id: int):  # type: ignore[no-untyped-def]
-    question = _question_or_404(question_id)
+    question = get_or_404(Question, question_id)
     s = db_session()
     form = QuestionForm()
     if form.validate_on_submit():
@@ -146,6 +139,6 @@ def question_edit(question_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/questions/<int:question_id>/status", methods=["POST"])
 @roles("officer")
 def question_status(question_id: int):  # type: ignore[no-untyped-def]
-    question = _question_or_404(question_id)  # the CSRF token was checked before the view (CSRFProtect)
+    question = get_or_404(Question, question_id)  # the CSRF token was checked before the view (CSRFProtect)
     apply_change(lambda s: set_status(s, actor_of(current_user), question, request.form.get("status", "")))
     return redirect(url_for("bank.question_view", question_id=question.id))
