@@ -52,6 +52,8 @@ class Config:
     paper_release_minutes: int = 60  # a paper opens this long before its sitting starts
     paper_reuse_window_days: int = 365  # exposure control: how far back other papers count
     paper_overlap_limit_percent: int = 30  # most a paper may share with a recent one of its kind
+    exam_min_proctors: int = 2  # per sitting, plus one per exam_candidates_per_proctor candidates
+    exam_candidates_per_proctor: int = 30
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 

@@ -3,6 +3,7 @@
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
 from .classes.models import Enrollment, TrainingClass
+from .exams.models import ProctorAffiliation, Sitting, SittingProctor
 from .orgs.models import Organisation
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
@@ -17,8 +18,11 @@ __all__ = [
     "LoginSession",
     "Organisation",
     "Paper",
+    "ProctorAffiliation",
     "Question",
     "QuestionVersion",
+    "Sitting",
+    "SittingProctor",
     "Trainee",
     "TrainingClass",
     "User",

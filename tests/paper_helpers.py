@@ -19,7 +19,7 @@ from .class_helpers import person
 BANK = Path(__file__).resolve().parent.parent / "question_bank"
 
 
-def approved_class(app, world, title: str = "试卷测试班", people: int = 3) -> int:  # type: ignore[no-untyped-def]
+def approved_class(app, world, title: str = "试卷测试班", people: int = 3, first_person: int = 1) -> int:  # type: ignore[no-untyped-def]
     """The starter bank imported, and an approved coal-mine manager class (returns its id)."""
     result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK)])
     assert result.exit_code == 0, result.output
@@ -30,7 +30,8 @@ def approved_class(app, world, title: str = "试卷测试班", people: int = 3) 
             title, "coal_mine", "manager", date(2026, 12, 1), date(2026, 12, 5), "南宁", "450103", 8, 16, 0
         )
         training_class = service.create_class(s, SYSTEM, world.institution, data)
-        rows = [[key for key, *_ in COLUMNS], *[[*person(i)[:6], 24] for i in range(1, people + 1)]]
+        people_rows = [[*person(i)[:6], 24] for i in range(first_person, first_person + people)]
+        rows = [[key for key, *_ in COLUMNS], *people_rows]
         rows = [["id_card" if v == "居民身份证" else v for v in r] for r in rows]
         enrol.add_to_roster(
             s, SYSTEM, app.extensions["examsvc.keys"], training_class, check_cells(rows), rules

@@ -54,7 +54,10 @@ def class_list():  # type: ignore[no-untyped-def]
 
 
 def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # type: ignore[no-untyped-def]
-    from ..papers.forms import GenerateForm  # papers build on classes, not the other way round
+    # papers and sittings build on classes, not the other way round
+    from ..exams.forms import SittingForm
+    from ..exams.models import Sitting, SittingProctor
+    from ..papers.forms import GenerateForm
     from ..papers.models import Paper
 
     papers = (
@@ -62,8 +65,22 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
         .scalars(select(Paper).where(Paper.class_id == training_class.id).order_by(Paper.id))
         .all()
     )
+    sittings = db_session().scalars(select(Sitting).where(Sitting.class_id == training_class.id)).all()
+    proctors = {
+        s.id: db_session().scalars(select(SittingProctor).where(SittingProctor.sitting_id == s.id)).all()
+        for s in sittings
+    }
+    sitting_form = SittingForm(  # prefixed: the page also holds the paper form, with its own start time
+        prefix="sitting",
+        venue=training_class.venue,
+        county_code=training_class.venue_county_code,
+        duration_minutes=90,
+    )
     return render_template(
         "officer/class.html",
+        sittings=sittings,
+        sitting_proctors=proctors,
+        sitting_form=sitting_form,
         return_form=return_form,
         papers=papers,
         generate_form=GenerateForm(),

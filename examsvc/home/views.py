@@ -12,6 +12,7 @@ from ..auth.models import User
 from ..auth.rules import HOME_ENDPOINT
 from ..classes.models import TrainingClass
 from ..db import db_session
+from ..exams.service import assigned_sittings
 from ..i18n import LANGUAGES
 from ..orgs.models import Organisation
 
@@ -77,7 +78,8 @@ def proctor():  # type: ignore[no-untyped-def]
         .select_from(User)
         .where(User.org_id == current_user.org_id, User.role == "proctor")
     )
-    return render_template("proctor/home.html", colleagues=colleagues)
+    sittings = assigned_sittings(db_session(), current_user)
+    return render_template("proctor/home.html", colleagues=colleagues, sittings=sittings)
 
 
 def _class_counts(*conditions) -> dict[str, int]:  # type: ignore[no-untyped-def]

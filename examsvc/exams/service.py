@@ -1,0 +1,198 @@
+"""Scheduling sittings and assigning proctors. Functions flush and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..auth.models import User
+from ..classes import service as classes
+from ..classes.models import Enrollment, TrainingClass
+from ..config import Config
+from ..msgid import N_, RuleError
+from ..papers.models import Paper
+from ..trainees.models import Trainee
+from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest
+from .models import ProctorAffiliation, Sitting, SittingProctor
+
+
+class SittingError(RuleError):
+    """A sitting or an assignment is refused."""
+
+    def __init__(self, message: str, field: str | None = None, reasons: list | None = None, **params: object):
+        super().__init__(message, field=field, **params)
+        self.reasons = reasons or []
+
+
+@dataclass(frozen=True)
+class SittingInput:
+    kind: str
+    venue: str
+    county_code: str
+    starts_at: datetime
+    duration_minutes: int
+
+
+def _sync_paper(session: Session, sitting: Sitting, config: Config) -> None:
+    """A paper opens relative to its sitting: moving the sitting moves the seal."""
+    paper = session.scalar(
+        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
+    )
+    if paper is not None:
+        paper.starts_at = sitting.starts_at
+        paper.release_at = sitting.starts_at - timedelta(minutes=config.paper_release_minutes)
+
+
+def schedule(
+    session: Session, actor: Actor, training_class: TrainingClass, data: SittingInput, config: Config
+) -> Sitting:
+    exists = session.scalar(
+        select(Sitting.id).where(Sitting.class_id == training_class.id, Sitting.kind == data.kind)
+    )
+    if exists is not None:
+        raise SittingError(N_("This class already has this sitting."))
+    if data.kind == "first" and training_class.status != "approved":
+        raise SittingError(N_("A first sitting is scheduled for an approved class."))
+    if data.kind == "retake" and training_class.status not in {"exam_scheduled", "examined"}:
+        raise SittingError(N_("A retake is scheduled after the first sitting is scheduled."))
+    sitting = Sitting(class_id=training_class.id, **data.__dict__)
+    session.add(sitting)
+    session.flush()
+    if data.kind == "first":
+        classes.advance(session, actor, training_class, "schedule_exam")
+    _sync_paper(session, sitting, config)
+    record(
+        session,
+        actor,
+        "sitting.schedule",
+        "sitting",
+        sitting.id,
+        {"class": training_class.code, "kind": data.kind, "starts": data.starts_at.isoformat()},
+    )
+    return sitting
+
+
+def _window(sitting: Sitting) -> Window:
+    return Window(sitting.starts_at, sitting.starts_at + timedelta(minutes=sitting.duration_minutes))
+
+
+def sitting_facts(session: Session, sitting: Sitting) -> SittingFacts:
+    employers = session.scalars(
+        select(Trainee.employer_id)
+        .join(Enrollment, Enrollment.trainee_id == Trainee.id)
+        .where(Enrollment.class_id == sitting.class_id, Trainee.employer_id.is_not(None))
+        .distinct()
+    ).all()
+    candidates = session.scalar(
+        select(func.count()).select_from(Enrollment).where(Enrollment.class_id == sitting.class_id)
+    )
+    return SittingFacts(
+        _window(sitting),
+        sitting.county_code,
+        sitting.training_class.institution_id,
+        frozenset(employers),
+        candidates or 0,
+    )
+
+
+def proctor_facts(
+    session: Session, users: list[User], exclude_sitting: int | None = None
+) -> list[ProctorFacts]:
+    ids = [u.id for u in users]
+    affiliations: dict[int, set[int]] = {i: set() for i in ids}
+    for user_id, org_id in session.execute(
+        select(ProctorAffiliation.user_id, ProctorAffiliation.org_id).where(
+            ProctorAffiliation.user_id.in_(ids)
+        )
+    ):
+        affiliations[user_id].add(org_id)
+    busy: dict[int, list[Window]] = {i: [] for i in ids}
+    for user_id, sitting in session.execute(
+        select(SittingProctor.user_id, Sitting)
+        .join(Sitting, Sitting.id == SittingProctor.sitting_id)
+        .where(SittingProctor.user_id.in_(ids))
+    ):
+        if sitting.id != exclude_sitting:
+            busy[user_id].append(_window(sitting))
+    return [
+        ProctorFacts(
+            u.id,
+            u.display_name,
+            u.org.kind,
+            u.org.county_code or u.org.code,
+            frozenset(affiliations[u.id] | {u.org_id}),
+            tuple(busy[u.id]),
+            len(busy[u.id]),
+        )
+        for u in users
+    ]
+
+
+def all_proctors(session: Session) -> list[User]:
+    return list(
+        session.scalars(
+            select(User).where(User.role == "proctor", User.active.is_(True)).order_by(User.username)
+        )
+    )
+
+
+def suggestion(session: Session, sitting: Sitting, config: Config) -> list[User]:
+    users = {u.id: u for u in all_proctors(session)}
+    facts = proctor_facts(session, list(users.values()), exclude_sitting=sitting.id)
+    picked = suggest(
+        facts, sitting_facts(session, sitting), config.exam_min_proctors, config.exam_candidates_per_proctor
+    )
+    return [users[p.user_id] for p in picked]
+
+
+def assign(session: Session, actor: Actor, sitting: Sitting, user_ids: list[int], config: Config) -> None:
+    """Replace the sitting's proctors with exactly these, or refuse with every reason."""
+    users = list(session.scalars(select(User).where(User.id.in_(user_ids), User.role == "proctor")))
+    if len(users) != len(set(user_ids)):
+        raise SittingError(N_("Only proctor accounts can be assigned."))
+    problems = assignment_problems(
+        proctor_facts(session, users, exclude_sitting=sitting.id),
+        sitting_facts(session, sitting),
+        config.exam_min_proctors,
+        config.exam_candidates_per_proctor,
+    )
+    if problems:
+        raise SittingError(
+            N_("The assignment breaks %(count)d rule(s)."),
+            reasons=problems,  # Refusals: the view translates each
+            count=len(problems),
+        )
+    for row in session.scalars(select(SittingProctor).where(SittingProctor.sitting_id == sitting.id)):
+        session.delete(row)
+    session.flush()
+    for user in users:
+        session.add(SittingProctor(sitting_id=sitting.id, user_id=user.id))
+    session.flush()
+    record(session, actor, "sitting.assign", "sitting", sitting.id, {"proctors": sorted(u.id for u in users)})
+
+
+def assigned_sittings(session: Session, user: User) -> list[Sitting]:
+    """What a proctor sees: only the sittings they are assigned to."""
+    return list(
+        session.scalars(
+            select(Sitting)
+            .join(SittingProctor, SittingProctor.sitting_id == Sitting.id)
+            .where(SittingProctor.user_id == user.id)
+            .order_by(Sitting.starts_at)
+        )
+    )
+
+
+def is_assigned(session: Session, sitting: Sitting, user: User) -> bool:
+    return (
+        session.scalar(
+            select(SittingProctor.id).where(
+                SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user.id
+            )
+        )
+        is not None
+    )

@@ -1,0 +1,99 @@
+"""Officers schedule sittings and assign proctors; proctors see the sittings they are assigned to."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles
+from ..auth.service import actor_of
+from ..classes.models import TrainingClass
+from ..classes.pages import enrollments
+from ..db import db_session
+from ..formutil import choices
+from ..viewutil import apply_change, get_or_404
+from . import service
+from .forms import AssignForm, SittingForm
+from .models import Sitting, SittingProctor
+
+bp = Blueprint("sittings", __name__)
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _config():  # type: ignore[no-untyped-def]
+    return current_app.config["EXAMSVC"]
+
+
+@bp.route("/officer/classes/<int:class_id>/sittings", methods=["POST"])
+@roles("officer")
+def schedule(class_id: int):  # type: ignore[no-untyped-def]
+    training_class = get_or_404(TrainingClass, class_id)
+    form = SittingForm(prefix="sitting")  # the class page also holds the paper form
+    if form.validate_on_submit():
+        data = service.SittingInput(
+            form.kind.data,
+            form.venue.data.strip(),
+            form.county_code.data,
+            form.starts_at.data.replace(tzinfo=BEIJING).astimezone(UTC),
+            form.duration_minutes.data,
+        )
+        sitting = apply_change(
+            lambda s: service.schedule(s, actor_of(current_user), training_class, data, _config()),
+            _("Sitting scheduled. Now assign its proctors."),
+        )
+        if sitting is not None:
+            return redirect(url_for("sittings.assign", sitting_id=sitting.id))
+    else:
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {errors[0]}", "error")
+    return redirect(url_for("review.class_view", class_id=class_id) + "#sittings")
+
+
+@bp.route("/officer/sittings/<int:sitting_id>/proctors", methods=["GET", "POST"])
+@roles("officer")
+def assign(sitting_id: int):  # type: ignore[no-untyped-def]
+    sitting = get_or_404(Sitting, sitting_id)
+    s = db_session()
+    proctors = service.all_proctors(s)
+    form = AssignForm()
+    form.proctors.choices = choices((u.id, f"{u.display_name} · {u.org.name}") for u in proctors)
+    reasons: list[str] = []
+    if form.validate_on_submit():
+        try:
+            service.assign(s, actor_of(current_user), sitting, form.proctors.data or [], _config())
+        except service.SittingError as exc:
+            s.rollback()
+            reasons = [_(r.message, **dict(r.params)) for r in exc.reasons] or [_(str(exc), **exc.params)]
+        else:
+            s.commit()
+            flash(_("Proctors assigned."), "info")
+            return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")
+    elif not form.is_submitted():
+        current = list(
+            s.scalars(select(SittingProctor.user_id).where(SittingProctor.sitting_id == sitting.id))
+        )
+        form.proctors.data = current or [u.id for u in service.suggestion(s, sitting, _config())]
+    facts = service.sitting_facts(s, sitting)
+    return render_template(
+        "officer/assign.html",
+        sitting=sitting,
+        form=form,
+        reasons=reasons,
+        facts=facts,
+        suggested=not form.is_submitted(),
+    ), (422 if reasons else 200)
+
+
+@bp.route("/proctor/sittings/<int:sitting_id>")
+@roles("proctor")
+def proctor_sitting(sitting_id: int):  # type: ignore[no-untyped-def]
+    sitting = get_or_404(Sitting, sitting_id)
+    if not service.is_assigned(db_session(), sitting, current_user):
+        abort(404)  # other sittings do not exist for this proctor
+    roster = enrollments(sitting.training_class)
+    return render_template("proctor/sitting.html", sitting=sitting, roster=roster)
