@@ -154,3 +154,11 @@ def _b32decode(value: str) -> bytes:
 @pytest.fixture
 def world(app) -> World:  # type: ignore[no-untyped-def]
     return World(app)
+
+
+@pytest.fixture
+def officer(app, world) -> Client:  # type: ignore[no-untyped-def]
+    """A client signed in as the world's exam officer (password and TOTP)."""
+    client = Client(app)
+    world.login(client, "officer1")
+    return client

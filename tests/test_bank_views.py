@@ -28,13 +28,6 @@ def bank(app, tmp_path):  # type: ignore[no-untyped-def]
         return {q.external_id: q.id for q in db_session().scalars(select(Question))}
 
 
-@pytest.fixture
-def officer(app, world):  # type: ignore[no-untyped-def]
-    client = Client(app)
-    world.login(client, "officer1")
-    return client
-
-
 def _events(app, action):  # type: ignore[no-untyped-def]
     with app.app_context():
         return db_session().scalars(select(AuditEvent).where(AuditEvent.action == action)).all()

@@ -22,13 +22,6 @@ from .paper_helpers import approved_class
 
 
 @pytest.fixture
-def officer(app, world):  # type: ignore[no-untyped-def]
-    client = Client(app)
-    world.login(client, "officer1")
-    return client
-
-
-@pytest.fixture
 def class_id(app, world):  # type: ignore[no-untyped-def]
     cid = approved_class(app, world)
     with app.app_context():  # a second proctor of the county: two are needed
