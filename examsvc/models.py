@@ -3,17 +3,19 @@
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
 from .classes.models import Enrollment, TrainingClass
-from .exams.models import ProctorAffiliation, Sitting, SittingProctor
+from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
 from .orgs.models import Organisation
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
 from .trainees.models import Trainee
 
 __all__ = [
+    "Attempt",
     "AuditEvent",
     "BankDataKey",
     "Blueprint",
     "Enrollment",
+    "IdempotencyRecord",
     "LoginAttempt",
     "LoginSession",
     "Organisation",

@@ -18,6 +18,7 @@ from .config import Config
 from .crypto.passwords import make_hasher
 from .db import Database, db_session, make_engine
 from .errors import register_error_handlers
+from .exams.tablet_views import bp as tablet_bp
 from .exams.views import bp as sittings_bp
 from .extensions import babel, csrf, login_manager
 from .home.views import bp as home_bp
@@ -58,6 +59,7 @@ def wire(app: Flask, cfg: Config) -> None:
         trainees_bp,
         papers_bp,
         sittings_bp,
+        tablet_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -54,3 +54,48 @@ class ProctorAffiliation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+
+
+class Attempt(Base):
+    """One enrollment at one sitting. At most two per enrollment (first, retake): the law's one retake,
+    enforced by the database whatever the code does."""
+
+    __tablename__ = "exam_attempt"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "kind"),
+        UniqueConstraint("sitting_id", "seat_no"),
+        CheckConstraint("kind IN ('first', 'retake')", name="kind"),
+        CheckConstraint("presence IN ('present', 'absent', 'refused')", name="presence"),
+        CheckConstraint(
+            "presence = 'present' OR (score_tenths IS NULL AND answers IS NULL)", name="absent_no_score"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("exam_sitting.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    presence: Mapped[str] = mapped_column(String(10))  # identity refused counts as not sitting
+    seat_no: Mapped[int | None]
+    answers: Mapped[str | None] = mapped_column(String(1000))  # as typed from the answer sheet
+    score_tenths: Mapped[int | None]
+    passed: Mapped[bool | None]
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)  # optimistic lock: a stale edit is refused (409)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a tablet's submission, so a replay gets it again instead of a second write."""
+
+    __tablename__ = "idempotency_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str] = mapped_column(String(2000))  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

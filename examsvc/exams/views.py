@@ -1,11 +1,11 @@
-"""Officers schedule sittings and assign proctors; proctors see the sittings they are assigned to."""
+"""Officers schedule sittings and assign proctors."""
 
 from __future__ import annotations
 
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,6 @@ from sqlalchemy import select
 from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..classes.pages import enrollments
 from ..db import db_session
 from ..formutil import choices
 from ..viewutil import apply_change, get_or_404
@@ -87,13 +86,3 @@ def assign(sitting_id: int):  # type: ignore[no-untyped-def]
         facts=facts,
         suggested=not form.is_submitted(),
     ), (422 if reasons else 200)
-
-
-@bp.route("/proctor/sittings/<int:sitting_id>")
-@roles("proctor")
-def proctor_sitting(sitting_id: int):  # type: ignore[no-untyped-def]
-    sitting = get_or_404(Sitting, sitting_id)
-    if not service.is_assigned(db_session(), sitting, current_user):
-        abort(404)  # other sittings do not exist for this proctor
-    roster = enrollments(sitting.training_class)
-    return render_template("proctor/sitting.html", sitting=sitting, roster=roster)

@@ -1,0 +1,138 @@
+"""The proctor's tablet: check-in and result entry, as HTML forms or JSON calls (same endpoints)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..access import roles
+from ..auth.service import actor_of
+from ..classes.models import Enrollment
+from ..classes.pages import enrollments
+from ..db import db_session
+from ..questions.cipher import BankCipher
+from ..viewutil import get_or_404
+from . import results
+from .models import Sitting
+from .service import is_assigned
+
+bp = Blueprint("tablet", __name__, url_prefix="/proctor/sittings")
+
+
+def _sitting_for_me(sitting_id: int) -> Sitting:
+    sitting = get_or_404(Sitting, sitting_id)
+    if not is_assigned(db_session(), sitting, current_user):
+        abort(404)  # other sittings do not exist for this proctor
+    return sitting
+
+
+def _values() -> dict:
+    return request.get_json(silent=True) or request.form
+
+
+def _answer(
+    ok: bool, message: str, status: int, sitting: Sitting, payload: dict | None = None, problems=None
+):  # type: ignore[no-untyped-def]
+    if request.is_json:
+        body = {"ok": ok, "message": message, **(payload or {})}
+        if problems:
+            body["problems"] = [
+                {"question": p.number, "message": _(p.message, **dict(p.params))} for p in problems
+            ]
+        return jsonify(body), status
+    details = "".join(
+        " " + _("Question %(number)d: %(problem)s.", number=p.number, problem=_(p.message, **dict(p.params)))
+        for p in problems or []
+    )
+    flash(message + details, "info" if ok else "error")
+    return redirect(url_for("tablet.sitting", sitting_id=sitting.id))
+
+
+@bp.route("/<int:sitting_id>")
+@roles("proctor")
+def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
+    st = _sitting_for_me(sitting_id)
+    s = db_session()
+    roster = enrollments(st.training_class)
+    attempts = {e.id: results.attempt_of(s, st, e) for e in roster}
+    return render_template(
+        "proctor/sitting.html",
+        sitting=st,
+        roster=roster,
+        attempts=attempts,
+        new_key=lambda: secrets.token_urlsafe(16),
+    )
+
+
+@bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/check-in", methods=["POST"])
+@roles("proctor")
+def check_in(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
+    st = _sitting_for_me(sitting_id)
+    enrollment = get_or_404(Enrollment, enrollment_id)
+    values = _values()
+    seat = values.get("seat_no")
+    s = db_session()
+    try:
+        attempt = results.check_in(
+            s,
+            actor_of(current_user),
+            current_user,
+            st,
+            enrollment,
+            str(values.get("presence", "")),
+            int(seat) if str(seat or "").isdigit() else None,
+        )
+    except results.ResultError as exc:
+        s.rollback()
+        return _answer(False, _(str(exc), **exc.params), exc.status, st)
+    s.commit()
+    return _answer(
+        True,
+        _("%(name)s checked in.", name=enrollment.trainee.name),
+        200,
+        st,
+        {"attempt": attempt.id, "version": attempt.version},
+    )
+
+
+@bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/result", methods=["POST"])
+@roles("proctor")
+def result(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
+    st = _sitting_for_me(sitting_id)
+    enrollment = get_or_404(Enrollment, enrollment_id)
+    values = _values()
+    key = str(values.get("idempotency_key") or "")
+    if not 16 <= len(key) <= 64:
+        return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
+    s = db_session()
+    cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
+    try:
+        outcome = results.enter_result(
+            s,
+            actor_of(current_user),
+            current_user,
+            cipher,
+            st,
+            enrollment,
+            str(values.get("answers", "")),
+            int(values.get("version") or 0),
+            key,
+        )
+        s.commit()
+    except results.ResultError as exc:
+        s.rollback()
+        return _answer(False, _(str(exc), **exc.params), exc.status, st, problems=exc.problems)
+    except StaleDataError:
+        s.rollback()  # another tablet saved the same attempt between our read and our write
+        return _answer(False, _("Someone else changed this entry meanwhile: reload and check it."), 409, st)
+    return _answer(
+        True,
+        _("%(name)s: %(score)s points.", name=enrollment.trainee.name, score=outcome["score"]),
+        200,
+        st,
+        outcome,
+    )

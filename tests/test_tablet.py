@@ -1,0 +1,269 @@
+"""The proctor's tablet: check-in, answer sheets graded on the server, replays and stale edits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from examsvc.audit.service import SYSTEM
+from examsvc.auth.models import User
+from examsvc.auth.service import create_user
+from examsvc.classes.models import Enrollment
+from examsvc.db import db_session, utcnow
+from examsvc.exams.models import Attempt, IdempotencyRecord, Sitting
+from examsvc.papers.models import Paper
+from examsvc.papers.variants import LETTERS, seat_variant
+from examsvc.questions.cipher import BankCipher
+
+from .conftest import PASSWORD
+from .helpers import Client
+from .paper_helpers import approved_class
+
+
+@pytest.fixture
+def sitting(app, world, officer):  # type: ignore[no-untyped-def]
+    """An approved class, its released paper, a sitting that started, two proctors assigned."""
+    class_id = approved_class(app, world)
+    with app.app_context():
+        create_user(
+            db_session(),
+            SYSTEM,
+            app.extensions["examsvc.hasher"],
+            username="proctor2",
+            display_name="监考二",
+            role="proctor",
+            org_id=world.county,
+            password=PASSWORD,
+        )
+        db_session().commit()
+    starts = (utcnow() - timedelta(minutes=5)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    local = starts.strftime("%Y-%m-%dT%H:%M")
+    page = f"/officer/classes/{class_id}"
+    officer.post(f"{page}/papers", {"sitting": "first", "starts_at": local}, page=page)
+    officer.post(
+        f"{page}/sittings",
+        {
+            "sitting-kind": "first",
+            "sitting-venue": "考场",
+            "sitting-county_code": "450123",
+            "sitting-starts_at": local,
+            "sitting-duration_minutes": "90",
+        },
+        page=page,
+    )
+    with app.app_context():
+        s = db_session()
+        st = s.scalar(select(Sitting).where(Sitting.class_id == class_id))
+        ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
+    officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids})
+    return st
+
+
+@pytest.fixture
+def tablet(app):  # type: ignore[no-untyped-def]
+    client = Client(app)
+    client.login("proctor1", PASSWORD)
+    return client
+
+
+def _call(client, path, body):  # type: ignore[no-untyped-def]
+    token = client.token("/proctor")
+    return client.raw.post(path, json=body, headers={"X-CSRFToken": token})
+
+
+def _enrollments(app, sitting):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return list(
+            db_session().scalars(
+                select(Enrollment.id).where(Enrollment.class_id == sitting.class_id).order_by(Enrollment.id)
+            )
+        )
+
+
+def _right_answers(app, sitting, seat: int) -> str:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        s = db_session()
+        paper = s.scalar(select(Paper).where(Paper.class_id == sitting.class_id))
+        payload = BankCipher(s, app.extensions["examsvc.keys"]).open_blob(
+            paper.content, f"examsvc-paper:{sitting.class_id}:first".encode()
+        )
+    questions = payload["questions"]
+    variant = seat_variant(
+        paper.seed,
+        payload["class"],
+        "first",
+        seat,
+        [q["type"] for q in questions],
+        [tuple(sorted(q.get("options") or {})) for q in questions],
+    )
+    tokens = []
+    for sq in variant.questions:
+        q = questions[sq.index]
+        if q["type"] == "truefalse":
+            tokens.append("对" if q["answer"] == "true" else "错")
+        else:
+            tokens.append("".join(sorted(LETTERS[sq.options.index(c)] for c in q["answer"])))
+    return " ".join(tokens)
+
+
+def _base(sitting, enrollment_id):  # type: ignore[no-untyped-def]
+    return f"/proctor/sittings/{sitting.id}/candidates/{enrollment_id}"
+
+
+def test_check_in_and_a_right_sheet_scores_full_marks(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    response = _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 2})
+    assert response.status_code == 200, response.get_json()
+    version = response.get_json()["version"]
+    body = {
+        "answers": _right_answers(app, sitting, 2),
+        "version": version,
+        "idempotency_key": secrets.token_hex(16),
+    }
+    result = _call(tablet, f"{_base(sitting, first)}/result", body)
+    assert (
+        result.status_code == 200
+        and result.get_json()["score"] == 100.0
+        and result.get_json()["passed"] is True
+    )
+    page = tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)
+    assert "100.0" in page
+
+
+def test_seat_rules(app, sitting, tablet):
+    first, second, third = _enrollments(app, sitting)
+    assert (
+        _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 0}).status_code
+        == 422
+    )
+    assert (
+        _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 9}).status_code
+        == 422
+    )
+    assert (
+        _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}).status_code
+        == 200
+    )
+    assert (
+        _call(tablet, f"{_base(sitting, second)}/check-in", {"presence": "present", "seat_no": 1}).status_code
+        == 409
+    )
+    assert _call(tablet, f"{_base(sitting, third)}/check-in", {"presence": "absent"}).status_code == 200
+    body = {"answers": "A", "version": 1, "idempotency_key": secrets.token_hex(16)}
+    assert _call(tablet, f"{_base(sitting, third)}/result", body).status_code == 422  # absent: no sheet
+
+
+def test_a_mistyped_sheet_names_the_questions(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    version = _call(
+        tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}
+    ).get_json()["version"]
+    tokens = _right_answers(app, sitting, 1).split()
+    tokens[0] = "Z"
+    body = {"answers": " ".join(tokens), "version": version, "idempotency_key": secrets.token_hex(16)}
+    response = _call(tablet, f"{_base(sitting, first)}/result", body)
+    assert response.status_code == 422
+    assert [p["question"] for p in response.get_json()["problems"]] == [1]
+
+
+def test_replays_return_the_stored_result_and_a_reused_key_is_refused(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    version = _call(
+        tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}
+    ).get_json()["version"]
+    body = {
+        "answers": _right_answers(app, sitting, 1),
+        "version": version,
+        "idempotency_key": secrets.token_hex(16),
+    }
+    once = _call(tablet, f"{_base(sitting, first)}/result", body)
+    again = _call(tablet, f"{_base(sitting, first)}/result", body)  # the tablet never saw the first answer
+    assert once.status_code == again.status_code == 200 and once.get_json() == again.get_json()
+    other = {**body, "answers": " ".join(["-"] * len(body["answers"].split()))}
+    assert _call(tablet, f"{_base(sitting, first)}/result", other).status_code == 422
+    with app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+        assert db_session().scalar(select(Attempt.score_tenths)) == 1000
+
+
+def test_a_stale_edit_is_refused_not_overwritten(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    version = _call(
+        tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}
+    ).get_json()["version"]
+    blank = " ".join(["-"] * len(_right_answers(app, sitting, 1).split()))
+    mine = {
+        "answers": _right_answers(app, sitting, 1),
+        "version": version,
+        "idempotency_key": secrets.token_hex(16),
+    }
+    assert _call(tablet, f"{_base(sitting, first)}/result", mine).status_code == 200
+    other_tablet = {"answers": blank, "version": version, "idempotency_key": secrets.token_hex(16)}
+    assert _call(tablet, f"{_base(sitting, first)}/result", other_tablet).status_code == 409
+    with app.app_context():
+        assert db_session().scalar(select(Attempt.score_tenths)) == 1000
+
+
+def test_keys_are_required(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1})
+    assert _call(tablet, f"{_base(sitting, first)}/result", {"answers": "A", "version": 1}).status_code == 400
+
+
+def test_other_proctors_and_institutions_cannot_reach_the_sitting(app, world, sitting):
+    with app.app_context():
+        create_user(
+            db_session(),
+            SYSTEM,
+            app.extensions["examsvc.hasher"],
+            username="proctor9",
+            display_name="外县",
+            role="proctor",
+            org_id=world.county,
+            password=PASSWORD,
+        )
+        db_session().commit()
+    first = _enrollments(app, sitting)[0]
+    stranger = Client(app)
+    stranger.login("proctor9", PASSWORD)
+    assert stranger.get(f"/proctor/sittings/{sitting.id}").status_code == 404
+    assert (
+        _call(
+            stranger, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}
+        ).status_code
+        == 404
+    )
+    school = Client(app)
+    world.login(school, "school1")
+    assert school.get(f"/proctor/sittings/{sitting.id}").status_code == 403
+
+
+def test_the_database_allows_two_attempts_at_most(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "absent"})
+    with app.app_context():
+        s = db_session()
+        s.add(Attempt(enrollment_id=first, sitting_id=sitting.id, kind="first", presence="absent"))
+        with pytest.raises(IntegrityError):
+            s.flush()  # a second first attempt
+        s.rollback()
+        s.add(Attempt(enrollment_id=first, sitting_id=sitting.id, kind="third", presence="absent"))
+        with pytest.raises(IntegrityError):
+            s.flush()  # there is no third kind of sitting
+        s.rollback()
+
+
+def test_html_forms_work_too(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    page = f"/proctor/sittings/{sitting.id}"
+    response = tablet.post(
+        f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": "3"}, page=page
+    )
+    assert response.status_code == 302
+    html = tablet.get(page).get_data(as_text=True)
+    assert 'name="answers"' in html and json.dumps("idempotency_key")[1:-1] in html
