@@ -144,6 +144,23 @@ def _body_hash(body: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _body(sitting: Sitting, enrollment: Enrollment, typed: str, expected_version: int) -> dict[str, object]:
+    return {"sitting": sitting.id, "enrollment": enrollment.id, "answers": typed, "version": expected_version}
+
+
+def body_hash_of(sitting: Sitting, enrollment: Enrollment, values) -> str:  # type: ignore[no-untyped-def]
+    return _body_hash(
+        _body(sitting, enrollment, str(values.get("answers", "")), int(values.get("version") or 0))
+    )
+
+
+def stored_outcome(session: Session, key: str) -> dict[str, object] | None:
+    stored = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
+    if stored is None:
+        return None
+    return {"body_hash": stored.body_hash, "response": json.loads(stored.response)}
+
+
 def enter_result(
     session: Session,
     actor: Actor,
@@ -156,7 +173,7 @@ def enter_result(
     idempotency_key: str,
 ) -> dict[str, object]:
     """Grades the typed sheet and stores it once; replays under the same key return the same outcome."""
-    body = {"sitting": sitting.id, "enrollment": enrollment.id, "answers": typed, "version": expected_version}
+    body = _body(sitting, enrollment, typed, expected_version)
     stored = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == idempotency_key))
     if stored is not None:
         if stored.body_hash != _body_hash(body) or stored.user_id != user.id:
@@ -167,6 +184,10 @@ def enter_result(
     if attempt is None or attempt.presence != "present" or attempt.seat_no is None:
         raise ResultError(N_("Check the candidate in with a seat number first."))
     if attempt.version != expected_version:
+        # A duplicate of this very submission may have committed since we looked for its key.
+        again = stored_outcome(session, idempotency_key)
+        if again is not None and again["body_hash"] == _body_hash(body):
+            return again["response"]
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
     paper = session.scalar(
         select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)

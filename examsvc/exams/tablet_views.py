@@ -7,6 +7,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import roles
@@ -126,8 +127,13 @@ def result(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
     except results.ResultError as exc:
         s.rollback()
         return _answer(False, _(str(exc), **exc.params), exc.status, st, problems=exc.problems)
-    except StaleDataError:
-        s.rollback()  # another tablet saved the same attempt between our read and our write
+    except (StaleDataError, IntegrityError):
+        # Another request saved this attempt between our read and our write. If it was the same
+        # submission (same key, a duplicate sent at once), it is stored now: answer with it.
+        s.rollback()
+        stored = results.stored_outcome(s, key)
+        if stored is not None and stored["body_hash"] == results.body_hash_of(st, enrollment, values):
+            return _answer(True, _("Already saved."), 200, st, stored["response"])
         return _answer(False, _("Someone else changed this entry meanwhile: reload and check it."), 409, st)
     return _answer(
         True,
