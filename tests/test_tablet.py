@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import timedelta
 
@@ -267,3 +268,66 @@ def test_html_forms_work_too(app, sitting, tablet):
     assert response.status_code == 302
     html = tablet.get(page).get_data(as_text=True)
     assert 'name="answers"' in html and json.dumps("idempotency_key")[1:-1] in html
+
+
+def _enter(app, client, sitting, enrollment_id, seat, right=True):  # type: ignore[no-untyped-def]
+    version = _call(
+        client, f"{_base(sitting, enrollment_id)}/check-in", {"presence": "present", "seat_no": seat}
+    )
+    sheet = _right_answers(app, sitting, seat)
+    if not right:
+        sheet = " ".join(["-"] * len(sheet.split()))
+    body = {
+        "answers": sheet,
+        "version": version.get_json()["version"],
+        "idempotency_key": secrets.token_hex(16),
+    }
+    assert _call(client, f"{_base(sitting, enrollment_id)}/result", body).status_code == 200
+
+
+def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, officer):
+    first, second, third = _enrollments(app, sitting)
+    _enter(app, tablet, sitting, first, 1, right=True)
+    _enter(app, tablet, sitting, second, 2, right=False)
+    _call(tablet, f"{_base(sitting, third)}/check-in", {"presence": "absent"})
+    # The proctor who entered a sheet cannot confirm it; the sitting cannot lock before every confirmation.
+    assert _call(tablet, f"{_base(sitting, first)}/confirm", {}).status_code == 409
+    assert _call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 422
+    second_proctor = Client(app)
+    second_proctor.login("proctor2", PASSWORD)
+    for enrollment_id in (first, second, third):
+        assert _call(second_proctor, f"{_base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+    # An edit after confirmation needs a new confirmation.
+    assert _call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
+    assert (
+        _call(tablet, f"{_base(sitting, third)}/check-in", {"presence": "absent"}).status_code == 409
+    )  # locked
+    # The institution sees nothing until the bureau publishes, then numbers only.
+    school = Client(app)
+    world.login(school, "school1")
+    assert 'id="results"' not in school.get(f"/institution/classes/{sitting.class_id}").get_data(as_text=True)
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)
+    html = school.get(f"/institution/classes/{sitting.class_id}").get_data(as_text=True)
+    results = html.split('id="results"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(\d+)</td>", results) == ["2", "1", "1", "1"]  # present, absent, passed, failed
+    assert "答题卡" not in html
+    # The one retake: the failed and the absent may sit it, the passed may not.
+    from examsvc.exams.attempts import may_sit
+    from examsvc.exams.results import _published_facts
+
+    with app.app_context():
+        s = db_session()
+        facts = {e: _published_facts(s, s.get(Enrollment, e)) for e in (first, second, third)}
+    assert [may_sit(facts[e], "retake") for e in (first, second, third)] == [False, True, True]
+
+
+def test_an_edit_after_confirmation_needs_a_new_one(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "absent"})
+    second_proctor = Client(app)
+    second_proctor.login("proctor2", PASSWORD)
+    _call(second_proctor, f"{_base(sitting, first)}/confirm", {})
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "refused"})
+    with app.app_context():
+        assert db_session().scalar(select(Attempt.confirmed_by)) is None

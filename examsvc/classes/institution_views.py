@@ -38,6 +38,7 @@ def _detail(training_class: TrainingClass, problems=None, status: int = 200, **f
     forms.setdefault("single", False)  # problems of one trainee added by hand: no row numbers
     forms.setdefault("upload_form", RosterUploadForm())
     forms.setdefault("trainee_form", TraineeForm())
+    forms["results"] = _published_results(training_class)
     return render_template(
         "institution/class.html",
         problems=problems or [],
@@ -45,6 +46,17 @@ def _detail(training_class: TrainingClass, problems=None, status: int = 200, **f
         **forms,
         **class_context(training_class),
     ), status
+
+
+def _published_results(training_class: TrainingClass) -> list:  # type: ignore[type-arg]
+    """Only numbers, and only once the bureau has published them: never a paper, key or answer."""
+    from ..exams.closing import counts  # exams build on classes
+    from ..exams.models import Sitting
+
+    sittings = db_session().scalars(
+        select(Sitting).where(Sitting.class_id == training_class.id, Sitting.status == "published")
+    )
+    return [(sitting.kind, counts(db_session(), sitting)) for sitting in sittings]
 
 
 @bp.route("/")

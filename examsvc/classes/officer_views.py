@@ -55,6 +55,7 @@ def class_list():  # type: ignore[no-untyped-def]
 
 def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # type: ignore[no-untyped-def]
     # papers and sittings build on classes, not the other way round
+    from ..exams.closing import counts
     from ..exams.forms import SittingForm
     from ..exams.models import Sitting, SittingProctor
     from ..papers.forms import GenerateForm
@@ -80,6 +81,7 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
         "officer/class.html",
         sittings=sittings,
         sitting_proctors=proctors,
+        sitting_counts={st.id: counts(db_session(), st) for st in sittings},
         sitting_form=sitting_form,
         return_form=return_form,
         papers=papers,

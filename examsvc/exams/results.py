@@ -112,10 +112,12 @@ def check_in(
             kind=sitting.kind,
             presence=presence,
             seat_no=seat_no,
+            entered_by=user.id,
         )
         session.add(attempt)
     else:
         attempt.presence, attempt.seat_no = presence, seat_no
+        attempt.entered_by, attempt.confirmed_by = user.id, None  # a change needs a new confirmation
         if presence != "present":
             attempt.answers = attempt.score_tenths = attempt.passed = None
         attempt.updated_at = utcnow()

@@ -17,7 +17,7 @@ from ..classes.pages import enrollments
 from ..db import db_session
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
-from . import results
+from . import closing, results
 from .models import Sitting
 from .service import is_assigned
 
@@ -142,3 +142,32 @@ def result(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
         st,
         outcome,
     )
+
+
+@bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/confirm", methods=["POST"])
+@roles("proctor")
+def confirm(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
+    st = _sitting_for_me(sitting_id)
+    enrollment = get_or_404(Enrollment, enrollment_id)
+    s = db_session()
+    try:
+        closing.confirm(s, actor_of(current_user), current_user, st, enrollment)
+    except results.ResultError as exc:
+        s.rollback()
+        return _answer(False, _(str(exc), **exc.params), exc.status, st)
+    s.commit()
+    return _answer(True, _("Confirmed."), 200, st)
+
+
+@bp.route("/<int:sitting_id>/lock", methods=["POST"])
+@roles("proctor")
+def lock(sitting_id: int):  # type: ignore[no-untyped-def]
+    st = _sitting_for_me(sitting_id)
+    s = db_session()
+    try:
+        closing.lock(s, actor_of(current_user), current_user, st)
+    except results.ResultError as exc:
+        s.rollback()
+        return _answer(False, _(str(exc), **exc.params), exc.status, st)
+    s.commit()
+    return _answer(True, _("The sitting is locked. The exam office publishes the results."), 200, st)

@@ -16,7 +16,7 @@ from ..classes.models import TrainingClass
 from ..db import db_session
 from ..formutil import choices
 from ..viewutil import apply_change, get_or_404
-from . import service
+from . import closing, service
 from .forms import AssignForm, SittingForm
 from .models import Sitting, SittingProctor
 
@@ -86,3 +86,11 @@ def assign(sitting_id: int):  # type: ignore[no-untyped-def]
         facts=facts,
         suggested=not form.is_submitted(),
     ), (422 if reasons else 200)
+
+
+@bp.route("/officer/sittings/<int:sitting_id>/publish", methods=["POST"])
+@roles("officer")
+def publish(sitting_id: int):  # type: ignore[no-untyped-def]
+    sitting = get_or_404(Sitting, sitting_id)
+    apply_change(lambda s: closing.publish(s, actor_of(current_user), sitting), _("Results published."))
+    return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")

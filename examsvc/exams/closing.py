@@ -1,0 +1,101 @@
+"""Four eyes, lock, publish. Functions flush and never commit.
+
+Every sheet (and every absence) is confirmed by a second assigned proctor, not the one who entered
+it; then the sitting is locked, and only an officer publishes its results. A published failure or
+absence opens the one retake; see attempts.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..auth.models import User
+from ..classes import service as classes
+from ..classes.models import Enrollment
+from ..msgid import N_
+from .models import Attempt, Sitting
+from .results import ResultError, _guard, attempt_of
+
+
+def confirm(session: Session, actor: Actor, user: User, sitting: Sitting, enrollment: Enrollment) -> Attempt:
+    _guard(session, sitting, user, enrollment)
+    attempt = attempt_of(session, sitting, enrollment)
+    if attempt is None or (attempt.presence == "present" and attempt.score_tenths is None):
+        raise ResultError(N_("There is nothing to confirm yet for this candidate."))
+    if attempt.entered_by == user.id:
+        raise ResultError(N_("A second proctor confirms: not the one who entered it."), status=409)
+    attempt.confirmed_by = user.id
+    session.flush()
+    record(session, actor, "attempt.confirm", "attempt", attempt.id)
+    return attempt
+
+
+def _open_items(session: Session, sitting: Sitting) -> list[str]:
+    roster = session.scalars(select(Enrollment).where(Enrollment.class_id == sitting.class_id)).all()
+    attempts = {
+        a.enrollment_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))
+    }
+    missing = []
+    for enrollment in roster:
+        attempt = attempts.get(enrollment.id)
+        if sitting.kind == "retake" and attempt is None:
+            continue  # only retake candidates come to a retake sitting
+        if attempt is None or attempt.confirmed_by is None:
+            missing.append(enrollment.trainee.name)
+    return missing
+
+
+def lock(session: Session, actor: Actor, user: User, sitting: Sitting) -> Sitting:
+    from .service import is_assigned
+
+    if not is_assigned(session, sitting, user):
+        raise ResultError(N_("You are not assigned to this sitting."), status=404)
+    if sitting.status != "scheduled":
+        raise ResultError(N_("The sitting is locked: a correction needs an officer."), status=409)
+    missing = _open_items(session, sitting)
+    if missing:
+        raise ResultError(
+            N_("Not yet confirmed by a second proctor: %(names)s"), names="、".join(missing[:10])
+        )
+    sitting.status = "locked"
+    session.flush()
+    record(session, actor, "sitting.lock", "sitting", sitting.id)
+    return sitting
+
+
+def publish(session: Session, actor: Actor, sitting: Sitting) -> Sitting:
+    if sitting.status != "locked":
+        raise ResultError(N_("Results are published after the proctors lock the sitting."), status=409)
+    sitting.status = "published"
+    session.flush()
+    training_class = sitting.training_class
+    if sitting.kind == "first" and training_class.status == "exam_scheduled":
+        classes.advance(session, actor, training_class, "mark_examined")
+    record(session, actor, "sitting.publish", "sitting", sitting.id, counts(session, sitting).__dict__)
+    return sitting
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What an institution may see of its class's results: numbers, never answers."""
+
+    present: int = 0
+    absent: int = 0
+    passed: int = 0
+    failed: int = 0
+
+
+def counts(session: Session, sitting: Sitting) -> Counts:
+    tally: Counter[str] = Counter()
+    for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id)):
+        if a.presence != "present":
+            tally["absent"] += 1
+            continue
+        tally["present"] += 1
+        tally["passed" if a.passed else "failed"] += 1
+    return Counts(**tally)
