@@ -108,6 +108,7 @@ class World:
                 ("admin", "admin1", self.bureau),
                 ("officer", "officer1", self.bureau),
                 ("proctor", "proctor1", self.county),
+                ("proctor", "proctor2", self.county),  # a sitting needs two proctors
                 ("institution", "school1", self.institution),
             ):
                 self.make_user(s, role, name, org_id)

@@ -62,3 +62,17 @@ def page_count(pdf: bytes, tmp_path: Path) -> int:
     path.write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def right_sheet(questions, variant) -> str:  # type: ignore[no-untyped-def]
+    """What a trainee who knows every answer writes on this seat's answer sheet."""
+    from examsvc.papers.variants import LETTERS
+
+    tokens = []
+    for sq in variant.questions:
+        q = questions[sq.index]
+        if q["type"] == "truefalse":
+            tokens.append("对" if q["answer"] == "true" else "错")
+        else:
+            tokens.append("".join(sorted(LETTERS[sq.options.index(c)] for c in q["answer"])))
+    return " ".join(tokens)

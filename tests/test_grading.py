@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from examsvc.exams.grading import Marking, grade, parse_sheet, seat_key
 from examsvc.papers.variants import LETTERS, SeatQuestion, SeatVariant, seat_variant
 
+from .paper_helpers import right_sheet
+
 QUESTIONS = [
     {"type": "truefalse", "answer": "true", "points_tenths": 10},
     {"type": "truefalse", "answer": "false", "points_tenths": 10},
@@ -32,15 +34,7 @@ def _plain_variant():  # type: ignore[no-untyped-def]
 
 
 def _printed_key(variant) -> str:  # type: ignore[no-untyped-def]
-    """What a trainee who knows every answer writes on this seat's sheet."""
-    tokens = []
-    for sq in variant.questions:
-        q = QUESTIONS[sq.index]
-        if q["type"] == "truefalse":
-            tokens.append("对" if q["answer"] == "true" else "错")
-        else:
-            tokens.append("".join(sorted(LETTERS[sq.options.index(c)] for c in q["answer"])))
-    return " ".join(tokens)
+    return right_sheet(QUESTIONS, variant)
 
 
 @settings(max_examples=200, deadline=None)

@@ -24,18 +24,6 @@ from .paper_helpers import approved_class
 @pytest.fixture
 def class_id(app, world):  # type: ignore[no-untyped-def]
     cid = approved_class(app, world)
-    with app.app_context():  # a second proctor of the county: two are needed
-        create_user(
-            db_session(),
-            SYSTEM,
-            app.extensions["examsvc.hasher"],
-            username="proctor2",
-            display_name="监考二",
-            role="proctor",
-            org_id=world.county,
-            password=PASSWORD,
-        )
-        db_session().commit()
     return cid
 
 

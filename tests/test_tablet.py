@@ -18,30 +18,18 @@ from examsvc.classes.models import Enrollment
 from examsvc.db import db_session, utcnow
 from examsvc.exams.models import Attempt, IdempotencyRecord, Sitting
 from examsvc.papers.models import Paper
-from examsvc.papers.variants import LETTERS, seat_variant
+from examsvc.papers.variants import seat_variant
 from examsvc.questions.cipher import BankCipher
 
 from .conftest import PASSWORD
 from .helpers import Client
-from .paper_helpers import approved_class
+from .paper_helpers import approved_class, right_sheet
 
 
 @pytest.fixture
 def sitting(app, world, officer):  # type: ignore[no-untyped-def]
     """An approved class, its released paper, a sitting that started, two proctors assigned."""
     class_id = approved_class(app, world)
-    with app.app_context():
-        create_user(
-            db_session(),
-            SYSTEM,
-            app.extensions["examsvc.hasher"],
-            username="proctor2",
-            display_name="监考二",
-            role="proctor",
-            org_id=world.county,
-            password=PASSWORD,
-        )
-        db_session().commit()
     starts = (utcnow() - timedelta(minutes=5)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     local = starts.strftime("%Y-%m-%dT%H:%M")
     page = f"/officer/classes/{class_id}"
@@ -102,14 +90,7 @@ def _right_answers(app, sitting, seat: int) -> str:  # type: ignore[no-untyped-d
         [q["type"] for q in questions],
         [tuple(sorted(q.get("options") or {})) for q in questions],
     )
-    tokens = []
-    for sq in variant.questions:
-        q = questions[sq.index]
-        if q["type"] == "truefalse":
-            tokens.append("对" if q["answer"] == "true" else "错")
-        else:
-            tokens.append("".join(sorted(LETTERS[sq.options.index(c)] for c in q["answer"])))
-    return " ".join(tokens)
+    return right_sheet(questions, variant)
 
 
 def _base(sitting, enrollment_id):  # type: ignore[no-untyped-def]

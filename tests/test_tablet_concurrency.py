@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
 import secrets
 import threading
@@ -17,22 +16,19 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from examsvc import create_app
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
-from examsvc.auth.service import create_user
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session, make_engine, utcnow
+from examsvc.db import db_session, utcnow
 from examsvc.exams import service as sittings
 from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.exams.results import check_in
-from examsvc.migrate import upgrade_database
 from examsvc.papers.service import generate_paper
 from examsvc.questions.cipher import BankCipher
-from examsvc.scratch import scratch_database
 
-from .conftest import PASSWORD, World, make_test_config
+from .conftest import PASSWORD, World
 from .paper_helpers import approved_class
+from .stored import committed_database
 
 TABLETS = 8
 
@@ -70,28 +66,13 @@ class Browser:
 
 
 def test_duplicates_sent_at_once_store_one_result(tmp_path):
-    base = os.environ.get("EXAMSVC_TEST_DATABASE_URL")
-    url, drop = scratch_database(tmp_path, base if base and not base.startswith("sqlite") else None)
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    app = create_app(make_test_config(tmp_path, url))
+    _, app, drop = committed_database(tmp_path, "db", "upgrade")
     server = None
     try:
         world = World(app)
         class_id = approved_class(app, world)
         with app.app_context():
             s = db_session()
-            create_user(
-                s,
-                SYSTEM,
-                app.extensions["examsvc.hasher"],
-                username="proctor2",
-                display_name="p2",
-                role="proctor",
-                org_id=world.county,
-                password=PASSWORD,
-            )
             from examsvc.classes.models import TrainingClass
 
             training_class = s.get(TrainingClass, class_id)
