@@ -1,5 +1,6 @@
 """Demo data: the bureau, two counties, two training institutions, an employer, a user per role,
-the starter question bank, classes in every state of their life, and two papers (sealed, released).
+the starter question bank, classes in every state of their life, a sealed paper, a sitting ready
+for check-in and one with published results and retake candidates.
 
 Idempotent: what exists is left alone. Passwords are printed for a new user to sign in; officers
 and admins enrol their authenticator at the first sign-in.
@@ -8,7 +9,6 @@ and admins enrol their authenticator at the first sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -18,15 +18,13 @@ from sqlalchemy.orm import Session
 from .audit.service import Actor
 from .auth.models import User
 from .auth.service import create_user
-from .classes.models import TrainingClass
 from .classes.roster import csv_bytes
 from .config import Config
-from .db import utcnow
 from .demo_classes import load_demo_classes, sample_roster_with_errors
+from .demo_exams import load_demo_exam_day
 from .keyring import Keyring
 from .orgs.models import Organisation
 from .orgs.service import create_organisation
-from .papers.service import generate_paper
 from .questions.authoring import bank_files, read_paths
 from .questions.cipher import BankCipher
 from .questions.models import Question
@@ -92,22 +90,9 @@ def load_demo(session: Session, hasher: PasswordHasher, keyring: Keyring, config
         logins.append(DemoLogin(role, username, password, note))
     _load_starter_bank(session, keyring)
     school_a, school_b = (code for kind, code, *_ in ORGS if kind == "institution")
-    if load_demo_classes(session, keyring, config, DEMO_ACTOR, DEMO_ACTOR, school_a, school_b):
-        _load_demo_papers(session, keyring, config)
+    created = load_demo_classes(session, keyring, config, DEMO_ACTOR, DEMO_ACTOR, school_a, school_b)
+    load_demo_exam_day(session, keyring, config, DEMO_ACTOR, created)
     return logins
-
-
-def _load_demo_papers(session: Session, keyring: Keyring, config: Config) -> None:
-    """Two papers: one still sealed (its exam is in two weeks), one released (its exam was yesterday)."""
-    cipher = BankCipher(session, keyring)
-    now = utcnow().replace(second=0, microsecond=0)
-    for status, starts in (
-        ("exam_scheduled", now + timedelta(days=14)),
-        ("examined", now - timedelta(days=1)),
-    ):
-        training_class = session.scalar(select(TrainingClass).where(TrainingClass.status == status).limit(1))
-        if training_class is not None:
-            generate_paper(session, DEMO_ACTOR, cipher, training_class, "first", starts, config)
 
 
 def write_sample_roster(folder: Path) -> Path:

@@ -295,11 +295,11 @@ def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, 
     assert "答题卡" not in html
     # The one retake: the failed and the absent may sit it, the passed may not.
     from examsvc.exams.attempts import may_sit
-    from examsvc.exams.results import _published_facts
+    from examsvc.exams.results import published_facts
 
     with app.app_context():
         s = db_session()
-        facts = {e: _published_facts(s, s.get(Enrollment, e)) for e in (first, second, third)}
+        facts = {e: published_facts(s, s.get(Enrollment, e)) for e in (first, second, third)}
     assert [may_sit(facts[e], "retake") for e in (first, second, third)] == [False, True, True]
 
 

@@ -131,3 +131,11 @@ def grade(answers: Sequence[Answer], key: SeatKey, marking: Marking = Marking())
         ):
             score += item.points_tenths * marking.partial_credit_percent // 100
     return Grade(score, tuple(correct))
+
+
+def key_sheet(key: SeatKey) -> str:
+    """The sheet of someone who knows every answer (demo data, and checks of a printed paper)."""
+    return " ".join(
+        ("对" if item.correct else "错") if item.type == "truefalse" else "".join(sorted(item.correct))  # type: ignore[arg-type]
+        for item in key.items
+    )

@@ -51,7 +51,7 @@ def _guard(session: Session, sitting: Sitting, user: User, enrollment: Enrollmen
         raise ResultError(N_("The sitting is locked: a correction needs an officer."), status=409)
 
 
-def _published_facts(session: Session, enrollment: Enrollment) -> list[AttemptFact]:
+def published_facts(session: Session, enrollment: Enrollment) -> list[AttemptFact]:
     rows = session.execute(
         select(Attempt, Sitting.status)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
@@ -85,7 +85,7 @@ def check_in(
     if presence not in {"present", "absent", "refused"}:
         raise ResultError(N_("Mark the candidate present, absent or identity refused."))
     attempt = attempt_of(session, sitting, enrollment)
-    if attempt is None and not may_sit(_published_facts(session, enrollment), sitting.kind):
+    if attempt is None and not may_sit(published_facts(session, enrollment), sitting.kind):
         raise ResultError(N_("This candidate may not sit this sitting (one retake only)."), status=409)
     paper = session.scalar(
         select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)

@@ -1,0 +1,94 @@
+"""Demo exam day: a sitting ready for check-in, and one with published results and retake candidates."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit.service import Actor
+from .auth.models import User
+from .classes.models import Enrollment, TrainingClass
+from .config import Config
+from .db import utcnow
+from .exams import closing, results
+from .exams import service as sittings
+from .exams.grading import key_sheet, seat_key
+from .keyring import Keyring
+from .papers.service import generate_paper, open_paper_for_grading
+from .papers.variants import seat_variant
+from .questions.cipher import BankCipher
+
+
+def _schedule(session: Session, actor: Actor, training_class: TrainingClass, starts, config: Config):  # type: ignore[no-untyped-def]
+    data = sittings.SittingInput("first", training_class.venue, training_class.venue_county_code, starts, 90)
+    sitting = sittings.schedule(session, actor, training_class, data, config)
+    proctors = list(
+        session.scalars(select(User.id).where(User.role == "proctor", User.org_id == _county(session)))
+    )
+    sittings.assign(session, actor, sitting, proctors, config)
+    return sitting
+
+
+def _county(session: Session) -> int:
+    return session.scalar(select(User.org_id).where(User.username == "proctor"))
+
+
+def load_demo_exam_day(
+    session: Session, keyring: Keyring, config: Config, actor: Actor, classes: list
+) -> None:  # type: ignore[type-arg]
+    """`classes` are the demo classes just created: the approved ones get a paper and sittings."""
+    approved = [c for c in classes if c.status == "approved"]
+    if len(approved) < 3:
+        return
+    sealed, ready, done = approved[0], approved[1], approved[2]
+    cipher = BankCipher(session, keyring)
+    now = utcnow().replace(second=0, microsecond=0)
+    generate_paper(
+        session, actor, cipher, sealed, "first", now + timedelta(days=14), config
+    )  # sealed, no sitting
+
+    generate_paper(session, actor, cipher, ready, "first", now - timedelta(minutes=30), config)
+    _schedule(session, actor, ready, now - timedelta(minutes=30), config)  # released: ready for check-in
+
+    yesterday = now - timedelta(days=1)
+    paper = generate_paper(session, actor, cipher, done, "first", yesterday, config)
+    sitting = _schedule(session, actor, done, yesterday, config)
+    entering = session.scalar(select(User).where(User.username == "proctor"))
+    confirming = session.scalar(select(User).where(User.username == "proctor2"))
+    payload = open_paper_for_grading(cipher, paper, now)
+    questions = payload["questions"]
+    types, keys = [q["type"] for q in questions], [tuple(sorted(q.get("options") or {})) for q in questions]
+    roster = list(
+        session.scalars(select(Enrollment).where(Enrollment.class_id == done.id).order_by(Enrollment.id))
+    )
+    for seat, enrollment in enumerate(roster, start=1):
+        outcome = "pass" if seat <= len(roster) - 5 else ("fail" if seat <= len(roster) - 2 else "absent")
+        attempt = results.check_in(
+            session,
+            actor,
+            entering,
+            sitting,
+            enrollment,
+            "absent" if outcome == "absent" else "present",
+            None if outcome == "absent" else seat,
+        )
+        if outcome != "absent":
+            key = seat_key(questions, seat_variant(paper.seed, payload["class"], "first", seat, types, keys))
+            sheet = key_sheet(key) if outcome == "pass" else " ".join(["-"] * len(key.items))
+            results.enter_result(
+                session,
+                actor,
+                entering,
+                cipher,
+                sitting,
+                enrollment,
+                sheet,
+                attempt.version,
+                secrets.token_hex(16),
+            )
+        closing.confirm(session, actor, confirming, sitting, enrollment)
+    closing.lock(session, actor, entering, sitting)
+    closing.publish(session, actor, sitting)
