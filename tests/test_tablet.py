@@ -312,3 +312,14 @@ def test_an_edit_after_confirmation_needs_a_new_one(app, sitting, tablet):
     _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "refused"})
     with app.app_context():
         assert db_session().scalar(select(Attempt.confirmed_by)) is None
+
+
+def test_a_locked_sitting_shows_no_entry_forms(app, sitting, tablet):
+    first = _enrollments(app, sitting)[0]
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "absent"})
+    with app.app_context():
+        s = db_session()
+        s.get(Sitting, sitting.id).status = "locked"
+        s.commit()
+    html = tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)
+    assert 'name="answers"' not in html and "/check-in" not in html and "缺考" in html
