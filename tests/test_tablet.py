@@ -323,3 +323,36 @@ def test_a_locked_sitting_shows_no_entry_forms(app, sitting, tablet):
         s.commit()
     html = tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)
     assert 'name="answers"' not in html and "/check-in" not in html and "缺考" in html
+
+
+def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, sitting, tablet, monkeypatch):
+    response = tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf")
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+    from examsvc.audit.models import AuditEvent
+
+    with app.app_context():
+        event = db_session().scalars(select(AuditEvent).where(AuditEvent.action == "paper.download")).one()
+        assert event.actor_label == "proctor1"
+    from examsvc.papers import views as paper_views
+
+    with app.app_context():
+        paper = db_session().scalar(select(Paper).where(Paper.class_id == sitting.class_id))
+    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    assert (
+        tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 403
+    )  # sealed for proctors too
+    with app.app_context():
+        create_user(
+            db_session(),
+            SYSTEM,
+            app.extensions["examsvc.hasher"],
+            username="proctor9",
+            display_name="外县",
+            role="proctor",
+            org_id=world.county,
+            password=PASSWORD,
+        )
+        db_session().commit()
+    stranger = Client(app)
+    stranger.login("proctor9", PASSWORD)
+    assert stranger.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 404

@@ -7,6 +7,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,6 +16,7 @@ from ..auth.service import actor_of
 from ..classes.models import Enrollment
 from ..classes.pages import enrollments
 from ..db import db_session
+from ..papers.models import Paper
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
 from . import closing, results
@@ -67,6 +69,19 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
         attempts=attempts,
         new_key=lambda: secrets.token_urlsafe(16),
     )
+
+
+@bp.route("/<int:sitting_id>/paper.pdf")
+@roles("proctor")
+def paper(sitting_id: int):  # type: ignore[no-untyped-def]
+    """The proctors of the sitting print its paper from the release time (audited), like the officer."""
+    from ..papers.views import paper_pdf  # papers and exams stay separate packages
+
+    st = _sitting_for_me(sitting_id)
+    found = db_session().scalar(select(Paper).where(Paper.class_id == st.class_id, Paper.sitting == st.kind))
+    if found is None:
+        abort(404)
+    return paper_pdf(found)
 
 
 @bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/check-in", methods=["POST"])

@@ -16,6 +16,7 @@ from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..db import db_session, utcnow
 from ..msgid import RuleError
+from ..orgs.models import Organisation
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 from ..viewutil import apply_change, get_or_404, refusal
@@ -116,10 +117,8 @@ def generate(class_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("review.class_view", class_id=class_id) + "#papers")
 
 
-@bp.route("/papers/<int:paper_id>.pdf")
-@roles("officer")
-def download(paper_id: int):  # type: ignore[no-untyped-def]
-    paper = get_or_404(Paper, paper_id)
+def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
+    """The whole class's PDF, once the seal has opened; the opening is audited with the caller."""
     s = db_session()
     try:
         payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, utcnow(), "download")
@@ -127,8 +126,11 @@ def download(paper_id: int):  # type: ignore[no-untyped-def]
         return render_template("errors/error.html", code=403, message=refusal(exc)), 403
     spec = service.spec_from_json(paper.spec)
     c = paper.training_class
+    bureau = s.scalar(
+        select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
+    )
     facts = {
-        "bureau": current_user.org.name,
+        "bureau": bureau or "",
         "title": c.title,
         "sitting_label": "首考" if paper.sitting == "first" else "补考",
         "class_code": c.code,
@@ -149,3 +151,9 @@ def download(paper_id: int):  # type: ignore[no-untyped-def]
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"attachment; filename=paper-{c.code}-{paper.sitting}.pdf"
     return response
+
+
+@bp.route("/papers/<int:paper_id>.pdf")
+@roles("officer")
+def download(paper_id: int):  # type: ignore[no-untyped-def]
+    return paper_pdf(get_or_404(Paper, paper_id))
