@@ -356,3 +356,50 @@ def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, si
     stranger = Client(app)
     stranger.login("proctor9", PASSWORD)
     assert stranger.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 404
+
+
+def test_only_an_officer_corrects_a_locked_sheet_with_a_reason(app, sitting, tablet, officer):
+    first = _enrollments(app, sitting)[0]
+    _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "absent"})
+    with app.app_context():
+        s = db_session()
+        attempt_id = s.scalar(select(Attempt.id))
+        s.get(Sitting, sitting.id).status = "locked"
+        s.commit()
+    # The proctor can no longer change it.
+    assert (
+        _call(tablet, f"{_base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}).status_code
+        == 409
+    )
+    url = f"/officer/sittings/{sitting.id}/attempts/{attempt_id}/correct"
+    page = f"/officer/sittings/{sitting.id}/results"
+    right = _right_answers(app, sitting, 1)
+    officer.post(url, {"presence": "present", "seat_no": "1", "answers": right, "reason": ""}, page=page)
+    with app.app_context():
+        assert db_session().get(Attempt, attempt_id).presence == "absent"  # no reason, no correction
+    officer.post(
+        url,
+        {
+            "presence": "present",
+            "seat_no": "1",
+            "answers": right,
+            "reason": "答题卡登记错误，已核对原始答题卡",
+        },
+        page=page,
+    )
+    from examsvc.audit.models import AuditEvent
+
+    with app.app_context():
+        s = db_session()
+        corrected = s.get(Attempt, attempt_id)
+        assert corrected.presence == "present" and corrected.score_tenths == 1000
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.correct")).one()
+        detail = json.loads(event.detail)
+        assert detail["before"]["presence"] == "absent" and detail["after"]["score"] == 100.0
+        assert "核对" in detail["reason"]
+    assert (
+        tablet.post(
+            url, {"presence": "absent", "reason": "x"}, page=f"/proctor/sittings/{sitting.id}"
+        ).status_code
+        == 403
+    )

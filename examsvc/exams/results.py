@@ -163,6 +163,33 @@ def stored_outcome(session: Session, key: str) -> dict[str, object] | None:
     return {"body_hash": stored.body_hash, "response": json.loads(stored.response)}
 
 
+def mark_sheet(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
+    """Grade the typed sheet against the key of the attempt's seat and store answers and score."""
+    paper = session.scalar(
+        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
+    )
+    payload = open_paper_for_grading(cipher, paper, utcnow())
+    questions = payload["questions"]
+    variant = seat_variant(
+        paper.seed,
+        payload["class"],
+        payload["sitting"],
+        attempt.seat_no,
+        [q["type"] for q in questions],
+        [tuple(sorted(q.get("options") or {})) for q in questions],
+    )
+    key = seat_key(questions, variant)
+    answers, problems = parse_sheet(typed, key)
+    if problems:
+        raise ResultError(
+            N_("The answer sheet has %(count)d problem(s)."), problems=problems, count=len(problems)
+        )
+    result = grade(answers, key, Marking())
+    attempt.answers = " ".join(typed.split())
+    attempt.score_tenths = result.score_tenths
+    attempt.passed = result.score_tenths >= spec_from_json(paper.spec).pass_mark * 10
+
+
 def enter_result(
     session: Session,
     actor: Actor,
@@ -191,29 +218,7 @@ def enter_result(
         if again is not None and again["body_hash"] == _body_hash(body):
             return again["response"]
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
-    paper = session.scalar(
-        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
-    )
-    payload = open_paper_for_grading(cipher, paper, utcnow())
-    questions = payload["questions"]
-    variant = seat_variant(
-        paper.seed,
-        payload["class"],
-        payload["sitting"],
-        attempt.seat_no,
-        [q["type"] for q in questions],
-        [tuple(sorted(q.get("options") or {})) for q in questions],
-    )
-    key = seat_key(questions, variant)
-    answers, problems = parse_sheet(typed, key)
-    if problems:
-        raise ResultError(
-            N_("The answer sheet has %(count)d problem(s)."), problems=problems, count=len(problems)
-        )
-    spec = spec_from_json(paper.spec)
-    result = grade(answers, key, Marking())
-    attempt.answers = " ".join(typed.split())
-    attempt.score_tenths, attempt.passed = result.score_tenths, result.score_tenths >= spec.pass_mark * 10
+    mark_sheet(session, cipher, sitting, attempt, typed)
     attempt.entered_by, attempt.confirmed_by, attempt.updated_at = user.id, None, utcnow()
     session.flush()  # bumps the version
     response = Entry(attempt.id, attempt.score_tenths, bool(attempt.passed), attempt.version).as_json()

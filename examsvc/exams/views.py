@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import roles
 from ..auth.service import actor_of
-from ..classes.models import TrainingClass
+from ..classes.models import Enrollment, TrainingClass
 from ..db import db_session
 from ..formutil import choices
+from ..questions.cipher import BankCipher
 from ..viewutil import apply_change, get_or_404
-from . import closing, service
+from . import closing, corrections, service
 from .forms import AssignForm, SittingForm
-from .models import Sitting, SittingProctor
+from .models import Attempt, Sitting, SittingProctor
 
 bp = Blueprint("sittings", __name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -94,3 +95,47 @@ def publish(sitting_id: int):  # type: ignore[no-untyped-def]
     sitting = get_or_404(Sitting, sitting_id)
     apply_change(lambda s: closing.publish(s, actor_of(current_user), sitting), _("Results published."))
     return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")
+
+
+@bp.route("/officer/sittings/<int:sitting_id>/results")
+@roles("officer")
+def results_page(sitting_id: int):  # type: ignore[no-untyped-def]
+    sitting = get_or_404(Sitting, sitting_id)
+    rows = (
+        db_session()
+        .execute(
+            select(Attempt, Enrollment)
+            .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+            .where(Attempt.sitting_id == sitting.id)
+            .order_by(Attempt.seat_no)
+        )
+        .all()
+    )
+    return render_template("officer/results.html", sitting=sitting, rows=rows)
+
+
+@bp.route("/officer/sittings/<int:sitting_id>/attempts/<int:attempt_id>/correct", methods=["POST"])
+@roles("officer")
+def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
+    sitting = get_or_404(Sitting, sitting_id)
+    attempt = get_or_404(Attempt, attempt_id)
+    if attempt.sitting_id != sitting.id:
+        abort(404)
+    form = request.form
+    seat = form.get("seat_no", "")
+    cipher = BankCipher(db_session(), current_app.extensions["examsvc.keys"])
+    apply_change(
+        lambda s: corrections.correct(
+            s,
+            actor_of(current_user),
+            cipher,
+            sitting,
+            attempt,
+            presence=form.get("presence", ""),
+            seat_no=int(seat) if seat.isdigit() else None,
+            typed=form.get("answers", ""),
+            reason=form.get("reason", ""),
+        ),
+        _("Correction saved; the old and new values are in the audit trail."),
+    )
+    return redirect(url_for("sittings.results_page", sitting_id=sitting.id))
