@@ -10,21 +10,26 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from examsvc import Config, create_app
 from examsvc.audit.service import SYSTEM
 from examsvc.auth import service as users
+from examsvc.auth.models import User
 from examsvc.crypto import totp
-from examsvc.db import db_session, make_engine
+from examsvc.db import db_session, make_engine, utcnow
+from examsvc.exams.models import Sitting
 from examsvc.migrate import upgrade_database
 from examsvc.orgs.service import create_organisation
 from examsvc.scratch import scratch_database
 
 from .helpers import Client
+from .paper_helpers import approved_class
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "Correct-horse-9"
@@ -162,4 +167,38 @@ def officer(app, world) -> Client:  # type: ignore[no-untyped-def]
     """A client signed in as the world's exam officer (password and TOTP)."""
     client = Client(app)
     world.login(client, "officer1")
+    return client
+
+
+@pytest.fixture
+def sitting(app, world, officer):  # type: ignore[no-untyped-def]
+    """An approved class, its released paper, a sitting that started, two proctors assigned."""
+    class_id = approved_class(app, world)
+    starts = (utcnow() - timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai"))
+    local = starts.strftime("%Y-%m-%dT%H:%M")
+    page = f"/officer/classes/{class_id}"
+    officer.post(f"{page}/papers", {"sitting": "first", "starts_at": local}, page=page)
+    officer.post(
+        f"{page}/sittings",
+        {
+            "sitting-kind": "first",
+            "sitting-venue": "考场",
+            "sitting-county_code": "450123",
+            "sitting-starts_at": local,
+            "sitting-duration_minutes": "90",
+        },
+        page=page,
+    )
+    with app.app_context():
+        s = db_session()
+        st = s.scalar(select(Sitting).where(Sitting.class_id == class_id))
+        ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
+    officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids})
+    return st
+
+
+@pytest.fixture
+def tablet(app):  # type: ignore[no-untyped-def]
+    client = Client(app)
+    client.login("proctor1", PASSWORD)
     return client

@@ -1,0 +1,145 @@
+"""After the sheets are in: four eyes, lock, publish, the one retake, corrections, printing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from examsvc.audit.models import AuditEvent
+from examsvc.classes.models import Enrollment
+from examsvc.db import db_session
+from examsvc.exams.attempts import may_sit
+from examsvc.exams.models import Attempt, Sitting
+from examsvc.exams.results import published_facts
+from examsvc.papers import views as paper_views
+from examsvc.papers.models import Paper
+
+from .conftest import PASSWORD
+from .helpers import Client
+from .tablet_helpers import add_proctor, base, call, enrollments, enter, right_answers
+
+
+def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, officer):
+    first, second, third = enrollments(app, sitting)
+    enter(app, tablet, sitting, first, 1, right=True)
+    enter(app, tablet, sitting, second, 2, right=False)
+    call(tablet, f"{base(sitting, third)}/check-in", {"presence": "absent"})
+    # The proctor who entered a sheet cannot confirm it; the sitting cannot lock before every confirmation.
+    assert call(tablet, f"{base(sitting, first)}/confirm", {}).status_code == 409
+    assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 422
+    second_proctor = Client(app)
+    second_proctor.login("proctor2", PASSWORD)
+    for enrollment_id in (first, second, third):
+        assert call(second_proctor, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+    # An edit after confirmation needs a new confirmation.
+    assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
+    assert (
+        call(tablet, f"{base(sitting, third)}/check-in", {"presence": "absent"}).status_code == 409
+    )  # locked
+    # The institution sees nothing until the bureau publishes, then numbers only.
+    school = Client(app)
+    world.login(school, "school1")
+    assert 'id="results"' not in school.get(f"/institution/classes/{sitting.class_id}").get_data(as_text=True)
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)
+    html = school.get(f"/institution/classes/{sitting.class_id}").get_data(as_text=True)
+    results = html.split('id="results"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(\d+)</td>", results) == ["2", "1", "1", "1"]  # present, absent, passed, failed
+    assert "答题卡" not in html
+    # The one retake: the failed and the absent may sit it, the passed may not.
+
+    with app.app_context():
+        s = db_session()
+        facts = {e: published_facts(s, s.get(Enrollment, e)) for e in (first, second, third)}
+    assert [may_sit(facts[e], "retake") for e in (first, second, third)] == [False, True, True]
+
+
+def test_an_edit_after_confirmation_needs_a_new_one(app, sitting, tablet):
+    first = enrollments(app, sitting)[0]
+    call(tablet, f"{base(sitting, first)}/check-in", {"presence": "absent"})
+    second_proctor = Client(app)
+    second_proctor.login("proctor2", PASSWORD)
+    call(second_proctor, f"{base(sitting, first)}/confirm", {})
+    call(tablet, f"{base(sitting, first)}/check-in", {"presence": "refused"})
+    with app.app_context():
+        assert db_session().scalar(select(Attempt.confirmed_by)) is None
+
+
+def test_a_locked_sitting_shows_no_entry_forms(app, sitting, tablet):
+    first = enrollments(app, sitting)[0]
+    call(tablet, f"{base(sitting, first)}/check-in", {"presence": "absent"})
+    with app.app_context():
+        s = db_session()
+        s.get(Sitting, sitting.id).status = "locked"
+        s.commit()
+    html = tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)
+    assert 'name="answers"' not in html and "/check-in" not in html and "缺考" in html
+
+
+def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, sitting, tablet, monkeypatch):
+    response = tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf")
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+
+    with app.app_context():
+        event = db_session().scalars(select(AuditEvent).where(AuditEvent.action == "paper.download")).one()
+        assert event.actor_label == "proctor1"
+
+    with app.app_context():
+        paper = db_session().scalar(select(Paper).where(Paper.class_id == sitting.class_id))
+    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    assert (
+        tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 403
+    )  # sealed for proctors too
+    add_proctor(app, world, "proctor9")
+    stranger = Client(app)
+    stranger.login("proctor9", PASSWORD)
+    assert stranger.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 404
+
+
+def test_only_an_officer_corrects_a_locked_sheet_with_a_reason(app, sitting, tablet, officer):
+    first = enrollments(app, sitting)[0]
+    call(tablet, f"{base(sitting, first)}/check-in", {"presence": "absent"})
+    with app.app_context():
+        s = db_session()
+        attempt_id = s.scalar(select(Attempt.id))
+        s.get(Sitting, sitting.id).status = "locked"
+        s.commit()
+    # The proctor can no longer change it.
+    assert (
+        call(tablet, f"{base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}).status_code
+        == 409
+    )
+    url = f"/officer/sittings/{sitting.id}/attempts/{attempt_id}/correct"
+    page = f"/officer/sittings/{sitting.id}/results"
+    right = right_answers(app, sitting, 1)
+    officer.post(url, {"presence": "present", "seat_no": "1", "answers": right, "reason": ""}, page=page)
+    with app.app_context():
+        assert db_session().get(Attempt, attempt_id).presence == "absent"  # no reason, no correction
+    officer.post(
+        url,
+        {
+            "presence": "present",
+            "seat_no": "1",
+            "answers": right,
+            "reason": "答题卡登记错误，已核对原始答题卡",
+        },
+        page=page,
+    )
+
+    with app.app_context():
+        s = db_session()
+        corrected = s.get(Attempt, attempt_id)
+        assert corrected.presence == "present" and corrected.score_tenths == 1000
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.correct")).one()
+        detail = json.loads(event.detail)
+        assert detail["before"]["presence"] == "absent" and detail["after"]["score"] == 100.0
+        assert "核对" in detail["reason"]
+    assert (
+        tablet.post(
+            url, {"presence": "absent", "reason": "x"}, page=f"/proctor/sittings/{sitting.id}"
+        ).status_code
+        == 403
+    )
