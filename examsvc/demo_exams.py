@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -87,7 +86,6 @@ def load_demo_exam_day(
                 enrollment,
                 sheet,
                 attempt.version,
-                secrets.token_hex(16),
             )
         closing.confirm(session, actor, confirming, sitting, enrollment)
     closing.lock(session, actor, entering, sitting)

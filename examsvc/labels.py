@@ -115,6 +115,13 @@ CLASS_STATUS_LABELS = {
     "archived": _l("Archived"),
 }
 
+EXAM_STATE_LABELS = {
+    "awaiting_exam": _l("Awaiting the exam"),
+    "passed": _l("Passed"),
+    "retake_pending": _l("Retake pending"),
+    "must_retrain": _l("Must retrain"),
+}
+
 _CODE_LABELS = {
     "type": QUESTION_TYPE_LABELS,
     "category": CATEGORY_LABELS,
@@ -123,6 +130,7 @@ _CODE_LABELS = {
     "topic": TOPIC_LABELS,
     "status": STATUS_LABELS,
     "class_status": CLASS_STATUS_LABELS,
+    "exam_state": EXAM_STATE_LABELS,
 }
 
 

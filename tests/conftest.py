@@ -173,25 +173,30 @@ def officer(app, world) -> Client:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sitting(app, world, officer):  # type: ignore[no-untyped-def]
     """An approved class, its released paper, a sitting that started, two proctors assigned."""
-    class_id = approved_class(app, world)
+    return schedule_sitting(app, officer, approved_class(app, world), "first")
+
+
+def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "sheet"):  # type: ignore[no-untyped-def]
+    """Through the officer's pages: the paper, a sitting that started 5 minutes ago, every proctor."""
     starts = (utcnow() - timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai"))
     local = starts.strftime("%Y-%m-%dT%H:%M")
     page = f"/officer/classes/{class_id}"
-    officer.post(f"{page}/papers", {"sitting": "first", "starts_at": local}, page=page)
+    officer.post(f"{page}/papers", {"sitting": kind, "starts_at": local}, page=page)
     officer.post(
         f"{page}/sittings",
         {
-            "sitting-kind": "first",
+            "sitting-kind": kind,
             "sitting-venue": "考场",
             "sitting-county_code": "450123",
             "sitting-starts_at": local,
             "sitting-duration_minutes": "90",
+            "sitting-marking": marking,
         },
         page=page,
     )
     with app.app_context():
         s = db_session()
-        st = s.scalar(select(Sitting).where(Sitting.class_id == class_id))
+        st = s.scalar(select(Sitting).where(Sitting.class_id == class_id, Sitting.kind == kind))
         ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
     officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids})
     return st

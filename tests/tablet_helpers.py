@@ -35,6 +35,9 @@ def add_proctor(app, world, username: str) -> None:  # type: ignore[no-untyped-d
 
 
 def call(client, path, body):  # type: ignore[no-untyped-def]
+    """A JSON call from the tablet; check-ins get an idempotency key of their own unless given one."""
+    if path.endswith("/check-in"):
+        body = {"idempotency_key": secrets.token_hex(16), **body}
     token = client.token("/proctor")
     return client.raw.post(path, json=body, headers={"X-CSRFToken": token})
 
@@ -51,15 +54,17 @@ def enrollments(app, sitting):  # type: ignore[no-untyped-def]
 def right_answers(app, sitting, seat: int) -> str:  # type: ignore[no-untyped-def]
     with app.app_context():
         s = db_session()
-        paper = s.scalar(select(Paper).where(Paper.class_id == sitting.class_id))
+        paper = s.scalar(
+            select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
+        )
         payload = BankCipher(s, app.extensions["examsvc.keys"]).open_blob(
-            paper.content, f"examsvc-paper:{sitting.class_id}:first".encode()
+            paper.content, f"examsvc-paper:{sitting.class_id}:{sitting.kind}".encode()
         )
     questions = payload["questions"]
     variant = seat_variant(
         paper.seed,
         payload["class"],
-        "first",
+        sitting.kind,
         seat,
         [q["type"] for q in questions],
         [tuple(sorted(q.get("options") or {})) for q in questions],
@@ -72,6 +77,7 @@ def base(sitting, enrollment_id):  # type: ignore[no-untyped-def]
 
 
 def enter(app, client, sitting, enrollment_id, seat, right=True):  # type: ignore[no-untyped-def]
+    """Check the candidate in at this seat and enter a sheet: all right, or all blank."""
     version = call(
         client, f"{base(sitting, enrollment_id)}/check-in", {"presence": "present", "seat_no": seat}
     )

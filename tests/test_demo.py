@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from examsvc.classes.models import Enrollment
 from examsvc.cli import main
 from examsvc.db import db_session, utcnow
-from examsvc.exams.attempts import may_sit
 from examsvc.exams.models import Sitting, SittingProctor
-from examsvc.exams.results import published_facts
+from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper
 
 
@@ -22,9 +20,12 @@ def test_demo_exam_day(app):
         paper = s.scalar(select(Paper).where(Paper.class_id == ready.class_id))
         assert paper.released(utcnow())  # the proctors can start checking in
         assert len(s.scalars(select(SittingProctor).where(SittingProctor.sitting_id == ready.id)).all()) == 2
-        roster = s.scalars(select(Enrollment).where(Enrollment.class_id == done.class_id)).all()
-        retakes = [e for e in roster if may_sit(published_facts(s, e), "retake")]
-        assert len(retakes) == 5  # three failed and two absent
+        states = exam_states(s, done.training_class)
+        assert list(states.values()).count("retake_pending") == 5  # three failed and two absent
+        retake = Sitting(class_id=done.class_id, kind="retake", venue="x", county_code="450123")
+        retake.training_class, retake.starts_at, retake.duration_minutes = done.training_class, utcnow(), 90
+        seated = {c.enrollment.id for c in sitting_roster(s, retake)}
+        assert seated == {e for e, state in states.items() if state == "retake_pending"}
         assert done.training_class.status == "examined"
         sealed = [p for p in s.scalars(select(Paper)) if not p.released(utcnow())]
         assert len(sealed) == 1

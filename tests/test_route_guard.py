@@ -16,7 +16,14 @@ from .conftest import PASSWORD
 from .helpers import Client
 
 # Every public endpoint, named on purpose. A new public page must be added here by hand.
-PUBLIC = {"static", "auth.login", "auth.second_factor", "home.index", "home.set_language"}
+PUBLIC = {
+    "static",
+    "auth.login",
+    "auth.second_factor",
+    "home.index",
+    "home.set_language",
+    "tablet.service_worker",
+}
 
 # 培考分离: what belongs to setting and keeping papers is never for training institutions.
 SEPARATED_PREFIXES = (

@@ -9,11 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
-from examsvc.classes.models import Enrollment
 from examsvc.db import db_session
 from examsvc.exams.attempts import may_sit
 from examsvc.exams.models import Attempt, Sitting
-from examsvc.exams.results import published_facts
+from examsvc.exams.roster import published_facts
 from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper
 
@@ -48,12 +47,15 @@ def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, 
     html = school.get(f"/institution/classes/{sitting.class_id}").get_data(as_text=True)
     results = html.split('id="results"')[1].split("</table>")[0]
     assert re.findall(r"<td>(\d+)</td>", results) == ["2", "1", "1", "1"]  # present, absent, passed, failed
+    states = html.split('class="exam-states"')[1].split("</p>")[0]
+    assert re.findall(r"：?: (\d+)</span>", states) == ["1", "2", "0", "0"]  # passed, retake pending, …
     assert "答题卡" not in html
     # The one retake: the failed and the absent may sit it, the passed may not.
 
     with app.app_context():
         s = db_session()
-        facts = {e: published_facts(s, s.get(Enrollment, e)) for e in (first, second, third)}
+        published = published_facts(s, sitting.class_id)
+        facts = {e: published.get(e, []) for e in (first, second, third)}
     assert [may_sit(facts[e], "retake") for e in (first, second, third)] == [False, True, True]
 
 

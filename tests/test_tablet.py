@@ -89,7 +89,9 @@ def test_replays_return_the_stored_result_and_a_reused_key_is_refused(app, sitti
     other = {**body, "answers": " ".join(["-"] * len(body["answers"].split()))}
     assert call(tablet, f"{base(sitting, first)}/result", other).status_code == 422
     with app.app_context():
-        assert db_session().scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+        assert (
+            db_session().scalar(select(func.count()).select_from(IdempotencyRecord)) == 2
+        )  # check-in, sheet
         assert db_session().scalar(select(Attempt.score_tenths)) == 1000
 
 
@@ -156,3 +158,30 @@ def test_html_forms_work_too(app, sitting, tablet):
     assert response.status_code == 302
     html = tablet.get(page).get_data(as_text=True)
     assert 'name="answers"' in html and json.dumps("idempotency_key")[1:-1] in html
+
+
+def test_a_check_in_is_stored_once_per_key_and_a_stale_one_is_refused(app, sitting, tablet):
+    from examsvc.audit.models import AuditEvent
+
+    first = enrollments(app, sitting)[0]
+    path = f"{base(sitting, first)}/check-in"
+    assert call(tablet, path, {"presence": "absent", "idempotency_key": ""}).status_code == 400
+    body = {"presence": "present", "seat_no": 1, "version": 0, "idempotency_key": secrets.token_hex(16)}
+    once = call(tablet, path, body)
+    again = call(tablet, path, body)  # the tablet did not hear the answer and sends it again
+    assert once.status_code == again.status_code == 200 and once.get_json() == again.get_json()
+    assert call(tablet, path, {**body, "seat_no": 2}).status_code == 422  # same key, other body
+    with app.app_context():
+        s = db_session()
+        checked = s.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.check_in")).all()
+        assert len(checked) == 1 and s.scalar(select(Attempt.version)) == 1
+    # Another tablet saw the candidate before this check-in: its edit is stale, not silently applied.
+    stale = call(tablet, path, {"presence": "absent", "version": 0})
+    assert stale.status_code == 409
+    assert call(tablet, path, {"presence": "absent", "version": 1}).status_code == 200
+
+
+def test_the_service_worker_is_served_as_script_for_the_sitting_pages(client):
+    response = client.get("/proctor/sittings/sw.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert "caches.open" in response.get_data(as_text=True)

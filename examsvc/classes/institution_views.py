@@ -39,6 +39,7 @@ def _detail(training_class: TrainingClass, problems=None, status: int = 200, **f
     forms.setdefault("upload_form", RosterUploadForm())
     forms.setdefault("trainee_form", TraineeForm())
     forms["results"] = _published_results(training_class)
+    forms["exam_states"] = _exam_states(training_class) if forms["results"] else {}
     return render_template(
         "institution/class.html",
         problems=problems or [],
@@ -57,6 +58,13 @@ def _published_results(training_class: TrainingClass) -> list:  # type: ignore[t
         select(Sitting).where(Sitting.class_id == training_class.id, Sitting.status == "published")
     )
     return [(sitting.kind, counts(db_session(), sitting)) for sitting in sittings]
+
+
+def _exam_states(training_class: TrainingClass) -> dict[str, int]:
+    """How many trainees stand where in the one-retake rule: numbers only, never who."""
+    from ..exams.roster import state_counts
+
+    return dict(state_counts(db_session(), training_class))
 
 
 @bp.route("/")

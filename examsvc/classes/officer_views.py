@@ -58,6 +58,7 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
     from ..exams.closing import counts
     from ..exams.forms import SittingForm
     from ..exams.models import Sitting, SittingProctor
+    from ..exams.roster import exam_states
     from ..papers.forms import GenerateForm
     from ..papers.models import Paper
 
@@ -83,6 +84,9 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
         sitting_proctors=proctors,
         sitting_counts={st.id: counts(db_session(), st) for st in sittings},
         sitting_form=sitting_form,
+        exam_states=exam_states(db_session(), training_class)
+        if any(s.status == "published" for s in sittings)
+        else None,
         return_form=return_form,
         papers=papers,
         generate_form=GenerateForm(),

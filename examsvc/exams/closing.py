@@ -20,6 +20,7 @@ from ..classes.models import Enrollment
 from ..msgid import N_
 from .models import Attempt, Sitting
 from .results import ResultError, _guard, attempt_of
+from .roster import sitting_roster
 
 
 def confirm(session: Session, actor: Actor, user: User, sitting: Sitting, enrollment: Enrollment) -> Attempt:
@@ -36,18 +37,11 @@ def confirm(session: Session, actor: Actor, user: User, sitting: Sitting, enroll
 
 
 def _open_items(session: Session, sitting: Sitting) -> list[str]:
-    roster = session.scalars(select(Enrollment).where(Enrollment.class_id == sitting.class_id)).all()
-    attempts = {
-        a.enrollment_id: a for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))
-    }
-    missing = []
-    for enrollment in roster:
-        attempt = attempts.get(enrollment.id)
-        if sitting.kind == "retake" and attempt is None:
-            continue  # only retake candidates come to a retake sitting
-        if attempt is None or attempt.confirmed_by is None:
-            missing.append(enrollment.trainee.name)
-    return missing
+    return [
+        c.enrollment.trainee.name
+        for c in sitting_roster(session, sitting)
+        if c.attempt is None or c.attempt.confirmed_by is None
+    ]
 
 
 def lock(session: Session, actor: Actor, user: User, sitting: Sitting) -> Sitting:

@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..msgid import N_
 from ..questions.cipher import BankCipher
 from .models import Attempt, Sitting
-from .results import ResultError, mark_sheet
+from .results import ResultError, mark_entry
 
 
 def _values(attempt: Attempt) -> dict[str, object]:
@@ -51,7 +51,7 @@ def correct(
                 N_("Seat %(seat)d is already taken by another candidate."), status=409, seat=seat_no
             )
         attempt.presence, attempt.seat_no = presence, seat_no
-        mark_sheet(session, cipher, sitting, attempt, typed)
+        mark_entry(session, cipher, sitting, attempt, typed)
     else:
         attempt.presence, attempt.seat_no = presence, None
         attempt.answers = attempt.score_tenths = attempt.passed = None

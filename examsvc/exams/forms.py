@@ -24,6 +24,16 @@ class SittingForm(FlaskForm):
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), validators=[InputRequired(), NumberRange(10, 300)]
     )
+    marking = SelectField(
+        _l("Marking"),
+        choices=choices(
+            [
+                ("sheet", _l("Proctors type the answer sheets; the server grades them")),
+                ("score", _l("Marked by hand; proctors type each total")),
+            ]
+        ),
+        default="sheet",
+    )
 
 
 class AssignForm(FlaskForm):

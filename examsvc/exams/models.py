@@ -19,6 +19,7 @@ class Sitting(Base):
         CheckConstraint("kind IN ('first', 'retake')", name="kind"),
         CheckConstraint("status IN ('scheduled', 'locked', 'published')", name="status"),
         CheckConstraint("duration_minutes BETWEEN 10 AND 300", name="duration"),
+        CheckConstraint("marking IN ('sheet', 'score')", name="marking"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +29,8 @@ class Sitting(Base):
     county_code: Mapped[str] = mapped_column(String(6))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int]
+    # sheet: proctors type the answer sheet and the server grades it; score: marked by hand, total typed
+    marking: Mapped[str] = mapped_column(String(10), default="sheet", server_default="sheet")
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

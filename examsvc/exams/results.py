@@ -8,8 +8,7 @@ refused with 409 instead of overwriting someone else's entry).
 
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,10 +23,9 @@ from ..papers.models import Paper
 from ..papers.service import open_paper_for_grading, spec_from_json
 from ..papers.variants import seat_variant
 from ..questions.cipher import BankCipher
-from .attempts import Attempt as AttemptFact
-from .attempts import may_sit
 from .grading import Marking, grade, parse_sheet, seat_key
-from .models import Attempt, IdempotencyRecord, Sitting
+from .models import Attempt, Sitting
+from .roster import published_facts, refusal
 from .service import is_assigned
 
 
@@ -51,21 +49,6 @@ def _guard(session: Session, sitting: Sitting, user: User, enrollment: Enrollmen
         raise ResultError(N_("The sitting is locked: a correction needs an officer."), status=409)
 
 
-def published_facts(session: Session, enrollment: Enrollment) -> list[AttemptFact]:
-    rows = session.execute(
-        select(Attempt, Sitting.status)
-        .join(Sitting, Sitting.id == Attempt.sitting_id)
-        .where(Attempt.enrollment_id == enrollment.id)
-    ).all()
-    facts = []
-    for attempt, status in rows:
-        if status != "published":
-            continue
-        outcome = "absent" if attempt.presence != "present" else ("passed" if attempt.passed else "failed")
-        facts.append(AttemptFact(attempt.kind, outcome))
-    return facts
-
-
 def attempt_of(session: Session, sitting: Sitting, enrollment: Enrollment) -> Attempt | None:
     return session.scalar(
         select(Attempt).where(Attempt.enrollment_id == enrollment.id, Attempt.kind == sitting.kind)
@@ -80,13 +63,21 @@ def check_in(
     enrollment: Enrollment,
     presence: str,
     seat_no: int | None,
+    expected_version: int | None = None,
 ) -> Attempt:
+    """Record presence and seat. `expected_version`: the attempt as the tablet last saw it (0: none)."""
     _guard(session, sitting, user, enrollment)
     if presence not in {"present", "absent", "refused"}:
         raise ResultError(N_("Mark the candidate present, absent or identity refused."))
     attempt = attempt_of(session, sitting, enrollment)
-    if attempt is None and not may_sit(published_facts(session, enrollment), sitting.kind):
-        raise ResultError(N_("This candidate may not sit this sitting (one retake only)."), status=409)
+    if expected_version is not None and expected_version != (attempt.version if attempt else 0):
+        raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
+    if attempt is None:
+        refused = refusal(
+            sitting, enrollment, published_facts(session, sitting.class_id).get(enrollment.id, [])
+        )
+        if refused:
+            raise ResultError(refused, status=409)
     paper = session.scalar(
         select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
     )
@@ -142,25 +133,9 @@ class Entry:
         }
 
 
-def _body_hash(body: dict[str, object]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _body(sitting: Sitting, enrollment: Enrollment, typed: str, expected_version: int) -> dict[str, object]:
-    return {"sitting": sitting.id, "enrollment": enrollment.id, "answers": typed, "version": expected_version}
-
-
-def body_hash_of(sitting: Sitting, enrollment: Enrollment, values) -> str:  # type: ignore[no-untyped-def]
-    return _body_hash(
-        _body(sitting, enrollment, str(values.get("answers", "")), int(values.get("version") or 0))
-    )
-
-
-def stored_outcome(session: Session, key: str) -> dict[str, object] | None:
-    stored = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
-    if stored is None:
-        return None
-    return {"body_hash": stored.body_hash, "response": json.loads(stored.response)}
+def typed_entry(sitting: Sitting, values) -> str:  # type: ignore[no-untyped-def]
+    """What the proctor typed: the answer sheet, or the total where the sitting is marked by hand."""
+    return str(values.get("score" if sitting.marking == "score" else "answers", "")).strip()
 
 
 def mark_sheet(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
@@ -184,10 +159,38 @@ def mark_sheet(session: Session, cipher: BankCipher, sitting: Sitting, attempt: 
         raise ResultError(
             N_("The answer sheet has %(count)d problem(s)."), problems=problems, count=len(problems)
         )
-    result = grade(answers, key, Marking())
+    spec = spec_from_json(paper.spec)
+    result = grade(answers, key, Marking(partial_credit_percent=spec.partial_credit_percent))
     attempt.answers = " ".join(typed.split())
     attempt.score_tenths = result.score_tenths
-    attempt.passed = result.score_tenths >= spec_from_json(paper.spec).pass_mark * 10
+    attempt.passed = result.score_tenths >= spec.pass_mark * 10
+
+
+SCORE = re.compile(r"^\d{1,4}(?:[.．]\d)?$")
+
+
+def mark_score(session: Session, sitting: Sitting, attempt: Attempt, typed: str) -> None:
+    """Store a total marked by hand (the officer chose manual marking for this sitting)."""
+    paper = session.scalar(
+        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
+    )
+    spec = spec_from_json(paper.spec)
+    tenths = round(float(typed.replace("．", ".")) * 10) if SCORE.match(typed) else None
+    if tenths is None or tenths > spec.full_mark * 10:
+        raise ResultError(
+            N_("Enter the total score: a number from 0 to %(full)d, with at most one decimal."),
+            full=spec.full_mark,
+        )
+    attempt.answers = None
+    attempt.score_tenths = tenths
+    attempt.passed = tenths >= spec.pass_mark * 10
+
+
+def mark_entry(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
+    if sitting.marking == "score":
+        mark_score(session, sitting, attempt, typed)
+    else:
+        mark_sheet(session, cipher, sitting, attempt, typed)
 
 
 def enter_result(
@@ -199,37 +202,16 @@ def enter_result(
     enrollment: Enrollment,
     typed: str,
     expected_version: int,
-    idempotency_key: str,
 ) -> dict[str, object]:
-    """Grades the typed sheet and stores it once; replays under the same key return the same outcome."""
-    body = _body(sitting, enrollment, typed, expected_version)
-    stored = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == idempotency_key))
-    if stored is not None:
-        if stored.body_hash != _body_hash(body) or stored.user_id != user.id:
-            raise ResultError(N_("This submission key was already used for something else."), status=422)
-        return json.loads(stored.response)
+    """Grade the typed sheet (or take the typed total) and store it on the candidate's attempt."""
     _guard(session, sitting, user, enrollment)
     attempt = attempt_of(session, sitting, enrollment)
     if attempt is None or attempt.presence != "present" or attempt.seat_no is None:
         raise ResultError(N_("Check the candidate in with a seat number first."))
     if attempt.version != expected_version:
-        # A duplicate of this very submission may have committed since we looked for its key.
-        again = stored_outcome(session, idempotency_key)
-        if again is not None and again["body_hash"] == _body_hash(body):
-            return again["response"]
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
-    mark_sheet(session, cipher, sitting, attempt, typed)
+    mark_entry(session, cipher, sitting, attempt, typed)
     attempt.entered_by, attempt.confirmed_by, attempt.updated_at = user.id, None, utcnow()
     session.flush()  # bumps the version
-    response = Entry(attempt.id, attempt.score_tenths, bool(attempt.passed), attempt.version).as_json()
-    session.add(
-        IdempotencyRecord(
-            key=idempotency_key[:64],
-            user_id=user.id,
-            body_hash=_body_hash(body),
-            response=json.dumps(response),
-        )
-    )
-    session.flush()  # a concurrent duplicate under the same key fails here on the unique key
-    record(session, actor, "attempt.result", "attempt", attempt.id, {"score": response["score"]})
-    return response
+    record(session, actor, "attempt.result", "attempt", attempt.id, {"score": attempt.score_tenths / 10})
+    return Entry(attempt.id, attempt.score_tenths, bool(attempt.passed), attempt.version).as_json()

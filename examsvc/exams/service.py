@@ -35,6 +35,7 @@ class SittingInput:
     county_code: str
     starts_at: datetime
     duration_minutes: int
+    marking: str = "sheet"
 
 
 def _sync_paper(session: Session, sitting: Sitting, config: Config) -> None:

@@ -11,17 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import roles
+from ..access import public, roles
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
-from ..classes.pages import enrollments
 from ..db import db_session
 from ..papers.models import Paper
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
 from . import closing, results
 from .models import Sitting
+from .roster import sitting_roster
 from .service import is_assigned
+from .submissions import Submission, once, stored_answer
 
 bp = Blueprint("tablet", __name__, url_prefix="/proctor/sittings")
 
@@ -59,16 +60,22 @@ def _answer(
 @roles("proctor")
 def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
     st = _sitting_for_me(sitting_id)
-    s = db_session()
-    roster = enrollments(st.training_class)
-    attempts = {e.id: results.attempt_of(s, st, e) for e in roster}
+    roster = sitting_roster(db_session(), st)
     return render_template(
         "proctor/sitting.html",
         sitting=st,
         roster=roster,
-        attempts=attempts,
         new_key=lambda: secrets.token_urlsafe(16),
     )
+
+
+@bp.route("/sw.js")
+@public  # code only, no data; served here so that its scope covers the sitting pages
+def service_worker():  # type: ignore[no-untyped-def]
+    response = current_app.send_static_file("tablet-sw.js")
+    response.headers["Cache-Control"] = "no-cache"  # a new version reaches tablets on their next visit
+    response.mimetype = "text/javascript"
+    return response
 
 
 @bp.route("/<int:sitting_id>/paper.pdf")
@@ -84,35 +91,66 @@ def paper(sitting_id: int):  # type: ignore[no-untyped-def]
     return paper_pdf(found)
 
 
+def _version(values) -> int | None:  # type: ignore[no-untyped-def]
+    text = str(values.get("version", "")).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ignore[no-untyped-def]
+    """Run one tablet submission at most once (see submissions.py) and answer the form or the JSON call."""
+    if not submission.key_ok:
+        return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
+    s = db_session()
+    try:
+        answer = once(s, current_user, submission, action)
+        s.commit()
+    except results.ResultError as exc:
+        s.rollback()
+        return _answer(False, _(str(exc), **exc.params), exc.status, st, problems=exc.problems)
+    except (StaleDataError, IntegrityError):
+        # Another request saved this attempt between our read and our write. If it was the same
+        # submission (a duplicate sent at once), it is stored now: answer with it.
+        s.rollback()
+        try:
+            stored = stored_answer(s, current_user, submission)
+        except results.ResultError:
+            stored = None
+        if stored is None:
+            return _answer(
+                False, _("Someone else changed this entry meanwhile: reload and check it."), 409, st
+            )
+        return _answer(True, _("Already saved."), 200, st, stored)
+    return _answer(True, done, 200, st, answer)
+
+
 @bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/check-in", methods=["POST"])
 @roles("proctor")
 def check_in(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
     st = _sitting_for_me(sitting_id)
     enrollment = get_or_404(Enrollment, enrollment_id)
     values = _values()
-    seat = values.get("seat_no")
-    s = db_session()
-    try:
-        attempt = results.check_in(
-            s,
-            actor_of(current_user),
-            current_user,
-            st,
-            enrollment,
-            str(values.get("presence", "")),
-            int(seat) if str(seat or "").isdigit() else None,
-        )
-    except results.ResultError as exc:
-        s.rollback()
-        return _answer(False, _(str(exc), **exc.params), exc.status, st)
-    s.commit()
-    return _answer(
-        True,
-        _("%(name)s checked in.", name=enrollment.trainee.name),
-        200,
-        st,
-        {"attempt": attempt.id, "version": attempt.version},
+    seat = str(values.get("seat_no") or "").strip()
+    presence, seat_no, version = (
+        str(values.get("presence", "")),
+        int(seat) if seat.isdigit() else None,
+        _version(values),
     )
+    body = {
+        "sitting": st.id,
+        "enrollment": enrollment.id,
+        "presence": presence,
+        "seat": seat_no,
+        "version": version,
+    }
+
+    def action() -> dict[str, object]:
+        attempt = results.check_in(
+            db_session(), actor_of(current_user), current_user, st, enrollment, presence, seat_no, version
+        )
+        return {"attempt": attempt.id, "version": attempt.version, "presence": presence, "seat": seat_no}
+
+    submission = Submission(str(values.get("idempotency_key") or ""), body)
+    return _submit(st, submission, action, _("%(name)s checked in.", name=enrollment.trainee.name))
 
 
 @bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/result", methods=["POST"])
@@ -121,42 +159,18 @@ def result(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
     st = _sitting_for_me(sitting_id)
     enrollment = get_or_404(Enrollment, enrollment_id)
     values = _values()
-    key = str(values.get("idempotency_key") or "")
-    if not 16 <= len(key) <= 64:
-        return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
-    s = db_session()
-    cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
-    try:
-        outcome = results.enter_result(
-            s,
-            actor_of(current_user),
-            current_user,
-            cipher,
-            st,
-            enrollment,
-            str(values.get("answers", "")),
-            int(values.get("version") or 0),
-            key,
+    typed, version = results.typed_entry(st, values), _version(values) or 0
+    body = {"sitting": st.id, "enrollment": enrollment.id, "entry": typed, "version": version}
+
+    def action() -> dict[str, object]:
+        s = db_session()
+        cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
+        return results.enter_result(
+            s, actor_of(current_user), current_user, cipher, st, enrollment, typed, version
         )
-        s.commit()
-    except results.ResultError as exc:
-        s.rollback()
-        return _answer(False, _(str(exc), **exc.params), exc.status, st, problems=exc.problems)
-    except (StaleDataError, IntegrityError):
-        # Another request saved this attempt between our read and our write. If it was the same
-        # submission (same key, a duplicate sent at once), it is stored now: answer with it.
-        s.rollback()
-        stored = results.stored_outcome(s, key)
-        if stored is not None and stored["body_hash"] == results.body_hash_of(st, enrollment, values):
-            return _answer(True, _("Already saved."), 200, st, stored["response"])
-        return _answer(False, _("Someone else changed this entry meanwhile: reload and check it."), 409, st)
-    return _answer(
-        True,
-        _("%(name)s: %(score)s points.", name=enrollment.trainee.name, score=outcome["score"]),
-        200,
-        st,
-        outcome,
-    )
+
+    submission = Submission(str(values.get("idempotency_key") or ""), body)
+    return _submit(st, submission, action, _("%(name)s: result saved.", name=enrollment.trainee.name))
 
 
 @bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/confirm", methods=["POST"])

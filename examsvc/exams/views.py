@@ -17,7 +17,7 @@ from ..db import db_session
 from ..formutil import choices
 from ..questions.cipher import BankCipher
 from ..viewutil import apply_change, get_or_404
-from . import closing, corrections, service
+from . import closing, corrections, results, service
 from .forms import AssignForm, SittingForm
 from .models import Attempt, Sitting, SittingProctor
 
@@ -41,6 +41,7 @@ def schedule(class_id: int):  # type: ignore[no-untyped-def]
             form.county_code.data,
             form.starts_at.data.replace(tzinfo=BEIJING).astimezone(UTC),
             form.duration_minutes.data,
+            form.marking.data,
         )
         sitting = apply_change(
             lambda s: service.schedule(s, actor_of(current_user), training_class, data, _config()),
@@ -133,7 +134,7 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
             attempt,
             presence=form.get("presence", ""),
             seat_no=int(seat) if seat.isdigit() else None,
-            typed=form.get("answers", ""),
+            typed=results.typed_entry(sitting, form),
             reason=form.get("reason", ""),
         ),
         _("Correction saved; the old and new values are in the audit trail."),

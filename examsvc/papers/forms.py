@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..formutil import choices
 from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS
@@ -36,6 +36,11 @@ class BlueprintForm(FlaskForm):
     pass_mark = IntegerField(_l("Pass mark"), validators=[InputRequired(), NumberRange(1, 1000)])
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), validators=[InputRequired(), NumberRange(10, 300)]
+    )
+    partial_credit_percent = IntegerField(
+        _l("Multiple choice: credit for a right but incomplete answer (% of its points; 0: all or nothing)"),
+        default=0,
+        validators=[Optional(), NumberRange(0, 100)],  # left empty: all or nothing
     )
     min_per_topic = IntegerField(
         _l("Questions at least per required law and the documentary"),

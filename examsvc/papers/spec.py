@@ -23,6 +23,8 @@ class Spec:
     industry_share_percent: int = 30  # of the questions, at least this share industry-specific
     target_difficulty_tenths: int = 28  # mean difficulty 2.8
     difficulty_tolerance_tenths: int = 3
+    # multiple choice: share of the points for a correct but incomplete answer (0: all or nothing)
+    partial_credit_percent: int = 0
 
     @property
     def total(self) -> int:
@@ -75,6 +77,8 @@ def spec_problems(spec: Spec) -> list[SpecProblem]:
         out.append(
             SpecProblem("min_per_topic", N_("the topic minimums ask for more questions than the paper holds"))
         )
+    if not 0 <= spec.partial_credit_percent <= 100:
+        out.append(SpecProblem("partial_credit_percent", N_("partial credit is a percentage from 0 to 100")))
     if not 0 <= spec.industry_share_percent <= 100:
         out.append(
             SpecProblem("industry_share_percent", N_("the industry share is a percentage from 0 to 100"))

@@ -45,6 +45,7 @@ def _spec_from_form(form: BlueprintForm) -> Spec:
         industry_share_percent=form.industry_share_percent.data,
         target_difficulty_tenths=int(form.target_difficulty.data * 10),
         difficulty_tolerance_tenths=DEFAULT_SPEC.difficulty_tolerance_tenths,
+        partial_credit_percent=form.partial_credit_percent.data or 0,
     )
 
 
@@ -60,6 +61,7 @@ def _fill(form: BlueprintForm, spec: Spec) -> None:
     form.min_per_topic.data = min(spec.min_per_topic.values(), default=0)
     form.industry_share_percent.data = spec.industry_share_percent
     form.target_difficulty.data = spec.target_difficulty_tenths / 10
+    form.partial_credit_percent.data = spec.partial_credit_percent
 
 
 @bp.route("/blueprints", methods=["GET", "POST"])

@@ -1,0 +1,38 @@
+// Service worker of the proctor's tablet: keeps the last copy of each sitting page and the static
+// files, so that the page opens again without a network. Entries themselves live in the page's
+// IndexedDB outbox (tablet.js), never here. Network first: a fresh copy always wins when reachable.
+"use strict";
+
+const CACHE = "examsvc-tablet-v1";
+const SITTING_PAGE = /^\/proctor\/sittings\/\d+$/;
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(names.filter((n) => n !== CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim())
+  );
+});
+
+function keepable(request) {
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return false;
+  return SITTING_PAGE.test(url.pathname) || url.pathname.startsWith("/static/");
+}
+
+self.addEventListener("fetch", (event) => {
+  if (!keepable(event.request)) return;
+  event.respondWith(
+    fetch(event.request)
+      .then((response) => {
+        // Only a real page of this sitting, not a redirect to the sign-in page.
+        if (response.ok && !response.redirected) {
+          const copy = response.clone();
+          caches.open(CACHE).then((cache) => cache.put(event.request, copy));
+        }
+        return response;
+      })
+      .catch(() => caches.match(event.request).then((hit) => hit || Response.error()))
+  );
+});

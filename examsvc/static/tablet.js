@@ -1,0 +1,196 @@
+// The proctor's tablet, offline first. Each check-in and each answer sheet goes into an outbox in
+// IndexedDB, then to the server; whatever has not arrived is sent again when the network returns.
+// Every entry carries its own idempotency key, so a resend is never stored twice. Without this
+// script the page still works: its forms post to the same URLs.
+"use strict";
+
+(function () {
+  const root = document.getElementById("tablet");
+  if (!root || root.dataset.open !== "yes" || !window.indexedDB || !window.fetch) return;
+  const user = root.dataset.user;
+  const sitting = root.dataset.sitting;
+  const statusLine = document.getElementById("sync-status");
+  let db = null;
+  let flushing = false;
+  let reachable = navigator.onLine;
+
+  // ---- outbox (IndexedDB), in the order entries were made
+  function done(request) {
+    return new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+  function store(mode) {
+    return db.transaction("outbox", mode).objectStore("outbox");
+  }
+  function openOutbox() {
+    const request = indexedDB.open("examsvc-tablet", 1);
+    request.onupgradeneeded = () =>
+      request.result.createObjectStore("outbox", { keyPath: "id", autoIncrement: true });
+    return done(request);
+  }
+  async function mine() {
+    const entries = await done(store("readonly").getAll());
+    return entries.filter((e) => e.user === user && e.sitting === sitting);
+  }
+
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function csrfToken() {
+    return root.querySelector("input[name=csrf_token]").value;
+  }
+  function row(entry) {
+    return document.getElementById("candidate-" + entry.enrollment);
+  }
+  function say(tr, text, isError) {
+    const slot = tr && tr.querySelector(".entry-state");
+    if (!slot) return;
+    slot.textContent = text;
+    slot.classList.toggle("error", Boolean(isError));
+  }
+
+  // ---- what the proctor sees before the server has answered
+  function showLocally(entry) {
+    const tr = row(entry);
+    if (!tr) return;
+    if (entry.kind === "check-in") {
+      tr.querySelectorAll("form.checkin button").forEach((b) =>
+        b.classList.toggle("primary", b.value === entry.body.presence));
+      const seat = tr.querySelector("form.checkin input[name=seat_no]");
+      if (seat) seat.value = entry.body.seat_no;
+      tr.querySelector("form.sheet").hidden = entry.body.presence !== "present";
+    } else {
+      const field = tr.querySelector("form.sheet input[type=text]");
+      const typed = entry.body.answers !== undefined ? entry.body.answers : entry.body.score;
+      if (field) field.value = typed;
+    }
+    say(tr, root.dataset.msgPending, false);
+  }
+
+  function showAnswer(entry, ok, data) {
+    const tr = row(entry);
+    if (!tr) return;
+    if (!ok) {
+      const problems = (data.problems || []).map((p) => p.question + ": " + p.message).join("; ");
+      say(tr, data.message + (problems ? " " + problems : ""), true);
+      return;
+    }
+    tr.dataset.version = data.version;
+    tr.querySelectorAll("input[name=version]").forEach((input) => { input.value = data.version; });
+    if (entry.kind === "result") {
+      const badge = tr.querySelector(".badge.score");
+      badge.textContent = data.score;
+      badge.hidden = false;
+    }
+    say(tr, root.dataset.msgSent, false);
+  }
+
+  async function showStatus(signInNeeded) {
+    const waiting = (await mine()).length;
+    statusLine.hidden = false;
+    statusLine.classList.toggle("error", signInNeeded || !reachable);
+    if (signInNeeded) statusLine.textContent = root.dataset.msgSignin;
+    else if (waiting || !reachable) statusLine.textContent = root.dataset.msgOffline.replace("%(count)s", waiting);
+    else statusLine.textContent = root.dataset.msgOnline;
+  }
+
+  // ---- sending, oldest first; stops at the first entry that cannot be sent now
+  async function send(entry) {
+    if (entry.body.version === null) {
+      // Resolved once, at the first send, from what the entries before it returned; then kept,
+      // so that every resend of this entry is the same submission.
+      entry.body.version = Number(row(entry) ? row(entry).dataset.version : 0);
+      await done(store("readwrite").put(entry));
+    }
+    const response = await fetch(entry.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(entry.body),
+    });
+    const data = await response.json().catch(() => null);
+    return { response, data };
+  }
+
+  async function flush() {
+    if (flushing || !db) return;
+    flushing = true;
+    let sent = 0;
+    let signInNeeded = false;
+    try {
+      for (const entry of await mine()) {
+        let answer;
+        try {
+          answer = await send(entry);
+        } catch (err) {
+          reachable = false; // no network: keep everything for later
+          break;
+        }
+        reachable = true;
+        if (!answer.data) {
+          signInNeeded = true; // a sign-in page came back instead of an answer: keep everything
+          break;
+        }
+        await done(store("readwrite").delete(entry.id));
+        showAnswer(entry, answer.response.ok, answer.data);
+        sent += 1;
+      }
+    } finally {
+      flushing = false;
+    }
+    if (sent && !(await mine()).length) {
+      fetch(location.href, { credentials: "same-origin" }).catch(() => {}); // refreshes the offline copy
+    }
+    await showStatus(signInNeeded);
+  }
+
+  async function queue(entry) {
+    entry.id = await done(store("readwrite").add(entry));
+    showLocally(entry);
+    await showStatus(false);
+    flush();
+  }
+
+  root.addEventListener("submit", (event) => {
+    const form = event.target;
+    const kind = form.classList.contains("checkin") ? "check-in" : form.classList.contains("sheet") ? "result" : null;
+    if (!kind || !db) return; // confirm and lock are plain forms: they need the network anyway
+    event.preventDefault();
+    const body = { version: null, idempotency_key: newKey() };
+    if (kind === "check-in") {
+      body.presence = event.submitter ? event.submitter.value : "present";
+      body.seat_no = form.elements.seat_no.value.trim();
+    } else {
+      const field = form.querySelector("input[type=text]");
+      body[field.name] = field.value;
+    }
+    const enrollment = form.closest("tr").dataset.enrollment;
+    queue({ user, sitting, enrollment, kind, url: form.action, body, made: Date.now() });
+  });
+
+  // ---- quick search over name, last four and seat
+  const search = document.getElementById("roster-search");
+  search.hidden = false;
+  search.addEventListener("input", () => {
+    const wanted = search.value.trim().toLowerCase();
+    root.querySelectorAll("tr[data-enrollment]").forEach((tr) => {
+      const seat = tr.querySelector("input[name=seat_no]");
+      const text = (tr.dataset.search + " " + (seat ? seat.value : "")).toLowerCase();
+      tr.hidden = Boolean(wanted) && !text.includes(wanted);
+    });
+  });
+
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", () => { reachable = false; showStatus(false); });
+  setInterval(flush, 15000);
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.sw).catch(() => {});
+
+  openOutbox().then(async (opened) => {
+    db = opened;
+    (await mine()).forEach(showLocally); // entries still waiting from before a reload
+    flush();
+  });
+})();
