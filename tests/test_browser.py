@@ -41,6 +41,15 @@ DEMO = {  # from `examsvc demo load`
 }
 
 
+class LiveServer(str):
+    """The server's base URL, with the app behind it for looking into its database."""
+
+    def __new__(cls, url: str, app):  # type: ignore[no-untyped-def]
+        made = super().__new__(cls, url)
+        made.app = app
+        return made
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The app on a real port, with the demo data committed to a database of its own."""
@@ -56,7 +65,7 @@ def live_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     app.extensions["examsvc.db"].engine.dispose()
     drop()
@@ -89,8 +98,11 @@ def _fresh_code(username: str) -> str:
     return totp.code_at(key, step * totp.STEP_SECONDS)
 
 
-def _sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def]
-    username, password, home, *_ = DEMO[role]
+ACCOUNTS = {**DEMO, "proctor2": ("proctor2", "Jiankao#2026", "/proctor", "监考", "Proctoring")}
+
+
+def sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    username, password, home, *_ = ACCOUNTS[role]
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", password)
@@ -117,7 +129,7 @@ def test_each_role_signs_in_on_a_tablet_in_both_languages(live_server, browser, 
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    _sign_in(page, live_server, role)
+    sign_in(page, live_server, role)
 
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert zh_text in page.inner_text("main")
@@ -156,7 +168,7 @@ def test_institution_registers_a_class_and_the_officer_approves_it_then_browses_
 
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
-    _sign_in(page, live_server, "institution")
+    sign_in(page, live_server, "institution")
     page.click("a.button:has-text('新建班次')")
     page.fill("#title", "浏览器测试班（安全管理人员）")
     page.select_option("#industry", "machinery")
@@ -196,7 +208,7 @@ def test_institution_registers_a_class_and_the_officer_approves_it_then_browses_
 
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
-    _sign_in(page, live_server, "officer")
+    sign_in(page, live_server, "officer")
     page.click("a:has-text('班次审核')")
     page.click(f"a:has-text('{code}')")
     page.click("#approve-class")

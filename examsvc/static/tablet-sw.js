@@ -6,7 +6,12 @@
 const CACHE = "examsvc-tablet-v1";
 const SITTING_PAGE = /^\/proctor\/sittings\/\d+$/;
 
-self.addEventListener("install", () => self.skipWaiting());
+// The page's own files, kept at install: the first visit loaded them before this worker ran.
+const STATIC = ["/static/app.css", "/static/tablet.js", "/static/favicon.svg"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(STATIC)).then(() => self.skipWaiting()));
+});
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
