@@ -59,7 +59,8 @@ class DemoClass:
     reason: str = ""
 
 
-def _people(start: int, count: int) -> list[list[object]]:
+def demo_people(start: int, count: int) -> list[list[object]]:
+    """Made-up people with valid ID checksums, as roster rows (hours completed: 0)."""
     rows = []
     for n in range(start, start + count):
         name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
@@ -183,7 +184,7 @@ def load_demo_classes(
                 practical,
             ),
         )
-        rows = _people(demo.roster_from, demo.roster_size)
+        rows = demo_people(demo.roster_from, demo.roster_size)
         if demo.steps:  # classes past the draft stage have trained their hours
             rows = [[*row[:6], online + offline + practical] for row in rows]
         enrol.add_to_roster(
@@ -204,7 +205,7 @@ def load_demo_classes(
 
 def sample_roster_with_errors() -> list[list[object]]:
     """The file `examsvc demo load` points to: one mistake of each kind, to see how uploads report them."""
-    rows = _people(500, 6)
+    rows = demo_people(500, 6)
     rows[1][2] = rows[1][2][:-1] + ("0" if rows[1][2][-1] != "0" else "1")  # wrong check character
     rows[2][0] = ""  # missing name
     rows[3][5] = rows[3][5][:-1] + (

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from examsvc.demo_classes import _people, demo_classes
+from examsvc.demo_classes import demo_classes, demo_people
 
 from .class_helpers import class_form, person, roster_csv
 from .helpers import Client
@@ -15,7 +15,7 @@ from .stored import committed_database, raw_database
 
 
 def _demo_people() -> list[list[object]]:
-    return [row for demo in demo_classes("a", "b") for row in _people(demo.roster_from, demo.roster_size)]
+    return [row for demo in demo_classes("a", "b") for row in demo_people(demo.roster_from, demo.roster_size)]
 
 
 @pytest.fixture(scope="module")
