@@ -1,9 +1,9 @@
 """Check-in and result entry on the proctor's tablet. Functions flush and never commit.
 
-A result is graded on the server against the sealed key of the candidate's seat variant; the
-proctor never sees the key. Every entry carries an idempotency key (a replay gets the stored
-outcome, another body under the same key is refused) and the attempt's version (a stale edit is
-refused with 409 instead of overwriting someone else's entry).
+A result is graded on the server against the sealed key of the candidate's seat variant (or, where
+the sitting is marked by hand, is the typed total); the proctor never sees the key. Every entry
+names the attempt's version it was made against: a stale edit is refused with 409 instead of
+overwriting someone else's. Replays are answered by submissions.py before these functions run.
 """
 
 from __future__ import annotations
