@@ -82,19 +82,20 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
-ENROLLED: dict[str, tuple[bytes, int]] = {}  # username -> (TOTP key, last time step used)
+# (server, username) -> (TOTP key, last time step used): each live server has its own demo accounts.
+ENROLLED: dict[tuple[str, str], tuple[bytes, int]] = {}
 
 
-def _fresh_code(username: str) -> str:
+def _fresh_code(account: tuple[str, str]) -> str:
     """A code for a step newer than the last one used (a used code is refused as a replay),
     waiting for the next step only when the window of accepted steps is used up."""
-    key, last = ENROLLED[username]
+    key, last = ENROLLED[account]
     now = time.time()
     current = int(now) // totp.STEP_SECONDS
     step = max(current, last + 1)
     if step > current + totp.ALLOWED_DRIFT_STEPS:
         time.sleep((step - totp.ALLOWED_DRIFT_STEPS) * totp.STEP_SECONDS - now + 0.5)
-    ENROLLED[username] = (key, step)
+    ENROLLED[account] = (key, step)
     return totp.code_at(key, step * totp.STEP_SECONDS)
 
 
@@ -108,12 +109,13 @@ def sign_in(page, base: str, role: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("#password", password)
     page.click("button.primary")
     if role in {"admin", "officer"}:
-        if username not in ENROLLED:
+        account = (base, username)
+        if account not in ENROLLED:
             # First sign-in: the page shows the QR code and the key; an authenticator app computes the code.
             assert page.locator(".qr svg").count() == 1
             secret = page.inner_text("#totp-secret")
-            ENROLLED[username] = (base64.b32decode(secret + "=" * (-len(secret) % 8)), 0)
-        page.fill("#code", _fresh_code(username))
+            ENROLLED[account] = (base64.b32decode(secret + "=" * (-len(secret) % 8)), 0)
+        page.fill("#code", _fresh_code(account))
         page.click("button.primary")
     page.wait_for_url(re.compile(re.escape(home) + "$"))
 
