@@ -48,7 +48,18 @@ def _check_in(page, enrollment: int, presence: str = "present", seat: int | None
 def _enter(page, enrollment: int, sheet: str) -> None:  # type: ignore[no-untyped-def]
     row = page.locator(f"#candidate-{enrollment}")
     row.locator("form.sheet input[name=answers]").fill(sheet)
-    row.locator("form.sheet button").click()
+    row.locator("form.sheet button[type=submit]").click()
+
+
+def _enter_by_touch(page, enrollment: int, sheet: str) -> None:  # type: ignore[no-untyped-def]
+    """The same sheet tapped on the answer grid instead of typed."""
+    row = page.locator(f"#candidate-{enrollment}")
+    row.locator("button.grid-toggle").click()
+    for index, token in enumerate(sheet.split()):
+        for mark in "" if token == "-" else token:
+            row.locator(f".answer-grid .q[data-index='{index}'] button[data-mark='{mark}']").click()
+    assert row.locator("form.sheet input[name=answers]").input_value() == sheet
+    row.locator("form.sheet button[type=submit]").click()
 
 
 def _wait_status(page, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -108,11 +119,12 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # the second visit is served through the worker, which keeps a copy for offline use
 
-    # Online: two candidates checked in and their sheets entered (one right, one blank).
+    # Online: two candidates checked in, one sheet tapped on the grid (all right), one typed (blank).
     plan = {people[0]: True, people[1]: False, people[2]: True, people[3]: False}
-    for seat, enrollment in enumerate(people[:2], start=1):
-        _check_in(page, enrollment, seat=seat)
-        _enter(page, enrollment, _sheet(app, sitting_id, seat, plan[enrollment]))
+    _check_in(page, people[0], seat=1)
+    _enter_by_touch(page, people[0], _sheet(app, sitting_id, 1, plan[people[0]]))
+    _check_in(page, people[1], seat=2)
+    _enter(page, people[1], _sheet(app, sitting_id, 2, plan[people[1]]))
     _wait_scored(page, {e: plan[e] for e in people[:2]})
 
     # The network drops: entry goes on, kept on the tablet, and survives a reload of the page.

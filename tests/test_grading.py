@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from examsvc.exams.grading import Marking, grade, parse_sheet, seat_key
+from examsvc.exams.grading import Marking, entry_layout, grade, parse_sheet, seat_key
 from examsvc.papers.variants import LETTERS, SeatQuestion, SeatVariant, seat_variant
 
 from .paper_helpers import right_sheet
@@ -132,3 +132,20 @@ def test_grading_is_deterministic_for_random_sheets():
     sheets = [" ".join(rng.choice(["对", "错", "A", "AB", "-"]) for _ in QUESTIONS) for _ in range(50)]
     first = [parse_sheet(s, key) for s in sheets]
     assert first == [parse_sheet(s, key) for s in sheets]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), seat=st.integers(1, 80))
+def test_the_touch_grid_fits_every_seat_and_holds_no_key(seed, seat):
+    mixed = [
+        *QUESTIONS,
+        {"type": "single", "answer": "B", "points_tenths": 15, "options": dict.fromkeys("ABC", "")},
+    ]
+    keys = [tuple(sorted(q.get("options", {}))) for q in mixed]
+    variant = seat_variant(seed, "2026-00001", "first", seat, [q["type"] for q in mixed], keys)
+    key = seat_key(mixed, variant)
+    layout = entry_layout(mixed)
+    assert [t for t, _ in layout] == [item.type for item in key.items]  # same type at each printed number
+    for (qtype, marks), item in zip(layout, key.items, strict=True):
+        assert marks == "对错" if qtype == "truefalse" else set(LETTERS[: item.options]) <= set(marks)
+    assert "answer" not in repr(layout) and all(len(marks) in {2, 4, 5} for _, marks in layout)

@@ -185,3 +185,17 @@ def test_the_service_worker_is_served_as_script_for_the_sitting_pages(client):
     response = client.get("/proctor/sittings/sw.js")
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert "caches.open" in response.get_data(as_text=True)
+
+
+def test_the_answer_grid_shape_is_sealed_with_the_paper(app, sitting, tablet, monkeypatch):
+    from datetime import timedelta
+
+    from examsvc.exams import tablet_views
+    from examsvc.papers.models import Paper
+
+    page = tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)
+    assert "data-layout=" in page and "truefalse" in page
+    with app.app_context():
+        paper = db_session().scalar(select(Paper).where(Paper.class_id == sitting.class_id))
+    monkeypatch.setattr(tablet_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    assert "data-layout=" not in tablet.get(f"/proctor/sittings/{sitting.id}").get_data(as_text=True)

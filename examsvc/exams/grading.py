@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..msgid import N_
-from ..papers.variants import LETTERS, SeatVariant
+from ..papers.variants import LETTERS, SECTION_ORDER, SeatVariant
 
 TRUE_TOKENS = frozenset({"对", "√", "✓", "T", "TRUE", "Y"})
 FALSE_TOKENS = frozenset({"错", "×", "✗", "X", "F", "FALSE", "N"})
@@ -57,6 +57,18 @@ def seat_key(questions: Sequence[Mapping[str, object]], variant: SeatVariant) ->
         correct = frozenset(printed[letter] for letter in str(q["answer"]))
         items.append(KeyItem(str(q["type"]), int(q["points_tenths"]), len(sq.options), correct))
     return SeatKey(tuple(items))
+
+
+def entry_layout(questions: Sequence[Mapping[str, object]]) -> list[tuple[str, str]]:
+    """What a touch grid offers per printed question: its type, and the marks any seat's copy may carry
+    there. Seats shuffle only within a section, so the type at each position is the same for all
+    seats; the letters are those of the section's longest question. Holds nothing of the key."""
+    layout: list[tuple[str, str]] = []
+    for section in SECTION_ORDER:
+        members = [q for q in questions if q["type"] == section]
+        widest = max((len(q.get("options") or {}) for q in members), default=0)  # type: ignore[arg-type]
+        layout += [(section, "对错" if section == "truefalse" else LETTERS[:widest])] * len(members)
+    return layout
 
 
 Answer = frozenset[str] | bool | None  # letters, true/false, or blank

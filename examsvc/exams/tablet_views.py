@@ -14,11 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import public, roles
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
-from ..db import db_session
+from ..db import db_session, utcnow
 from ..papers.models import Paper
+from ..papers.service import open_paper_for_grading
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
 from . import closing, results
+from .grading import entry_layout
 from .models import Sitting
 from .roster import sitting_roster
 from .service import is_assigned
@@ -65,8 +67,19 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
         "proctor/sitting.html",
         sitting=st,
         roster=roster,
+        layout=_grid_layout(st),
         new_key=lambda: secrets.token_urlsafe(16),
     )
+
+
+def _grid_layout(st: Sitting) -> list[tuple[str, str]] | None:
+    """The touch grid's rows, once the paper is released (its shape is part of the seal until then)."""
+    s = db_session()
+    paper = s.scalar(select(Paper).where(Paper.class_id == st.class_id, Paper.sitting == st.kind))
+    if st.marking != "sheet" or paper is None or not paper.released(utcnow()):
+        return None
+    cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
+    return entry_layout(open_paper_for_grading(cipher, paper, utcnow())["questions"])
 
 
 @bp.route("/sw.js")

@@ -171,6 +171,81 @@
     queue({ user, sitting, enrollment, kind, url: form.action, body, made: Date.now() });
   });
 
+  // ---- touch grid: one row per printed question, writing the same typed string as the keyboard
+  const layout = root.dataset.layout ? JSON.parse(root.dataset.layout) : null;
+
+  function tokensOf(field) {
+    const typed = field.value.trim().split(/[\s,，、;；]+/).filter(Boolean);
+    return layout.map((_, i) => typed[i] || "-");
+  }
+
+  function buildGrid(form) {
+    const field = form.querySelector("input[name=answers]");
+    const grid = document.createElement("div");
+    grid.className = "answer-grid";
+    layout.forEach(([type, marks], i) => {
+      const line = document.createElement("div");
+      line.className = "q " + type;
+      line.dataset.index = i;
+      const number = document.createElement("span");
+      number.textContent = i + 1;
+      line.appendChild(number);
+      for (const mark of marks) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = mark;
+        button.dataset.mark = mark;
+        line.appendChild(button);
+      }
+      grid.appendChild(line);
+    });
+    function paint() {
+      const tokens = tokensOf(field);
+      grid.querySelectorAll(".q").forEach((line) => {
+        const token = tokens[Number(line.dataset.index)].toUpperCase();
+        line.querySelectorAll("button").forEach((b) => b.classList.toggle("primary", token.includes(b.dataset.mark)));
+      });
+    }
+    grid.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-mark]");
+      if (!button) return;
+      const line = button.closest(".q");
+      const index = Number(line.dataset.index);
+      const tokens = tokensOf(field);
+      const current = tokens[index] === "-" ? "" : tokens[index].toUpperCase();
+      const mark = button.dataset.mark;
+      let next;
+      if (line.classList.contains("multiple")) {
+        const letters = new Set(current.split(""));
+        letters.has(mark) ? letters.delete(mark) : letters.add(mark);
+        next = Array.from(letters).sort().join("");
+      } else {
+        next = current === mark ? "" : mark; // a second tap clears the answer
+      }
+      tokens[index] = next || "-";
+      field.value = tokens.join(" ");
+      paint();
+    });
+    field.addEventListener("input", paint);
+    paint();
+    return grid;
+  }
+
+  if (layout) {
+    root.querySelectorAll("form.sheet").forEach((form) => {
+      const toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "grid-toggle";
+      toggle.textContent = root.dataset.msgGrid;
+      form.insertBefore(toggle, form.querySelector("button[type=submit]"));
+      toggle.addEventListener("click", () => {
+        const open = form.nextElementSibling && form.nextElementSibling.classList.contains("answer-grid");
+        if (open) form.nextElementSibling.remove();
+        else form.after(buildGrid(form));
+      });
+    });
+  }
+
   // ---- quick search over name, last four and seat
   const search = document.getElementById("roster-search");
   search.hidden = false;
