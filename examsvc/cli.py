@@ -14,6 +14,7 @@ from .audit import service as audit
 from .audit.service import Actor
 from .auth import service as users
 from .auth.rules import ROLE_ORG_KIND
+from .certificates.cli import certs_group
 from .db import db_session
 from .keyring import init_keys
 from .migrate import upgrade_database
@@ -51,6 +52,14 @@ def keys_init() -> None:
     """Create the key files that are missing (never overwrites one)."""
     created = init_keys(current_app.config["EXAMSVC"].resolved_key_dir())
     click.echo("created: " + ", ".join(created) if created else "all keys present")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new certificate signing key; it signs from now on, older keys stay published."""
+    from .certificates.signing import rotate
+
+    click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
 
 
 @main.group("users")
@@ -109,6 +118,7 @@ def users_reset_totp(username: str) -> None:
 
 main.add_command(bank_group)
 main.add_command(papers_group)
+main.add_command(certs_group)
 
 
 @main.group("audit")

@@ -54,6 +54,9 @@ class Config:
     paper_overlap_limit_percent: int = 30  # most a paper may share with a recent one of its kind
     exam_min_proctors: int = 2  # per sitting, plus one per exam_candidates_per_proctor candidates
     exam_candidates_per_proctor: int = 30
+    cert_valid_years: int = 3  # a pass certificate's validity (exp claim)
+    verify_limit_per_minute: int = 60  # public look-ups per client address
+    verify_bulk_rows_per_hour: int = 20_000  # rows of employers' bulk checks per client address
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from .audit.service import Actor
 from .auth.models import User
+from .certificates.models import Certificate
+from .certificates.service import issue_for_sitting, revoke
 from .classes.models import Enrollment, TrainingClass
 from .config import Config
 from .db import utcnow
@@ -90,3 +92,9 @@ def load_demo_exam_day(
         closing.confirm(session, actor, confirming, sitting, enrollment)
     closing.lock(session, actor, entering, sitting)
     closing.publish(session, actor, sitting)
+    issue_for_sitting(session, actor, sitting, config, keyring.key_dir)
+    first = session.scalar(
+        select(Certificate).where(Certificate.class_id == done.id).order_by(Certificate.id)
+    )
+    officer = session.scalar(select(User).where(User.username == "officer"))
+    revoke(session, actor, officer, first, "演示：核查发现该学员培训签到由他人代签，证书撤销。")

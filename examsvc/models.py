@@ -2,11 +2,13 @@
 
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
+from .certificates.models import Certificate
 from .classes.models import Enrollment, TrainingClass
 from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
 from .orgs.models import Organisation
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
+from .ratelimit import RateCounter
 from .trainees.models import Trainee
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "BankDataKey",
     "Blueprint",
+    "Certificate",
     "Enrollment",
     "IdempotencyRecord",
     "LoginAttempt",
@@ -23,6 +26,7 @@ __all__ = [
     "ProctorAffiliation",
     "Question",
     "QuestionVersion",
+    "RateCounter",
     "Sitting",
     "SittingProctor",
     "Trainee",

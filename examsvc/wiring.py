@@ -12,6 +12,8 @@ from .admin.views import bp as admin_bp
 from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
+from .certificates.public_views import bp as verify_bp
+from .certificates.views import bp as certificates_bp
 from .classes.institution_views import bp as inst_classes_bp
 from .classes.officer_views import bp as review_bp
 from .config import Config
@@ -60,6 +62,8 @@ def wire(app: Flask, cfg: Config) -> None:
         papers_bp,
         sittings_bp,
         tablet_bp,
+        certificates_bp,
+        verify_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -23,6 +23,14 @@ PUBLIC = {
     "home.index",
     "home.set_language",
     "tablet.service_worker",
+    # Certificates are checked by anyone: trainees, employers, offline verifiers.
+    "verify.page",
+    "verify.holder_pdf",
+    "verify.api",
+    "verify.jwks",
+    "verify.revocation_list",
+    "verify.lookup",
+    "verify.bulk_check",
 }
 
 # 培考分离: what belongs to setting and keeping papers is never for training institutions.

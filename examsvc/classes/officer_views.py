@@ -55,6 +55,7 @@ def class_list():  # type: ignore[no-untyped-def]
 
 def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # type: ignore[no-untyped-def]
     # papers and sittings build on classes, not the other way round
+    from ..certificates.views import class_certificates
     from ..exams.closing import counts
     from ..exams.forms import SittingForm
     from ..exams.models import Sitting, SittingProctor
@@ -84,6 +85,7 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
         sitting_proctors=proctors,
         sitting_counts={st.id: counts(db_session(), st) for st in sittings},
         sitting_form=sitting_form,
+        certificates=class_certificates(training_class),
         exam_states=exam_states(db_session(), training_class)
         if any(s.status == "published" for s in sittings)
         else None,

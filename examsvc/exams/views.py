@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..access import roles
 from ..auth.service import actor_of
+from ..certificates.service import issue_for_sitting
 from ..classes.models import Enrollment, TrainingClass
 from ..db import db_session
 from ..formutil import choices
@@ -94,7 +95,13 @@ def assign(sitting_id: int):  # type: ignore[no-untyped-def]
 @roles("officer")
 def publish(sitting_id: int):  # type: ignore[no-untyped-def]
     sitting = get_or_404(Sitting, sitting_id)
-    apply_change(lambda s: closing.publish(s, actor_of(current_user), sitting), _("Results published."))
+
+    def publish_and_certify(s):  # type: ignore[no-untyped-def]
+        closing.publish(s, actor_of(current_user), sitting)
+        # Certificates come with the results, in the same transaction: both or neither.
+        return issue_for_sitting(s, actor_of(current_user), sitting, _config(), _config().resolved_key_dir())
+
+    apply_change(publish_and_certify, _("Results published."))
     return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")
 
 

@@ -35,9 +35,14 @@ def trainee_view(trainee_id: int):  # type: ignore[no-untyped-def]
         .scalars(select(Enrollment).where(Enrollment.trainee_id == trainee.id).order_by(Enrollment.id.desc()))
         .all()
     )
+    from ..certificates.service import trainee_record  # certificates build on trainees
+
+    certificates, ledger = trainee_record(db_session(), trainee)
     return render_template(
         "officer/trainee.html",
         trainee=trainee,
         enrollments=enrollments,
+        certificates=certificates,
+        ledger=ledger,
         eligible={e.id for e in enrollments if eligible(e.training_class, e)},
     )

@@ -1,0 +1,208 @@
+"""Public verification: the QR page, the JSON API, the keys and the revocation list.
+
+Nothing here needs an account, and nothing here writes but a rate-limit counter.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..access import public
+from ..classes.roster import RowProblem, csv_bytes, read_cells
+from ..crypto.jws import sign
+from ..db import db_session, utcnow
+from ..extensions import csrf
+from ..orgs.models import Organisation
+from ..ratelimit import hit
+from . import bulk, statuslist
+from .models import Certificate
+from .pdf import certificates_pdf
+from .service import bureau_code
+from .signing import current_signer, published
+from .verification import Verdict, verdict_by_number, verdict_of_token
+
+bp = Blueprint("verify", __name__)
+TOKEN_MAX = 2000
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _config():  # type: ignore[no-untyped-def]
+    return current_app.config["EXAMSVC"]
+
+
+def allowed(cost: int = 1) -> bool:
+    """Counts this client's look-ups; False past the limit (then the caller answers 429)."""
+    s = db_session()
+    ok = hit(s, "verify", request.remote_addr or "unknown", cost, _config().verify_limit_per_minute, 60)
+    s.commit()  # the counter is the one thing a public look-up writes
+    return ok
+
+
+def _verdict(token: str) -> Verdict:
+    if len(token) > TOKEN_MAX:
+        return Verdict("not_genuine")
+    return verdict_of_token(db_session(), token, _config().resolved_key_dir(), utcnow())
+
+
+def _bureau() -> str:
+    return (
+        db_session().scalar(
+            select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
+        )
+        or ""
+    )
+
+
+@bp.route("/v/<token>")
+@public
+def page(token: str):  # type: ignore[no-untyped-def]
+    if not allowed():
+        return render_template("public/verify.html", verdict=None, limited=True), 429
+    verdict = _verdict(token)
+    return render_template(
+        "public/verify.html", verdict=verdict, token=token, bureau=_bureau(), limited=False
+    )
+
+
+@bp.route("/v/<token>/certificate.pdf")
+@public
+def holder_pdf(token: str):  # type: ignore[no-untyped-def]
+    """The e-certificate a trainee keeps on their phone: only while it is valid (masked ID number)."""
+    if not allowed():
+        abort(429)
+    verdict = _verdict(token)
+    if verdict.status != "valid" or verdict.certificate is None:
+        abort(404)
+    pdf = certificates_pdf([verdict.certificate], _bureau(), _config().base_url)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={verdict.certificate.number}.pdf"},
+    )
+
+
+@bp.route("/api/v1/verify", methods=["POST"])
+@public
+@csrf.exempt  # a JSON API for scripts: no cookie, no session, nothing to forge
+def api():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
+    if not allowed():
+        return jsonify({"error": "too many look-ups; try again in a minute"}), 429
+    token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
+    if token:
+        verdict = _verdict(token)
+    elif number and name:
+        verdict = verdict_by_number(db_session(), number, name, _config().resolved_key_dir(), utcnow())
+    else:
+        return jsonify({"error": "send {token} or {number, name}"}), 400
+    return jsonify(verdict.as_json())
+
+
+@bp.route("/.well-known/jwks.json")
+@public
+def jwks():  # type: ignore[no-untyped-def]
+    """Every signing key: retired keys stay, so the certificates they signed keep verifying."""
+    keys = [key.jwk() for key in published(_config().resolved_key_dir())]
+    response = jsonify({"keys": keys})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/status/revocation")
+@public
+def revocation_list():  # type: ignore[no-untyped-def]
+    """The signed revocation bitstring, for verifiers that work offline (scripts/verify_certificate.py)."""
+    s = db_session()
+    revoked = s.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None)))
+    size = s.scalar(select(func.max(Certificate.status_index))) or 0
+    now = utcnow()
+    claims = {
+        "iss": bureau_code(s),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(days=1)).timestamp()),
+        "status_list": {"statusPurpose": "revocation", "encodedList": statuslist.encode(revoked, size)},
+    }
+    kid, key = current_signer(_config().resolved_key_dir())
+    response = Response(sign(claims, key, kid), mimetype="application/jwt")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+class LookupForm(FlaskForm):
+    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=60)])
+
+
+class BulkForm(FlaskForm):
+    sheet = FileField(_l("Employees (.csv or .xlsx)"), validators=[FileRequired()])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+def lookup():  # type: ignore[no-untyped-def]
+    """By number and name, for someone holding a printed certificate without a phone to scan it."""
+    form = LookupForm()
+    if form.validate_on_submit():
+        if not allowed():
+            return render_template("public/verify.html", verdict=None, limited=True), 429
+        verdict = verdict_by_number(
+            db_session(), form.number.data, form.name.data, _config().resolved_key_dir(), utcnow()
+        )
+        token = verdict.certificate.token if verdict.certificate else ""
+        return render_template(
+            "public/verify.html", verdict=verdict, token=token, bureau=_bureau(), limited=False
+        )
+    return render_template("public/lookup.html", form=form, bulk_form=BulkForm())
+
+
+@bp.route("/verify/bulk", methods=["POST"])
+@public
+def bulk_check():  # type: ignore[no-untyped-def]
+    """An employer's whole workforce at once; answers a CSV, or the page with every problem."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        return render_template("public/lookup.html", form=LookupForm(), bulk_form=form), 400
+    upload = form.sheet.data
+    try:
+        cells = read_cells(upload.read(MAX_UPLOAD + 1)[:MAX_UPLOAD], upload.filename or "")
+    except ValueError as exc:
+        problems = [RowProblem(0, "", str(exc))]
+    else:
+        queries, problems = bulk.parse(cells)
+    if problems:
+        return render_template(
+            "public/lookup.html", form=LookupForm(), bulk_form=form, problems=problems
+        ), 422
+    s = db_session()
+    if not hit(
+        s, "bulk", request.remote_addr or "unknown", len(queries), _config().verify_bulk_rows_per_hour, 3600
+    ):
+        s.commit()
+        return render_template("public/verify.html", verdict=None, limited=True), 429
+    s.commit()
+    keyring = current_app.extensions["examsvc.keys"]
+    answers = bulk.check(s, keyring, _config().resolved_key_dir(), queries, utcnow())
+    header = [
+        "行号 row",
+        "姓名 name",
+        "证件号码 ID (masked)",
+        "证书编号 number",
+        "状态 status",
+        "本年度有效学时 hours",
+    ]
+    rows = [[a.row, a.name, a.id_masked, a.number, a.status, a.valid_hours_this_year] for a in answers]
+    return Response(
+        csv_bytes([header, *rows]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=certificate-check.csv"},
+    )

@@ -1,0 +1,178 @@
+"""Issuing and revoking certificates. Functions flush and never commit.
+
+A certificate is issued for each passed attempt when the officer publishes a sitting; its token is
+signed once, with the newest signing key, and never changes. Revocation is a fact kept beside it
+(and published in the signed status list), so an issued token stays byte-for-byte what was printed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..auth.models import User
+from ..classes.models import Enrollment, TrainingClass
+from ..config import Config
+from ..crypto.jws import sign
+from ..db import utcnow
+from ..msgid import N_, RuleError
+from ..orgs.models import Organisation
+from .hours import Credit, YearLine, ledger
+from .models import Certificate
+from .signing import current_signer
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def bureau_name(session: Session) -> str:
+    return (
+        session.scalar(
+            select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
+        )
+        or ""
+    )
+
+
+def bureau_code(session: Session) -> str:
+    return (
+        session.scalar(
+            select(Organisation.code).where(Organisation.kind == "bureau").order_by(Organisation.id)
+        )
+        or ""
+    )
+
+
+def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[str, object]:
+    """What the token says: small (the QR code grows with it), and no full ID number, not even hashed."""
+    training_class: TrainingClass = enrollment.training_class
+    return {
+        "jti": cert.number,
+        "iss": issuer,
+        "nbf": int(cert.issued_at.timestamp()),
+        "exp": int(cert.expires_at.timestamp()),
+        "name": enrollment.trainee.name,
+        "id4": enrollment.trainee.id_tail,
+        "ind": training_class.industry,
+        "cat": training_class.category,
+        "cls": training_class.code,
+        "hrs": cert.hours,
+        "yr": cert.credit_year,
+        "sli": cert.status_index,
+    }
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    attempt,  # exams.models.Attempt: certificates build on exams, not the other way round
+    sat_at: datetime,
+    config: Config,
+    key_dir: Path,
+) -> Certificate:
+    enrollment = session.get(Enrollment, attempt.enrollment_id)
+    now = utcnow().replace(microsecond=0)
+    year = sat_at.astimezone(BEIJING).year
+    cert = Certificate(
+        number="pending",
+        enrollment_id=enrollment.id,
+        attempt_id=attempt.id,
+        trainee_id=enrollment.trainee_id,
+        class_id=enrollment.class_id,
+        hours=enrollment.training_class.total_hours,
+        credit_year=year,
+        issued_at=now,
+        expires_at=_years_later(now, config.cert_valid_years),
+        kid="",
+        status_index=0,
+    )
+    session.add(cert)
+    session.flush()  # the row's id gives the serial and the status-list index
+    cert.number = f"AQ{year}{cert.id:06d}"
+    cert.status_index = cert.id
+    cert.kid, private = current_signer(key_dir)
+    cert.token = sign(claims_of(cert, enrollment, bureau_code(session)), private, cert.kid)
+    session.flush()
+    record(session, actor, "certificate.issue", "certificate", cert.id, {"number": cert.number})
+    return cert
+
+
+def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config, key_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    """One certificate per passed attempt of a published sitting that has none yet."""
+    from ..exams.models import Attempt
+
+    passed = session.scalars(
+        select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(True))
+    ).all()
+    have = set(
+        session.scalars(
+            select(Certificate.enrollment_id).where(
+                Certificate.enrollment_id.in_([a.enrollment_id for a in passed])
+            )
+        )
+    )
+    issued = 0
+    for attempt in passed:
+        if attempt.enrollment_id not in have:
+            issue(session, actor, attempt, sitting.starts_at, config, key_dir)
+            issued += 1
+    return issued
+
+
+def trainee_record(session: Session, trainee) -> tuple[list[Certificate], list[YearLine]]:  # type: ignore[no-untyped-def]
+    """A trainee's certificates, newest first, and the retraining hours they credit per year
+    (revoked certificates credit nothing)."""
+    certs = list(
+        session.scalars(
+            select(Certificate).where(Certificate.trainee_id == trainee.id).order_by(Certificate.id.desc())
+        )
+    )
+    credits = [
+        Credit(c.credit_year, c.hours, c.enrollment.training_class.industry)
+        for c in certs
+        if c.revoked_at is None
+    ]
+    return certs, ledger(credits)
+
+
+def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise RuleError(N_("A revocation needs its reason."), field="reason")
+    if cert.revoked_at is not None:
+        raise RuleError(N_("This certificate is already revoked."))
+    cert.revoked_at, cert.revoke_reason, cert.revoked_by = utcnow(), reason[:300], user.id
+    session.flush()
+    record(
+        session,
+        actor,
+        "certificate.revoke",
+        "certificate",
+        cert.id,
+        {"number": cert.number, "reason": reason[:300]},
+    )
+
+
+def revoke_class(
+    session: Session, actor: Actor, user: User, training_class: TrainingClass, reason: str
+) -> int:
+    """Every certificate of a class, e.g. when its institution is found to have faked the training."""
+    if not reason.strip():
+        raise RuleError(N_("A revocation needs its reason."), field="reason")
+    certs = session.scalars(
+        select(Certificate).where(Certificate.class_id == training_class.id, Certificate.revoked_at.is_(None))
+    ).all()
+    for cert in certs:
+        revoke(session, actor, user, cert, reason)
+    return len(certs)

@@ -1,0 +1,76 @@
+"""What a certificate's holder, an employer or a verifier is told: valid, revoked, expired, not
+genuine or not found, with the certificate's public facts (masked ID only)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..crypto.jws import TokenError, check_signature, header_of, verify
+from .models import Certificate
+from .signing import public_keys
+
+STATUSES = ("valid", "revoked", "expired", "not_genuine", "not_found")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    claims: dict = field(default_factory=dict)
+    certificate: Certificate | None = None
+
+    def as_json(self) -> dict[str, object]:
+        body: dict[str, object] = {"status": self.status}
+        if self.claims:
+            c = self.claims
+            body["certificate"] = {
+                "number": c["jti"],
+                "name": c["name"],
+                "id_last4": c["id4"],
+                "industry": c["ind"],
+                "category": c["cat"],
+                "class": c["cls"],
+                "hours": c["hrs"],
+                "year": c["yr"],
+                "issuer": c["iss"],
+                "valid_from": datetime.fromtimestamp(c["nbf"], UTC).date().isoformat(),
+                "valid_until": datetime.fromtimestamp(c["exp"], UTC).date().isoformat(),
+            }
+        return body
+
+
+def _claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, dict]:
+    keys = public_keys(key_dir)
+    try:
+        return "valid", verify(token, keys, now)
+    except TokenError as exc:
+        if exc.reason != "expired":
+            raise
+    _, payload = check_signature(token, keys[str(header_of(token).get("kid"))])  # genuine, only old
+    return "expired", json.loads(payload)
+
+
+def verdict_of_token(session: Session, token: str, key_dir: Path, now: datetime) -> Verdict:
+    try:
+        status, claims = _claims_even_if_expired(token, key_dir, int(now.timestamp()))
+    except TokenError:
+        return Verdict("not_genuine")
+    cert = session.scalar(select(Certificate).where(Certificate.number == str(claims.get("jti"))))
+    if cert is None or cert.token != token:
+        return Verdict("not_genuine")  # signed by a key of ours, yet not a certificate we issued
+    if cert.revoked_at is not None:
+        return Verdict("revoked", claims, cert)
+    return Verdict(status, claims, cert)
+
+
+def verdict_by_number(session: Session, number: str, name: str, key_dir: Path, now: datetime) -> Verdict:
+    """By certificate number and the holder's name: both must match, so numbers alone tell nothing."""
+    cert = session.scalar(select(Certificate).where(Certificate.number == number.strip().upper()))
+    if cert is None or cert.enrollment.trainee.name != name.strip():
+        return Verdict("not_found")
+    return verdict_of_token(session, cert.token, key_dir, now)

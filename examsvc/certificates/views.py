@@ -1,0 +1,80 @@
+"""Officers: a class's certificates as one PDF or a ZIP, and revocation (one, or a whole class)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles
+from ..auth.service import actor_of
+from ..classes.models import TrainingClass
+from ..db import db_session
+from ..pdf import PdfError
+from ..viewutil import apply_change, get_or_404
+from . import service
+from .models import Certificate
+from .pdf import certificates_pdf, certificates_zip
+
+bp = Blueprint("certificates", __name__, url_prefix="/officer")
+
+
+def class_certificates(training_class: TrainingClass) -> list[Certificate]:
+    return list(
+        db_session().scalars(
+            select(Certificate).where(Certificate.class_id == training_class.id).order_by(Certificate.id)
+        )
+    )
+
+
+def _download(training_class: TrainingClass, make, suffix: str, mimetype: str):  # type: ignore[no-untyped-def]
+    certs = class_certificates(training_class)
+    if not certs:
+        flash(_("This class has no certificates yet: they are issued when results are published."), "error")
+        return redirect(url_for("review.class_view", class_id=training_class.id))
+    bureau = service.bureau_name(db_session())
+    try:
+        data = make(certs, bureau, current_app.config["EXAMSVC"].base_url)
+    except PdfError:
+        current_app.logger.exception("class %s: certificate PDF failed", training_class.id)
+        return render_template("errors/error.html", code=500, message=_("The PDF could not be made.")), 500
+    name = f"certificates-{training_class.code}.{suffix}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/classes/<int:class_id>/certificates.pdf")
+@roles("officer")
+def class_pdf(class_id: int):  # type: ignore[no-untyped-def]
+    return _download(get_or_404(TrainingClass, class_id), certificates_pdf, "pdf", "application/pdf")
+
+
+@bp.route("/classes/<int:class_id>/certificates.zip")
+@roles("officer")
+def class_zip(class_id: int):  # type: ignore[no-untyped-def]
+    return _download(get_or_404(TrainingClass, class_id), certificates_zip, "zip", "application/zip")
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles("officer")
+def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
+    cert = get_or_404(Certificate, certificate_id)
+    reason = request.form.get("reason", "")
+    apply_change(
+        lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason),
+        _("Certificate %(number)s revoked.", number=cert.number),
+    )
+    return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
+
+
+@bp.route("/classes/<int:class_id>/certificates/revoke", methods=["POST"])
+@roles("officer")
+def revoke_class(class_id: int):  # type: ignore[no-untyped-def]
+    training_class = get_or_404(TrainingClass, class_id)
+    reason = request.form.get("reason", "")
+    count = apply_change(
+        lambda s: service.revoke_class(s, actor_of(current_user), current_user, training_class, reason)
+    )
+    if count is not None:
+        flash(_("%(count)d certificates revoked.", count=count), "info")
+    return redirect(url_for("review.class_view", class_id=class_id) + "#certificates")
