@@ -10,11 +10,13 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth.service import create_user
 from examsvc.classes.models import Enrollment
 from examsvc.db import db_session
+from examsvc.exams.models import Attempt
 from examsvc.papers.models import Paper
 from examsvc.papers.variants import seat_variant
 from examsvc.questions.cipher import BankCipher
 
 from .conftest import PASSWORD
+from .helpers import Client
 from .paper_helpers import right_sheet
 
 
@@ -90,3 +92,16 @@ def enter(app, client, sitting, enrollment_id, seat, right=True):  # type: ignor
         "idempotency_key": secrets.token_hex(16),
     }
     assert call(client, f"{base(sitting, enrollment_id)}/result", body).status_code == 200
+
+
+def close_sitting(app, tablet, officer, sitting) -> None:  # type: ignore[no-untyped-def]
+    """The second proctor confirms every entry, the first locks, the officer publishes."""
+    second = Client(app)
+    second.login("proctor2", PASSWORD)
+    with app.app_context():
+        ids = db_session().scalars(select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id))
+        for enrollment_id in list(ids):
+            assert call(second, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+    assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)

@@ -17,22 +17,9 @@ from examsvc.exams.models import Attempt, Sitting
 from examsvc.exams.roster import exam_states
 from examsvc.papers.models import Paper
 
-from .conftest import PASSWORD, schedule_sitting
+from .conftest import schedule_sitting
 from .helpers import Client
-from .tablet_helpers import base, call, enrollments, enter, right_answers
-
-
-def _close(app, tablet, officer, sitting) -> None:  # type: ignore[no-untyped-def]
-    """The second proctor confirms every entry, the first locks, the officer publishes."""
-    second = Client(app)
-    second.login("proctor2", PASSWORD)
-    with app.app_context():
-        ids = db_session().scalars(select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id))
-        for enrollment_id in list(ids):
-            assert call(second, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
-    assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
-    page = f"/officer/classes/{sitting.class_id}"
-    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)
+from .tablet_helpers import base, call, close_sitting, enrollments, enter, right_answers
 
 
 def _into_the_past(app, sitting) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +37,7 @@ def test_the_retake_seats_only_the_failed_and_absent_and_a_second_failure_means_
     enter(app, tablet, sitting, passed, 1, right=True)
     enter(app, tablet, sitting, failed, 2, right=False)
     call(tablet, f"{base(sitting, absent)}/check-in", {"presence": "absent"})
-    _close(app, tablet, officer, sitting)
+    close_sitting(app, tablet, officer, sitting)
     _into_the_past(app, sitting)
 
     retake = schedule_sitting(app, officer, sitting.class_id, "retake")
@@ -62,7 +49,7 @@ def test_the_retake_seats_only_the_failed_and_absent_and_a_second_failure_means_
 
     enter(app, tablet, retake, failed, 1, right=True)
     enter(app, tablet, retake, absent, 2, right=False)
-    _close(app, tablet, officer, retake)
+    close_sitting(app, tablet, officer, retake)
 
     with app.app_context():
         s = db_session()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..db import db_session, utcnow
@@ -14,7 +15,7 @@ from .models import Certificate
 from .verification import verdict_of_token
 
 
-@click.group("certs")
+@click.group("certs", cls=AppGroup)
 def certs_group() -> None:
     """Pass certificates."""
 

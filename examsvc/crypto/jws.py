@@ -34,13 +34,16 @@ def b64url(data: bytes) -> str:
 
 
 def unb64url(text: str) -> bytes:
-    """Strict: the unpadded URL-safe alphabet only, as RFC 7515 requires."""
+    """Strict: the unpadded URL-safe alphabet only, as RFC 7515 requires, in its one canonical spelling."""
     if not _B64URL.match(text) or len(text) % 4 == 1:
         raise TokenError("malformed")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise TokenError("malformed") from exc
+    if b64url(data) != text:  # unused low bits set: another spelling of the same bytes is not ours
+        raise TokenError("malformed")
+    return data
 
 
 def _json_part(text: str) -> dict:

@@ -1,0 +1,154 @@
+"""Certificates: issued on publish, verified by anyone, revoked by officers, never a full ID number."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from examsvc.audit.models import AuditEvent
+from examsvc.certificates import statuslist
+from examsvc.certificates.models import Certificate
+from examsvc.cli import main
+from examsvc.crypto.jws import public_key_of, unb64url, verify
+from examsvc.db import db_session, utcnow
+
+from .cert_helpers import api, certified
+from .helpers import Client
+from .paper_helpers import pdf_text
+
+
+def _claims(token: str) -> dict:
+    return json.loads(unb64url(token.split(".")[1]))
+
+
+def test_publishing_issues_one_signed_certificate_per_pass(app, client, sitting, tablet, officer):
+    certs = certified(app, sitting, tablet, officer)
+    assert len(certs) == 2
+    claims = _claims(certs[0].token)
+    assert claims["jti"] == certs[0].number and claims["hrs"] == 24 and len(claims["id4"]) == 4
+    assert set(claims) == {"jti", "iss", "nbf", "exp", "name", "id4", "ind", "cat", "cls", "hrs", "yr", "sli"}
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert verify(certs[0].token, {k["kid"]: public_key_of(k) for k in keys}, int(utcnow().timestamp()))
+    with app.app_context():
+        issued = db_session().scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate.issue")
+        )
+        assert issued == 2
+    # Publishing twice is refused; no second certificate can exist for an enrollment.
+    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=f"/officer/classes/{sitting.class_id}")
+    with app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(Certificate)) == 2
+
+
+def test_no_full_id_number_in_token_page_pdf_or_api(app, client, sitting, tablet, officer, tmp_path):
+    from examsvc.trainees.models import Trainee
+
+    certs = certified(app, sitting, tablet, officer)
+    with app.app_context():
+        trainee = db_session().get(Trainee, certs[0].trainee_id)
+        masked = trainee.id_masked
+    from .class_helpers import person
+
+    full = next(p[2] for i in range(1, 4) if (p := person(i))[0] == trainee.name)
+    page = client.get(f"/v/{certs[0].token}").get_data(as_text=True)
+    body = json.dumps(api(client, {"token": certs[0].token}).get_json(), ensure_ascii=False)
+    pdf = client.get(f"/v/{certs[0].token}/certificate.pdf").get_data()
+    text = pdf_text(pdf, tmp_path)
+    for where in (certs[0].token, json.dumps(_claims(certs[0].token)), page, body, text):
+        assert full not in where and full[:-4] not in where
+    assert masked in text and certs[0].number in text and trainee.name in text
+
+
+def test_statuses_valid_revoked_expired_not_genuine(app, client, sitting, tablet, officer, monkeypatch):
+    certs = certified(app, sitting, tablet, officer)
+    token = certs[0].token
+    assert "有效" in client.get(f"/v/{token}").get_data(as_text=True)
+    assert api(client, {"token": token}).get_json()["status"] == "valid"
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    assert api(client, {"token": tampered}).get_json()["status"] == "not_genuine"
+    page = client.get(f"/v/{tampered}").get_data(as_text=True)
+    assert 'id="verdict"' in page and "非本局颁发" in page
+    assert api(client, {"token": "x.y.z"}).get_json()["status"] == "not_genuine"
+    # by number and name: both must match
+    right = {"number": certs[0].number, "name": _claims(token)["name"]}
+    assert api(client, right).get_json()["status"] == "valid"
+    assert api(client, {**right, "name": "别人"}).get_json()["status"] == "not_found"
+    assert api(client, {"number": "AQ2026999999", "name": "张三"}).get_json()["status"] == "not_found"
+    assert api(client, {}).status_code == 400
+    # revoked by an officer, with a reason
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/certificates/{certs[0].id}/revoke", {"reason": ""}, page=page)
+    assert api(client, {"token": token}).get_json()["status"] == "valid"  # no reason, no revocation
+    officer.post(f"/officer/certificates/{certs[0].id}/revoke", {"reason": "代签到"}, page=page)
+    assert api(client, {"token": token}).get_json()["status"] == "revoked"
+    assert "已撤销" in client.get(f"/v/{token}").get_data(as_text=True)
+    assert client.get(f"/v/{token}/certificate.pdf").status_code == 404  # no e-certificate once revoked
+    # expired: later than its exp claim
+    from examsvc.certificates import public_views
+
+    later = utcnow() + timedelta(days=365 * 3 + 2)
+    monkeypatch.setattr(public_views, "utcnow", lambda: later)
+    assert api(client, {"token": certs[1].token}).get_json()["status"] == "expired"
+
+
+def test_revocation_list_is_signed_and_marks_revoked_certificates(app, client, sitting, tablet, officer):
+    certs = certified(app, sitting, tablet, officer)
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(
+        f"/officer/classes/{sitting.class_id}/certificates/revoke", {"reason": "虚假培训"}, page=page
+    )
+    jwks = client.get("/.well-known/jwks.json").get_json()["keys"]
+    token = client.get("/status/revocation").get_data(as_text=True)
+    listed = verify(token, {k["kid"]: public_key_of(k) for k in jwks}, int(utcnow().timestamp()))
+    encoded = listed["status_list"]["encodedList"]
+    assert all(statuslist.is_set(encoded, c.status_index) for c in certs)
+    assert not statuslist.is_set(encoded, max(c.status_index for c in certs) + 1)
+    assert all(api(client, {"token": c.token}).get_json()["status"] == "revoked" for c in certs)
+
+
+def test_officers_only_download_and_revoke(app, world, sitting, tablet, officer):
+    certs = certified(app, sitting, tablet, officer)
+    school = Client(app)
+    world.login(school, "school1")
+    for path in (
+        f"/officer/classes/{sitting.class_id}/certificates.pdf",
+        f"/officer/classes/{sitting.class_id}/certificates.zip",
+    ):
+        assert school.get(path).status_code == 403 and tablet.get(path).status_code == 403
+    assert (
+        school.post(
+            f"/officer/certificates/{certs[0].id}/revoke", {"reason": "x"}, page="/institution"
+        ).status_code
+        == 403
+    )
+    zipped = officer.get(f"/officer/classes/{sitting.class_id}/certificates.zip")
+    names = zipfile.ZipFile(io.BytesIO(zipped.get_data())).namelist()
+    assert sorted(names) == sorted(f"{c.number}.pdf" for c in certs)
+
+
+def test_keys_rotate_old_certificates_keep_verifying(app, client, sitting, tablet, officer):
+    certs = certified(app, sitting, tablet, officer)
+    before = {k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    result = app.test_cli_runner().invoke(main, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    after = {k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    assert before < after
+    assert api(client, {"token": certs[0].token}).get_json()["status"] == "valid"
+    key_files = list(app.config["EXAMSVC"].resolved_key_dir().glob("cert-signing-*.json"))
+    assert key_files and all(
+        "sealed" in json.loads(p.read_text()) and "d" not in json.loads(p.read_text()) for p in key_files
+    )
+
+
+def test_export_writes_json_lines(app, sitting, tablet, officer, tmp_path):
+    certs = certified(app, sitting, tablet, officer)
+    out = tmp_path / "certs.jsonl"
+    result = app.test_cli_runner().invoke(main, ["certs", "export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["number"] for line in lines] == [c.number for c in certs]
+    assert {line["status"] for line in lines} == {"valid"} and lines[0]["token"] == certs[0].token
