@@ -29,3 +29,12 @@ def test_demo_exam_day(app):
         assert done.training_class.status == "examined"
         sealed = [p for p in s.scalars(select(Paper)) if not p.released(utcnow())]
         assert len(sealed) == 1
+
+
+def test_demo_certificates_one_revoked(app):
+    from examsvc.certificates.models import Certificate
+
+    assert app.test_cli_runner().invoke(main, ["demo", "load"]).exit_code == 0
+    with app.app_context():
+        certs = db_session().scalars(select(Certificate)).all()
+    assert len(certs) == 13 and sum(c.revoked_at is not None for c in certs) == 1  # the 13 who passed
