@@ -11,12 +11,13 @@ from .audit.service import Actor
 from .auth.models import User
 from .certificates.models import Certificate
 from .certificates.service import issue_for_sitting, revoke
-from .classes.models import Enrollment, TrainingClass
+from .classes.models import TrainingClass
 from .config import Config
 from .db import utcnow
 from .exams import closing, results
 from .exams import service as sittings
 from .exams.grading import key_sheet, seat_key
+from .exams.roster import sitting_roster
 from .keyring import Keyring
 from .papers.service import generate_paper, open_paper_for_grading
 from .papers.variants import seat_variant
@@ -57,28 +58,49 @@ def load_demo_exam_day(
     yesterday = now - timedelta(days=1)
     paper = generate_paper(session, actor, cipher, done, "first", yesterday, config)
     sitting = _schedule(session, actor, done, yesterday, config)
+    sit_and_lock(session, actor, cipher, sitting, paper, lambda seat, n: _outcome(seat, n))
+    closing.publish(session, actor, sitting)
+    issue_for_sitting(session, actor, sitting, config, keyring.key_dir)
+    first = session.scalar(
+        select(Certificate).where(Certificate.class_id == done.id).order_by(Certificate.id)
+    )
+    officer = session.scalar(select(User).where(User.username == "officer"))
+    revoke(session, actor, officer, first, "演示：核查发现该学员培训签到由他人代签，证书撤销。")
+
+
+def _outcome(seat: int, roster_size: int) -> str:
+    """The demo's published sitting: all pass but the last five (three fail, two absent)."""
+    if seat <= roster_size - 5:
+        return "pass"
+    return "fail" if seat <= roster_size - 2 else "absent"
+
+
+def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, paper, outcome) -> None:  # type: ignore[no-untyped-def]
+    """Runs a whole sitting as its proctors would: `outcome(seat, roster size)` says pass, fail or
+    absent for each candidate; every entry is confirmed by the second proctor; the sitting is locked."""
+    now = utcnow()
     entering = session.scalar(select(User).where(User.username == "proctor"))
     confirming = session.scalar(select(User).where(User.username == "proctor2"))
     payload = open_paper_for_grading(cipher, paper, now)
     questions = payload["questions"]
     types, keys = [q["type"] for q in questions], [tuple(sorted(q.get("options") or {})) for q in questions]
-    roster = list(
-        session.scalars(select(Enrollment).where(Enrollment.class_id == done.id).order_by(Enrollment.id))
-    )
+    roster = [candidate.enrollment for candidate in sitting_roster(session, sitting)]
     for seat, enrollment in enumerate(roster, start=1):
-        outcome = "pass" if seat <= len(roster) - 5 else ("fail" if seat <= len(roster) - 2 else "absent")
+        result = outcome(seat, len(roster))
         attempt = results.check_in(
             session,
             actor,
             entering,
             sitting,
             enrollment,
-            "absent" if outcome == "absent" else "present",
-            None if outcome == "absent" else seat,
+            "absent" if result == "absent" else "present",
+            None if result == "absent" else seat,
         )
-        if outcome != "absent":
-            key = seat_key(questions, seat_variant(paper.seed, payload["class"], "first", seat, types, keys))
-            sheet = key_sheet(key) if outcome == "pass" else " ".join(["-"] * len(key.items))
+        if result != "absent":
+            key = seat_key(
+                questions, seat_variant(paper.seed, payload["class"], sitting.kind, seat, types, keys)
+            )
+            sheet = key_sheet(key) if result == "pass" else " ".join(["-"] * len(key.items))
             results.enter_result(
                 session,
                 actor,
@@ -91,10 +113,3 @@ def load_demo_exam_day(
             )
         closing.confirm(session, actor, confirming, sitting, enrollment)
     closing.lock(session, actor, entering, sitting)
-    closing.publish(session, actor, sitting)
-    issue_for_sitting(session, actor, sitting, config, keyring.key_dir)
-    first = session.scalar(
-        select(Certificate).where(Certificate.class_id == done.id).order_by(Certificate.id)
-    )
-    officer = session.scalar(select(User).where(User.username == "officer"))
-    revoke(session, actor, officer, first, "演示：核查发现该学员培训签到由他人代签，证书撤销。")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..crypto.jws import TokenError, check_signature, header_of, verify
 from .models import Certificate
 from .signing import public_keys
 
+BEIJING = ZoneInfo("Asia/Shanghai")  # dates as printed on the certificate
 STATUSES = ("valid", "revoked", "expired", "not_genuine", "not_found")
 
 
@@ -38,8 +40,8 @@ class Verdict:
                 "hours": c["hrs"],
                 "year": c["yr"],
                 "issuer": c["iss"],
-                "valid_from": datetime.fromtimestamp(c["nbf"], UTC).date().isoformat(),
-                "valid_until": datetime.fromtimestamp(c["exp"], UTC).date().isoformat(),
+                "valid_from": datetime.fromtimestamp(c["nbf"], BEIJING).date().isoformat(),
+                "valid_until": datetime.fromtimestamp(c["exp"], BEIJING).date().isoformat(),
             }
         return body
 
