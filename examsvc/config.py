@@ -33,7 +33,7 @@ class Config:
     secret_key: str = ""  # empty outside production: a random key kept in instance/secret_key
     key_dir: Path | None = None  # None outside production: instance/keys
     base_url: str = "http://127.0.0.1:5000"
-    redis_url: str = ""  # later: shared rate limits and caches between workers
+    redis_url: str = ""  # shared rate-limit counters between workers; empty: counted in the database
     default_locale: str = "zh_Hans_CN"
     session_hours: int = 12
     cookie_secure: bool = True  # Secure cookies; set false only for plain-http development

@@ -1,15 +1,24 @@
-"""Fixed-window rate limits for public endpoints, counted in the database so that every worker
-shares them (a per-process counter would multiply the limit by the number of workers)."""
+"""Fixed-window rate limits for public endpoints, shared by every worker: a per-process counter
+would multiply the limit by the number of workers.
+
+With EXAMSVC_REDIS_URL the counters live in Redis (one INCRBY per look-up, no database write);
+without it, in the database (enough for one machine on SQLite). If Redis cannot be reached the
+database takes over, so verification keeps working and stays limited.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+import time
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class RateCounter(Base):
@@ -23,12 +32,21 @@ class RateCounter(Base):
     window_ends: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-def hit(session: Session, limit_name: str, client: str, cost: int, limit: int, window_seconds: int) -> bool:
-    """Count `cost` against the client's current window; False once the limit is passed. Commits
-    nothing itself, but runs in a savepoint so a concurrent first hit is retried, not lost."""
-    now = utcnow()
-    start = int(now.timestamp()) // window_seconds * window_seconds
-    bucket = f"{limit_name}:{client}:{start}"[:120]
+def _bucket(limit_name: str, client: str, window_seconds: int) -> tuple[str, int]:
+    start = int(time.time()) // window_seconds * window_seconds
+    return f"{limit_name}:{client}:{start}"[:120], start
+
+
+def redis_key(limit_name: str, client: str, window_seconds: int) -> str:
+    """The Redis counter of this client's current window (shared with callers that pipeline it)."""
+    return "examsvc:rate:" + _bucket(limit_name, client, window_seconds)[0]
+
+
+def hit_database(
+    session: Session, limit_name: str, client: str, cost: int, limit: int, window_seconds: int
+) -> bool:
+    """Counts in a savepoint (a concurrent first hit is retried, not lost); the caller commits."""
+    bucket, start = _bucket(limit_name, client, window_seconds)
     for _ in range(3):
         changed = session.execute(
             update(RateCounter).where(RateCounter.bucket == bucket).values(count=RateCounter.count + cost)
@@ -37,7 +55,7 @@ def hit(session: Session, limit_name: str, client: str, cost: int, limit: int, w
             break
         try:
             with session.begin_nested():
-                ends = datetime.fromtimestamp(start + window_seconds, tz=now.tzinfo)
+                ends = datetime.fromtimestamp(start + window_seconds, tz=UTC)
                 session.add(RateCounter(bucket=bucket, count=cost, window_ends=ends))
             break
         except IntegrityError:
@@ -46,8 +64,35 @@ def hit(session: Session, limit_name: str, client: str, cost: int, limit: int, w
     return (count or 0) <= limit
 
 
+class Limiter:
+    def __init__(self, redis_url: str) -> None:
+        self.redis = None
+        if redis_url:
+            import redis
+
+            self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def hit(
+        self, session: Session, limit_name: str, client: str, cost: int, limit: int, window_seconds: int
+    ) -> bool:
+        """False once the client passed the limit in this window. Without Redis the count is
+        committed in the database (the session must hold nothing else)."""
+        if self.redis is not None:
+            key = redis_key(limit_name, client, window_seconds)
+            try:
+                pipe = self.redis.pipeline()
+                pipe.incrby(key, cost)
+                pipe.expire(key, window_seconds + 5)
+                count, _ = pipe.execute()
+                return int(count) <= limit
+            except Exception:  # noqa: BLE001 - any Redis failure: count in the database instead
+                log.warning("rate limit: Redis unreachable, counting in the database")
+        ok = hit_database(session, limit_name, client, cost, limit, window_seconds)
+        session.commit()
+        return ok
+
+
 def prune(session: Session) -> int:
-    """Drop windows that have ended (run from time to time; counts are only useful while current)."""
-    return session.execute(
-        delete(RateCounter).where(RateCounter.window_ends < utcnow() - timedelta(hours=1))
-    ).rowcount
+    """Drop windows that have ended (counts only matter while their window is current)."""
+    old = utcnow() - timedelta(hours=1)
+    return session.execute(delete(RateCounter).where(RateCounter.window_ends < old)).rowcount

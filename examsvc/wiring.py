@@ -13,6 +13,7 @@ from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
 from .certificates.public_views import bp as verify_bp
+from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
 from .classes.institution_views import bp as inst_classes_bp
 from .classes.officer_views import bp as review_bp
@@ -29,6 +30,7 @@ from .keyring import load_keyring
 from .labels import action_label, code_label, kind_label, role_label
 from .papers.views import bp as papers_bp
 from .questions.views import bp as bank_bp
+from .ratelimit import Limiter
 from .security import add_security_headers
 from .trainees.views import bp as trainees_bp
 
@@ -39,6 +41,8 @@ def wire(app: Flask, cfg: Config) -> None:
         cfg.resolved_key_dir(), create_missing=not cfg.is_production
     )
     app.extensions["examsvc.hasher"] = make_hasher(cfg.argon2_time_cost, cfg.argon2_memory_kib)
+    app.extensions["examsvc.limiter"] = Limiter(cfg.redis_url)
+    app.extensions["examsvc.mirror"] = Mirror.of_database(cfg.resolved_database_url())
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

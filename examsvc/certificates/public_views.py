@@ -17,17 +17,17 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import public
 from ..classes.roster import RowProblem, csv_bytes, read_cells
-from ..crypto.jws import sign
+from ..crypto.jws import TokenError, sign
 from ..db import db_session, utcnow
 from ..extensions import csrf
 from ..orgs.models import Organisation
-from ..ratelimit import hit
-from . import bulk, statuslist
+from ..ratelimit import redis_key
+from . import bulk, revocations, statuslist
 from .models import Certificate
 from .pdf import certificates_pdf
 from .service import bureau_code
 from .signing import current_signer, published
-from .verification import Verdict, verdict_by_number, verdict_of_token
+from .verification import Verdict, claims_even_if_expired, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
 TOKEN_MAX = 2000
@@ -40,10 +40,10 @@ def _config():  # type: ignore[no-untyped-def]
 
 def allowed(cost: int = 1) -> bool:
     """Counts this client's look-ups; False past the limit (then the caller answers 429)."""
-    s = db_session()
-    ok = hit(s, "verify", request.remote_addr or "unknown", cost, _config().verify_limit_per_minute, 60)
-    s.commit()  # the counter is the one thing a public look-up writes
-    return ok
+    limiter = current_app.extensions["examsvc.limiter"]  # the counter: all a public look-up writes
+    return limiter.hit(
+        db_session(), "verify", request.remote_addr or "unknown", cost, _config().verify_limit_per_minute, 60
+    )
 
 
 def _verdict(token: str) -> Verdict:
@@ -89,6 +89,34 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _mirror() -> revocations.Mirror:
+    return current_app.extensions["examsvc.mirror"]
+
+
+def _fast_answer(token: str):  # type: ignore[no-untyped-def]
+    """The hot path of the JSON API, with Redis: the signature checked in memory, then one round trip
+    counts the look-up and reads the revocation bit; no database. None: take the ordinary path."""
+    redis = current_app.extensions["examsvc.limiter"].redis
+    if redis is None or len(token) > TOKEN_MAX:
+        return None
+    try:
+        status, claims = claims_even_if_expired(
+            token, _config().resolved_key_dir(), int(utcnow().timestamp())
+        )
+        key = redis_key("verify", request.remote_addr or "unknown", 60)
+        count, revoked = revocations.count_and_check(redis, _mirror(), key, 60, int(claims["sli"]))
+    except (TokenError, KeyError, ValueError):
+        return None  # not genuine: the ordinary path counts it and says so
+    except Exception:  # noqa: BLE001 - Redis trouble: the database answers instead
+        return None
+    if count > _config().verify_limit_per_minute:
+        return jsonify({"error": "too many look-ups; try again in a minute"}), 429
+    if revoked is None:  # Redis lost the mirror (restart): rebuild it; the database answers this one
+        revocations.rebuild(redis, _mirror(), db_session())
+        return None
+    return jsonify(Verdict("revoked" if revoked else status, claims).as_json())
+
+
 @bp.route("/api/v1/verify", methods=["POST"])
 @public
 @csrf.exempt  # a JSON API for scripts: no cookie, no session, nothing to forge
@@ -96,9 +124,12 @@ def api():  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
+    token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
+    fast = _fast_answer(token) if token else None
+    if fast is not None:
+        return fast
     if not allowed():
         return jsonify({"error": "too many look-ups; try again in a minute"}), 429
-    token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
     if token:
         verdict = _verdict(token)
     elif number and name:
@@ -183,13 +214,10 @@ def bulk_check():  # type: ignore[no-untyped-def]
         return render_template(
             "public/lookup.html", form=LookupForm(), bulk_form=form, problems=problems
         ), 422
-    s = db_session()
-    if not hit(
-        s, "bulk", request.remote_addr or "unknown", len(queries), _config().verify_bulk_rows_per_hour, 3600
-    ):
-        s.commit()
+    s, limiter = db_session(), current_app.extensions["examsvc.limiter"]
+    client, rows = request.remote_addr or "unknown", len(queries)
+    if not limiter.hit(s, "bulk", client, rows, _config().verify_bulk_rows_per_hour, 3600):
         return render_template("public/verify.html", verdict=None, limited=True), 429
-    s.commit()
     keyring = current_app.extensions["examsvc.keys"]
     answers = bulk.check(s, keyring, _config().resolved_key_dir(), queries, utcnow())
     header = [

@@ -22,6 +22,7 @@ from ..crypto.jws import sign
 from ..db import utcnow
 from ..msgid import N_, RuleError
 from ..orgs.models import Organisation
+from . import revocations
 from .hours import Credit, YearLine, ledger
 from .models import Certificate
 from .signing import current_signer
@@ -146,7 +147,8 @@ def trainee_record(session: Session, trainee) -> tuple[list[Certificate], list[Y
     return certs, ledger(credits)
 
 
-def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason: str) -> None:
+def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason: str, redis=None) -> None:  # type: ignore[no-untyped-def]
+    """`redis`: (client, Mirror) of the revocation mirror, marked before the caller commits."""
     reason = reason.strip()
     if not reason:
         raise RuleError(N_("A revocation needs its reason."), field="reason")
@@ -154,6 +156,11 @@ def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason
         raise RuleError(N_("This certificate is already revoked."))
     cert.revoked_at, cert.revoke_reason, cert.revoked_by = utcnow(), reason[:300], user.id
     session.flush()
+    if redis is not None:
+        try:
+            revocations.mark(*redis, cert.status_index)
+        except Exception as exc:  # noqa: BLE001 - Redis down: refuse, so the API never says valid wrongly
+            raise RuleError(N_("The revocation could not be published; nothing changed. Try again.")) from exc
     record(
         session,
         actor,
@@ -164,8 +171,8 @@ def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason
     )
 
 
-def revoke_class(
-    session: Session, actor: Actor, user: User, training_class: TrainingClass, reason: str
+def revoke_class(  # type: ignore[no-untyped-def]
+    session: Session, actor: Actor, user: User, training_class: TrainingClass, reason: str, redis=None
 ) -> int:
     """Every certificate of a class, e.g. when its institution is found to have faked the training."""
     if not reason.strip():
@@ -174,5 +181,5 @@ def revoke_class(
         select(Certificate).where(Certificate.class_id == training_class.id, Certificate.revoked_at.is_(None))
     ).all()
     for cert in certs:
-        revoke(session, actor, user, cert, reason)
+        revoke(session, actor, user, cert, reason, redis)
     return len(certs)

@@ -92,5 +92,15 @@ def current_signer(key_dir: Path) -> tuple[str, Ed25519PrivateKey]:
     return newest.kid, Ed25519PrivateKey.from_private_bytes(raw)
 
 
+_PUBLIC_CACHE: dict[Path, tuple[tuple, dict[str, Ed25519PublicKey]]] = {}
+
+
 def public_keys(key_dir: Path) -> dict[str, Ed25519PublicKey]:
-    return {key.kid: key.public for key in published(key_dir)}
+    """The verification keys, re-read only when the key directory changes (a rotation adds a file,
+    which changes the directory's mtime): every verification needs them, and they are public."""
+    stamp = (key_dir.stat().st_mtime_ns, len(_files(key_dir)))
+    cached = _PUBLIC_CACHE.get(key_dir)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, {key.kid: key.public for key in published(key_dir)})
+        _PUBLIC_CACHE[key_dir] = cached
+    return cached[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..crypto.jws import TokenError, check_signature, header_of, verify
 from .models import Certificate
@@ -46,7 +46,7 @@ class Verdict:
         return body
 
 
-def _claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, dict]:
+def claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, dict]:
     keys = public_keys(key_dir)
     try:
         return "valid", verify(token, keys, now)
@@ -59,10 +59,15 @@ def _claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, d
 
 def verdict_of_token(session: Session, token: str, key_dir: Path, now: datetime) -> Verdict:
     try:
-        status, claims = _claims_even_if_expired(token, key_dir, int(now.timestamp()))
+        status, claims = claims_even_if_expired(token, key_dir, int(now.timestamp()))
     except TokenError:
         return Verdict("not_genuine")
-    cert = session.scalar(select(Certificate).where(Certificate.number == str(claims.get("jti"))))
+    cert = session.scalar(
+        # Only the certificate's own row: the holder's facts are in the signed claims already.
+        select(Certificate)
+        .options(lazyload(Certificate.enrollment))
+        .where(Certificate.number == str(claims.get("jti")))
+    )
     if cert is None or cert.token != token:
         return Verdict("not_genuine")  # signed by a key of ours, yet not a certificate we issued
     if cert.revoked_at is not None:

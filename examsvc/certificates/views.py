@@ -20,6 +20,11 @@ from .pdf import certificates_pdf, certificates_zip
 bp = Blueprint("certificates", __name__, url_prefix="/officer")
 
 
+def _mirror():  # type: ignore[no-untyped-def]
+    redis = current_app.extensions["examsvc.limiter"].redis  # None without EXAMSVC_REDIS_URL
+    return None if redis is None else (redis, current_app.extensions["examsvc.mirror"])
+
+
 def class_certificates(training_class: TrainingClass) -> list[Certificate]:
     return list(
         db_session().scalars(
@@ -61,7 +66,7 @@ def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
     cert = get_or_404(Certificate, certificate_id)
     reason = request.form.get("reason", "")
     apply_change(
-        lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason),
+        lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason, _mirror()),
         _("Certificate %(number)s revoked.", number=cert.number),
     )
     return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
@@ -73,7 +78,9 @@ def revoke_class(class_id: int):  # type: ignore[no-untyped-def]
     training_class = get_or_404(TrainingClass, class_id)
     reason = request.form.get("reason", "")
     count = apply_change(
-        lambda s: service.revoke_class(s, actor_of(current_user), current_user, training_class, reason)
+        lambda s: service.revoke_class(
+            s, actor_of(current_user), current_user, training_class, reason, _mirror()
+        )
     )
     if count is not None:
         flash(_("%(count)d certificates revoked.", count=count), "info")
