@@ -197,6 +197,8 @@ def main() -> int:
         ) as answer:
             assert json.load(answer)["status"] == "valid"
         rates: dict[str, list[float]] = {"bare": [], "ours": []}
+        wrk(bare_base, body, 3, args.connections, tmp)  # warm-up rounds, not counted
+        wrk(ours_base, body, 3, args.connections, tmp)
         for _ in range(3):
             rates["bare"].append(wrk(bare_base, body, args.seconds, args.connections, tmp))
             rates["ours"].append(wrk(ours_base, body, args.seconds, args.connections, tmp))

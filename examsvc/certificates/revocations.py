@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from redis.exceptions import NoScriptError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,14 +46,23 @@ def mark(redis, mirror: Mirror, index: int) -> None:  # type: ignore[no-untyped-
     redis.setbit(mirror.bits, index, 1)
 
 
+# One command, one reply: count the look-up, and read the bit if the mirror is complete (else -1).
+_COUNT_AND_CHECK = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if not redis.call('GET', KEYS[2]) then return {count, -1} end
+return {count, redis.call('GETBIT', KEYS[3], ARGV[2])}
+"""
+_SHA = hashlib.sha1(_COUNT_AND_CHECK.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+
+
 def count_and_check(  # type: ignore[no-untyped-def]
     redis, mirror: Mirror, rate_key: str, window_seconds: int, index: int
 ) -> tuple[int, bool | None]:
     """The look-up counted and the bit read in one round trip: (count, revoked, or None if unknown)."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.incrby(rate_key, 1)
-    pipe.expire(rate_key, window_seconds + 5)
-    pipe.get(mirror.ready)
-    pipe.getbit(mirror.bits, index)
-    count, _, ready, bit = pipe.execute()
-    return int(count), (bool(bit) if ready else None)
+    keys_and_args = (rate_key, mirror.ready, mirror.bits, window_seconds + 5, index)
+    try:
+        count, bit = redis.evalsha(_SHA, 3, *keys_and_args)
+    except NoScriptError:  # a fresh Redis: send the script itself once
+        count, bit = redis.eval(_COUNT_AND_CHECK, 3, *keys_and_args)
+    return int(count), (None if bit == -1 else bool(bit))

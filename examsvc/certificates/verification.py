@@ -4,15 +4,17 @@ genuine or not found, with the certificate's public facts (masked ID only)."""
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from ..crypto.jws import TokenError, check_signature, header_of, verify
+from ..crypto.jws import TokenError, check_signature, header_of
 from .models import Certificate
 from .signing import public_keys
 
@@ -46,15 +48,43 @@ class Verdict:
         return body
 
 
-def claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, dict]:
+# Tokens whose signature checked out, per worker: a signature never stops being valid, so the check
+# is done once per token and key set (a rotation gives a new key set, and every token is checked
+# again). Time and revocation are checked on every look-up, never cached.
+_GENUINE: OrderedDict[str, tuple[object, dict]] = OrderedDict()
+_GENUINE_MAX = 10_000
+_GENUINE_LOCK = Lock()
+
+
+def _genuine_claims(token: str, key_dir: Path) -> dict:
     keys = public_keys(key_dir)
+    with _GENUINE_LOCK:
+        seen = _GENUINE.get(token)
+    if seen is not None and seen[0] is keys:
+        return seen[1]
+    key = keys.get(str(header_of(token).get("kid", "")))
+    if key is None:
+        raise TokenError("unknown_key")
+    _, payload = check_signature(token, key)
     try:
-        return "valid", verify(token, keys, now)
-    except TokenError as exc:
-        if exc.reason != "expired":
-            raise
-    _, payload = check_signature(token, keys[str(header_of(token).get("kid"))])  # genuine, only old
-    return "expired", json.loads(payload)
+        claims = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TokenError("malformed") from exc
+    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+        raise TokenError("malformed")
+    with _GENUINE_LOCK:
+        _GENUINE[token] = (keys, claims)
+        if len(_GENUINE) > _GENUINE_MAX:
+            _GENUINE.popitem(last=False)
+    return claims
+
+
+def claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, dict]:
+    """('valid' or 'expired', claims) of a token signed by one of our keys; TokenError otherwise."""
+    claims = _genuine_claims(token, key_dir)
+    if now < int(claims.get("nbf", 0)):
+        raise TokenError("not_yet_valid")
+    return ("expired" if now >= claims["exp"] else "valid"), claims
 
 
 def verdict_of_token(session: Session, token: str, key_dir: Path, now: datetime) -> Verdict:
