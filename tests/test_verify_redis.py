@@ -3,6 +3,8 @@ once, a Redis that lost its data falls back to the database, and the counters ne
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from examsvc.ratelimit import RateCounter
 
 from .cert_helpers import api, certified
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, emptied by each test
+REDIS_URL = os.environ.get("EXAMSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")  # emptied by each test
 
 
 @pytest.fixture
