@@ -152,3 +152,33 @@ def test_export_writes_json_lines(app, sitting, tablet, officer, tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["number"] for line in lines] == [c.number for c in certs]
     assert {line["status"] for line in lines} == {"valid"} and lines[0]["token"] == certs[0].token
+
+
+def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, tablet, officer):
+    from examsvc.exams.models import Attempt
+
+    from .tablet_helpers import right_answers
+
+    certs = certified(app, sitting, tablet, officer)  # seat 3 failed: no certificate
+    with app.app_context():
+        failed = db_session().scalar(select(Attempt).where(Attempt.seat_no == 3))
+        passed = db_session().scalar(select(Attempt).where(Attempt.id == certs[0].attempt_id))
+    page = f"/officer/sittings/{sitting.id}/results"
+    fix = {
+        "presence": "present",
+        "seat_no": "3",
+        "answers": right_answers(app, sitting, 3),
+        "reason": "阅卷错误",
+    }
+    officer.post(f"/officer/sittings/{sitting.id}/attempts/{failed.id}/correct", fix, page=page)
+    with app.app_context():
+        new = db_session().scalar(select(Certificate).where(Certificate.attempt_id == failed.id))
+        assert new is not None and new.revoked_at is None
+    blank = {
+        "presence": "present",
+        "seat_no": str(passed.seat_no),
+        "answers": " ".join(["-"] * 90),
+        "reason": "答题卡录错",
+    }
+    officer.post(f"/officer/sittings/{sitting.id}/attempts/{passed.id}/correct", blank, page=page)
+    assert api(client, {"token": certs[0].token}).get_json()["status"] == "revoked"

@@ -131,6 +131,20 @@ def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config, k
     return issued
 
 
+def follow_correction(  # type: ignore[no-untyped-def]
+    session: Session, actor: Actor, user: User, sitting, attempt, reason: str, config: Config, redis=None
+) -> None:
+    """After an officer corrects a published result: a new pass gets its certificate, a pass that
+    is no longer one loses it (revoked, with the correction's reason)."""
+    if sitting.status != "published":
+        return  # certificates come with publishing
+    cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
+    if attempt.passed and cert is None:
+        issue(session, actor, attempt, sitting.starts_at, config, config.resolved_key_dir())
+    elif not attempt.passed and cert is not None and cert.revoked_at is None:
+        revoke(session, actor, user, cert, f"成绩更正 / result corrected: {reason}", redis)
+
+
 def trainee_record(session: Session, trainee) -> tuple[list[Certificate], list[YearLine]]:  # type: ignore[no-untyped-def]
     """A trainee's certificates, newest first, and the retraining hours they credit per year
     (revoked certificates credit nothing)."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..access import roles
 from ..auth.service import actor_of
-from ..certificates.service import issue_for_sitting
+from ..certificates.service import follow_correction, issue_for_sitting
 from ..classes.models import Enrollment, TrainingClass
 from ..db import db_session
 from ..formutil import choices
@@ -132,18 +132,23 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
     form = request.form
     seat = form.get("seat_no", "")
     cipher = BankCipher(db_session(), current_app.extensions["examsvc.keys"])
-    apply_change(
-        lambda s: corrections.correct(
+    actor, reason = actor_of(current_user), form.get("reason", "")
+    redis = current_app.extensions["examsvc.limiter"].redis
+    mirror = None if redis is None else (redis, current_app.extensions["examsvc.mirror"])
+
+    def correct_and_certify(s):  # type: ignore[no-untyped-def]
+        corrections.correct(
             s,
-            actor_of(current_user),
+            actor,
             cipher,
             sitting,
             attempt,
             presence=form.get("presence", ""),
             seat_no=int(seat) if seat.isdigit() else None,
             typed=results.typed_entry(sitting, form),
-            reason=form.get("reason", ""),
-        ),
-        _("Correction saved; the old and new values are in the audit trail."),
-    )
+            reason=reason,
+        )
+        follow_correction(s, actor, current_user, sitting, attempt, reason, _config(), mirror)
+
+    apply_change(correct_and_certify, _("Correction saved; the old and new values are in the audit trail."))
     return redirect(url_for("sittings.results_page", sitting_id=sitting.id))
