@@ -47,10 +47,12 @@ def keys() -> None:
     """Key files in EXAMSVC_KEY_DIR."""
 
 
-@keys.command("init")
+@keys.command("init", with_appcontext=False)  # the app itself refuses to start in production without keys
 def keys_init() -> None:
     """Create the key files that are missing (never overwrites one)."""
-    created = init_keys(current_app.config["EXAMSVC"].resolved_key_dir())
+    from .config import Config
+
+    created = init_keys(Config.from_env().resolved_key_dir())
     click.echo("created: " + ", ".join(created) if created else "all keys present")
 
 
@@ -60,6 +62,29 @@ def keys_rotate() -> None:
     from .certificates.signing import rotate
 
     click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Organisations (the bureau's own, on a new installation; the rest in the admin pages)."""
+
+
+@orgs_group.command("create")
+@click.option("--kind", type=click.Choice(["bureau", "county", "institution", "employer"]), required=True)
+@click.option("--code", required=True, help="6-digit division code (bureau, county) or credit code")
+@click.option("--name", required=True)
+@click.option("--county-code", default=None, help="6-digit code of the county it belongs to")
+def orgs_create(kind: str, code: str, name: str, county_code: str | None) -> None:
+    """Create an organisation; its code is checked like in the admin pages."""
+    from .orgs.service import OrganisationError, create_organisation
+
+    s = db_session()
+    try:
+        org = create_organisation(s, CLI_ACTOR, kind=kind, code=code, name=name, county_code=county_code)
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc) % exc.params if exc.params else str(exc)) from exc
+    s.commit()
+    click.echo(f"created {org.kind} {org.code} {org.name}")
 
 
 @main.group("users")

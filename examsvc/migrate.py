@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,6 +25,11 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
 
 
 def is_current(engine: Engine) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+        return is_current_on(conn)
+
+
+def is_current_on(conn: Connection) -> bool:
+    """Whether the database behind this connection has every migration (no new connection opened)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(conn.engine)).get_heads())
+    return set(MigrationContext.configure(conn).get_current_heads()) == heads

@@ -28,6 +28,8 @@ from .home.views import bp as home_bp
 from .i18n import LANGUAGES, local_time, select_locale
 from .keyring import load_keyring
 from .labels import action_label, code_label, kind_label, role_label
+from .ops import request_log
+from .ops.health import bp as ops_bp
 from .papers.views import bp as papers_bp
 from .questions.views import bp as bank_bp
 from .ratelimit import Limiter
@@ -51,6 +53,7 @@ def wire(app: Flask, cfg: Config) -> None:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(lambda token: user_for_token(db_session(), token))
 
+    request_log.install(app)
     app.before_request(enforce_access)
     app.after_request(add_security_headers)
     register_error_handlers(app)
@@ -68,6 +71,7 @@ def wire(app: Flask, cfg: Config) -> None:
         tablet_bp,
         certificates_bp,
         verify_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
 

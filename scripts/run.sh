@@ -1,17 +1,59 @@
 #!/usr/bin/env bash
-# Quick start: install, build or migrate the SQLite database, load the demo data, serve.
-#   scripts/run.sh            serves http://127.0.0.1:5000 (PORT=8080 scripts/run.sh for another port)
+# Quick start: install, build or migrate the database, serve.
+#   scripts/run.sh                 one process on SQLite with the demo data: http://127.0.0.1:5000
+#                                  (PORT=8080 scripts/run.sh for another port)
+#   scripts/run.sh --production    gunicorn with several workers on PostgreSQL and Redis:
+#                                  http://127.0.0.1:8000 (PORT, WORKERS, EXAMSVC_DATABASE_URL,
+#                                  EXAMSVC_REDIS_URL, EXAMSVC_SECRET_KEY, EXAMSVC_KEY_DIR to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-# wkhtmltopdf and CJK fonts print papers and certificates.
-ensure_system_packages wkhtmltopdf fonts-noto-cjk
-ensure_venv ""
+if [ -z "${EXAMSVC_SKIP_INSTALL:-}" ]; then  # set it where the venv is managed otherwise (tests)
+  # wkhtmltopdf and CJK fonts print papers and certificates.
+  ensure_system_packages wkhtmltopdf fonts-noto-cjk
+  ensure_venv ""
+fi
 
 export EXAMSVC_INSTANCE_DIR=${EXAMSVC_INSTANCE_DIR:-$PWD/instance}
+
+if [ "${1:-}" != "--production" ]; then
+  .venv/bin/examsvc db upgrade
+  .venv/bin/examsvc demo load
+  echo
+  echo "examsvc is at http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
+  exec .venv/bin/examsvc run --host 127.0.0.1 --port "${PORT:-5000}"
+fi
+
+# Production: stateless workers; everything they share is in PostgreSQL, Redis and the key folder.
+export EXAMSVC_ENV=production
+export EXAMSVC_DATABASE_URL=${EXAMSVC_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/examsvc}
+export EXAMSVC_REDIS_URL=${EXAMSVC_REDIS_URL:-redis://127.0.0.1:6379/0}
+export EXAMSVC_KEY_DIR=${EXAMSVC_KEY_DIR:-$EXAMSVC_INSTANCE_DIR/keys}
+mkdir -p "$EXAMSVC_INSTANCE_DIR" && chmod 700 "$EXAMSVC_INSTANCE_DIR"
+if [ -z "${EXAMSVC_SECRET_KEY:-}" ]; then
+  # Kept beside the instance so that restarts keep sessions; on real servers set it from a secret store.
+  secret_file="$EXAMSVC_INSTANCE_DIR/production_secret_key"
+  [ -s "$secret_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' > "$secret_file")
+  EXAMSVC_SECRET_KEY=$(cat "$secret_file")
+  export EXAMSVC_SECRET_KEY
+fi
+if [ -z "${EXAMSVC_COOKIE_SECURE:-}" ]; then
+  # Plain http on this machine only; behind TLS leave it unset (Secure cookies are the default).
+  echo "note: EXAMSVC_COOKIE_SECURE=false for http://127.0.0.1; serve through TLS on a real network"
+  export EXAMSVC_COOKIE_SECURE=false
+fi
+case "$EXAMSVC_DATABASE_URL" in
+  postgresql*@127.0.0.1:5432/examsvc)
+    psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'examsvc'" | grep -q 1 ||
+      createdb -h 127.0.0.1 -U postgres examsvc ;;
+esac
+.venv/bin/examsvc keys init
 .venv/bin/examsvc db upgrade
-.venv/bin/examsvc demo load
 echo
-echo "examsvc is at http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
-exec .venv/bin/examsvc run --host 127.0.0.1 --port "${PORT:-5000}"
+echo "examsvc (production, ${WORKERS:-4} workers) is at http://127.0.0.1:${PORT:-8000}/  health: /healthz"
+echo "new installation: .venv/bin/examsvc orgs create --kind bureau --code 450100 --name '…市应急管理局'"
+echo "                  .venv/bin/examsvc users create --username admin --role admin --org-code 450100"
+# No gunicorn access log: it would write raw paths (certificate tokens); the app logs routes instead.
+exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-4}" \
+  --worker-class gthread --threads 4 --graceful-timeout 20 "examsvc:create_app()"

@@ -79,3 +79,19 @@ def test_fresh_database_from_the_command_line(tmp_path):
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "examsvc.db").exists()
     assert oct((tmp_path / "keys").stat().st_mode & 0o777) == "0o700"
+
+
+def test_orgs_create_checks_the_code_then_a_first_admin_fits_it(app):
+    runner = app.test_cli_runner()
+    bad = runner.invoke(main, ["orgs", "create", "--kind", "bureau", "--code", "4501", "--name", "某局"])
+    assert bad.exit_code != 0 and "6" in bad.output
+    good = runner.invoke(
+        main, ["orgs", "create", "--kind", "bureau", "--code", "450100", "--name", "某市应急管理局"]
+    )
+    assert good.exit_code == 0, good.output
+    admin = runner.invoke(
+        main,
+        ["users", "create", "--username", "first-admin", "--role", "admin", "--org-code", "450100"],
+        input="Correct-horse-9\nCorrect-horse-9\n",
+    )
+    assert admin.exit_code == 0, admin.output

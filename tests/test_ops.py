@@ -1,0 +1,40 @@
+"""Operations: /healthz says what is wrong, and request logs carry no personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+
+def test_healthz_on_a_single_machine(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+        "migrations": "current",
+    }
+
+
+@pytest.mark.parametrize("config_overrides", [{"redis_url": "redis://127.0.0.1:9/0"}])
+def test_healthz_names_what_is_down(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["redis"] == "unreachable" and response.get_json()["database"] == "ok"
+
+
+def test_request_logs_hold_routes_not_tokens_or_names(client, world, caplog):
+    token = "eyJhbGciOiJFZERTQSJ9.eyJuYW1lIjoi5byg5LiJIn0.c2ln"  # claims with a name in them
+    with caplog.at_level(logging.INFO, logger="examsvc.requests"):
+        client.get(f"/v/{token}")
+        world.login(client, "school1")
+        client.get("/institution/classes/")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "examsvc.requests"]
+    routes = {line["route"] for line in lines}
+    assert "/v/<token>" in routes and "/institution/classes/" in routes
+    assert token not in caplog.text and "school1" not in caplog.text
+    assert all(set(line) == {"method", "route", "status", "ms", "user"} for line in lines)
+    assert any(isinstance(line["user"], int) for line in lines)
