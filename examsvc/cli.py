@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
 from . import create_app
@@ -51,8 +51,19 @@ def keys() -> None:
 def keys_init() -> None:
     """Create the key files that are missing (never overwrites one)."""
     from .config import Config
+    from .crypto.keyfiles import KeyFileError
 
-    created = init_keys(Config.from_env().resolved_key_dir())
+    try:
+        key_dir = (
+            click.get_current_context()
+            .ensure_object(ScriptInfo)
+            .load_app()
+            .config["EXAMSVC"]
+            .resolved_key_dir()
+        )
+    except KeyFileError:  # production: the app will not start without its keys, which is why we are here
+        key_dir = Config.from_env().resolved_key_dir()
+    created = init_keys(key_dir)
     click.echo("created: " + ", ".join(created) if created else "all keys present")
 
 

@@ -31,6 +31,7 @@ PUBLIC = {
     "verify.revocation_list",
     "verify.lookup",
     "verify.bulk_check",
+    "ops.healthz",  # for load balancers: says what is up, nothing more
 }
 
 # 培考分离: what belongs to setting and keeping papers is never for training institutions.
