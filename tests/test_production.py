@@ -68,8 +68,9 @@ def production(tmp_path):  # type: ignore[no-untyped-def]
             pytest.fail(server.stdout.read1().decode() if server.poll() is not None else "no answer")
         yield base, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.communicate(timeout=30)
         drop()
 
 
@@ -96,3 +97,7 @@ def test_production_mode_is_healthy_and_survives_a_killed_worker(production):
     while len(_workers(server.pid)) < 2 and time.time() < deadline:
         time.sleep(0.2)
     assert len(_workers(server.pid)) == 2
+    os.killpg(server.pid, signal.SIGTERM)
+    output = server.communicate(timeout=30)[0].decode()
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert {"method": "GET", "route": "/healthz", "status": 200}.items() <= logged[-1].items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 
 from flask import Flask, Response, g, request
@@ -34,3 +35,10 @@ def _done(response: Response) -> Response:
 def install(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_done)
+    if app.config["EXAMSVC"].env != "testing" and not log.handlers:
+        # One line per request on stderr (gunicorn passes it on); tests read it through pytest instead.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
