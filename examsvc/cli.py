@@ -75,6 +75,20 @@ def keys_rotate() -> None:
     click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
 
 
+@main.command("prune")
+def prune_command() -> None:
+    """Delete ended login sessions, sign-in attempts older than a month and ended rate-limit windows
+    (run it daily, e.g. from cron)."""
+    from .ops.housekeeping import prune
+
+    s = db_session()
+    done = prune(s, current_app.config["EXAMSVC"])
+    s.commit()
+    click.echo(
+        f"deleted {done.sessions} sessions, {done.attempts} sign-in attempts, {done.counters} counters"
+    )
+
+
 @main.group("orgs")
 def orgs_group() -> None:
     """Organisations (the bureau's own, on a new installation; the rest in the admin pages)."""

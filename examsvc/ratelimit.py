@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,3 @@ class Limiter:
         ok = hit_database(session, limit_name, client, cost, limit, window_seconds)
         session.commit()
         return ok
-
-
-def prune(session: Session) -> int:
-    """Drop windows that have ended (counts only matter while their window is current)."""
-    old = utcnow() - timedelta(hours=1)
-    return session.execute(delete(RateCounter).where(RateCounter.window_ends < old)).rowcount

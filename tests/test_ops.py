@@ -38,3 +38,38 @@ def test_request_logs_hold_routes_not_tokens_or_names(client, world, caplog):
     assert token not in caplog.text and "school1" not in caplog.text
     assert all(set(line) == {"method", "route", "status", "ms", "user"} for line in lines)
     assert any(isinstance(line["user"], int) for line in lines)
+
+
+def test_prune_deletes_only_what_no_rule_reads(app, world):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from examsvc.auth.models import LoginAttempt, LoginSession, User
+    from examsvc.cli import main
+    from examsvc.db import db_session, utcnow
+    from examsvc.ratelimit import RateCounter
+
+    now = utcnow()
+    with app.app_context():
+        s = db_session()
+        user = s.scalar(select(User.id).where(User.username == "school1"))
+        s.add_all(
+            [
+                LoginSession(token_hash="a" * 64, user_id=user, expires_at=now - timedelta(hours=1)),
+                LoginSession(token_hash="b" * 64, user_id=user, expires_at=now + timedelta(hours=1)),
+                LoginAttempt(username="x", ip="1.2.3.4", at=now - timedelta(days=40), succeeded=False),
+                LoginAttempt(username="x", ip="1.2.3.4", at=now - timedelta(minutes=1), succeeded=False),
+                RateCounter(bucket="verify:1:0", count=3, window_ends=now - timedelta(minutes=5)),
+                RateCounter(bucket="verify:1:1", count=3, window_ends=now + timedelta(minutes=1)),
+            ]
+        )
+        s.commit()
+    result = app.test_cli_runner().invoke(main, ["prune"])
+    assert result.exit_code == 0 and "deleted 1 sessions, 1 sign-in attempts, 1 counters" in result.output
+    with app.app_context():
+        s = db_session()
+        left = [
+            s.scalar(select(func.count()).select_from(m)) for m in (LoginSession, LoginAttempt, RateCounter)
+        ]
+    assert left == [1, 1, 1]

@@ -1,0 +1,34 @@
+"""Rows that only matter for a while: ended login sessions, old sign-in attempts (throttling looks
+back one window), ended rate-limit windows, and idempotency records of sittings long published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from ..auth.models import LoginAttempt, LoginSession
+from ..config import Config
+from ..db import utcnow
+from ..ratelimit import RateCounter
+
+
+@dataclass(frozen=True)
+class Pruned:
+    sessions: int
+    attempts: int
+    counters: int
+
+
+def prune(session: Session, config: Config) -> Pruned:
+    """Deletes what no rule reads any more; flushes, the caller commits."""
+    now = utcnow()
+    sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at < now)).rowcount
+    keep_attempts = (
+        now - timedelta(minutes=config.login_window_minutes) - timedelta(days=30)
+    )  # a month to audit
+    attempts = session.execute(delete(LoginAttempt).where(LoginAttempt.at < keep_attempts)).rowcount
+    counters = session.execute(delete(RateCounter).where(RateCounter.window_ends < now)).rowcount
+    return Pruned(sessions, attempts, counters)
