@@ -9,6 +9,7 @@ from flask_login import current_user
 from . import models  # noqa: F401  (every table registered before first use)
 from .access import enforce_access, may_use
 from .admin.views import bp as admin_bp
+from .audit.views import bp as audit_bp
 from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
@@ -72,6 +73,7 @@ def wire(app: Flask, cfg: Config) -> None:
         certificates_bp,
         verify_bp,
         ops_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 
