@@ -16,11 +16,10 @@ from .config import Config
 from .db import utcnow
 from .exams import closing, results
 from .exams import service as sittings
-from .exams.grading import key_sheet, seat_key
+from .exams.grading import key_sheet, paper_seat_key
 from .exams.roster import sitting_roster
 from .keyring import Keyring
 from .papers.service import generate_paper, open_paper_for_grading
-from .papers.variants import seat_variant
 from .questions.cipher import BankCipher
 
 
@@ -82,8 +81,6 @@ def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, pa
     entering = session.scalar(select(User).where(User.username == "proctor"))
     confirming = session.scalar(select(User).where(User.username == "proctor2"))
     payload = open_paper_for_grading(cipher, paper, now)
-    questions = payload["questions"]
-    types, keys = [q["type"] for q in questions], [tuple(sorted(q.get("options") or {})) for q in questions]
     roster = [candidate.enrollment for candidate in sitting_roster(session, sitting)]
     for seat, enrollment in enumerate(roster, start=1):
         result = outcome(seat, len(roster))
@@ -97,9 +94,7 @@ def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, pa
             None if result == "absent" else seat,
         )
         if result != "absent":
-            key = seat_key(
-                questions, seat_variant(paper.seed, payload["class"], sitting.kind, seat, types, keys)
-            )
+            key = paper_seat_key(payload, paper.seed, seat)
             sheet = key_sheet(key) if result == "pass" else " ".join(["-"] * len(key.items))
             results.enter_result(
                 session,

@@ -48,13 +48,12 @@ from examsvc.config import Config
 from examsvc.db import db_session, make_engine, utcnow
 from examsvc.demo_classes import demo_people
 from examsvc.exams import service as sittings
-from examsvc.exams.grading import grade, key_sheet, parse_sheet, seat_key
+from examsvc.exams.grading import grade, key_sheet, paper_seat_key, parse_sheet
 from examsvc.exams.models import Attempt, IdempotencyRecord, Sitting
 from examsvc.migrate import upgrade_database
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
 from examsvc.papers.service import generate_paper, open_paper_for_grading
-from examsvc.papers.variants import seat_variant
 from examsvc.questions.cipher import BankCipher
 from examsvc.scratch import scratch_database
 
@@ -122,14 +121,9 @@ def build(app, tablets: int) -> dict[str, list]:  # type: ignore[no-untyped-def]
             pair = proctors[2 * n : 2 * n + 2]
             sittings.assign(s, SYSTEM, sitting, [p.id for p in pair], config)
             payload = open_paper_for_grading(cipher, paper, utcnow())
-            questions = payload["questions"]
-            types = [q["type"] for q in questions]
-            options = [tuple(sorted(q.get("options") or {})) for q in questions]
             roster = s.scalars(select(Enrollment.id).where(Enrollment.class_id == training_class.id)).all()
             for seat, enrollment_id in enumerate(roster, start=1):
-                key = seat_key(
-                    questions, seat_variant(paper.seed, payload["class"], "first", seat, types, options)
-                )
+                key = paper_seat_key(payload, paper.seed, seat)
                 right = key_sheet(key)
                 sheet = right if seat % 5 else " ".join(["-"] * len(key.items))  # one in five fails
                 path = f"/proctor/sittings/{sitting.id}/candidates/{enrollment_id}"
@@ -220,16 +214,7 @@ def reconcile(app) -> list[str]:  # type: ignore[no-untyped-def]
                 paper = s.scalar(select(Paper).where(Paper.class_id == sitting.class_id))
                 keys[sitting.id] = (paper, open_paper_for_grading(cipher, paper, utcnow()))
             paper, payload = keys[sitting.id]
-            questions = payload["questions"]
-            variant = seat_variant(
-                paper.seed,
-                payload["class"],
-                "first",
-                attempt.seat_no,
-                [q["type"] for q in questions],
-                [tuple(sorted(q.get("options") or {})) for q in questions],
-            )
-            key = seat_key(questions, variant)
+            key = paper_seat_key(payload, paper.seed, attempt.seat_no)
             if grade(parse_sheet(attempt.answers, key)[0], key).score_tenths != attempt.score_tenths:
                 problems.append(f"attempt {attempt.id}: stored score differs from a regrading")
     return problems

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..msgid import N_
-from ..papers.variants import LETTERS, SECTION_ORDER, SeatVariant
+from ..papers.variants import LETTERS, SECTION_ORDER, SeatVariant, seat_variant
 
 TRUE_TOKENS = frozenset({"对", "√", "✓", "T", "TRUE", "Y"})
 FALSE_TOKENS = frozenset({"错", "×", "✗", "X", "F", "FALSE", "N"})
@@ -57,6 +57,20 @@ def seat_key(questions: Sequence[Mapping[str, object]], variant: SeatVariant) ->
         correct = frozenset(printed[letter] for letter in str(q["answer"]))
         items.append(KeyItem(str(q["type"]), int(q["points_tenths"]), len(sq.options), correct))
     return SeatKey(tuple(items))
+
+
+def paper_seat_key(payload: Mapping[str, object], seed: int, seat: int) -> SeatKey:
+    """The key of one seat's copy of an opened paper (its payload and seed)."""
+    questions: list = payload["questions"]  # type: ignore[assignment]
+    variant = seat_variant(
+        seed,
+        str(payload["class"]),
+        str(payload["sitting"]),
+        seat,
+        [q["type"] for q in questions],
+        [tuple(sorted(q.get("options") or {})) for q in questions],
+    )
+    return seat_key(questions, variant)
 
 
 def entry_layout(questions: Sequence[Mapping[str, object]]) -> list[tuple[str, str]]:

@@ -19,14 +19,12 @@ from ..auth.models import User
 from ..classes.models import Enrollment
 from ..db import utcnow
 from ..msgid import N_, RuleError
-from ..papers.models import Paper
 from ..papers.service import open_paper_for_grading, spec_from_json
-from ..papers.variants import seat_variant
 from ..questions.cipher import BankCipher
-from .grading import Marking, grade, parse_sheet, seat_key
+from .grading import Marking, grade, paper_seat_key, parse_sheet
 from .models import Attempt, Sitting
 from .roster import published_facts, refusal
-from .service import is_assigned
+from .service import is_assigned, paper_of
 
 
 class ResultError(RuleError):
@@ -73,14 +71,11 @@ def check_in(
     if expected_version is not None and expected_version != (attempt.version if attempt else 0):
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
     if attempt is None:
-        refused = refusal(
-            sitting, enrollment, published_facts(session, sitting.class_id).get(enrollment.id, [])
-        )
+        facts = published_facts(session, sitting.class_id, enrollment.id).get(enrollment.id, [])
+        refused = refusal(sitting, enrollment, facts)
         if refused:
             raise ResultError(refused, status=409)
-    paper = session.scalar(
-        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
-    )
+    paper = paper_of(session, sitting)
     if presence == "present":
         if seat_no is None or paper is None or not 1 <= seat_no <= paper.seats:
             raise ResultError(
@@ -140,20 +135,8 @@ def typed_entry(sitting: Sitting, values) -> str:  # type: ignore[no-untyped-def
 
 def mark_sheet(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
     """Grade the typed sheet against the key of the attempt's seat and store answers and score."""
-    paper = session.scalar(
-        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
-    )
-    payload = open_paper_for_grading(cipher, paper, utcnow())
-    questions = payload["questions"]
-    variant = seat_variant(
-        paper.seed,
-        payload["class"],
-        payload["sitting"],
-        attempt.seat_no,
-        [q["type"] for q in questions],
-        [tuple(sorted(q.get("options") or {})) for q in questions],
-    )
-    key = seat_key(questions, variant)
+    paper = paper_of(session, sitting)
+    key = paper_seat_key(open_paper_for_grading(cipher, paper, utcnow()), paper.seed, attempt.seat_no)
     answers, problems = parse_sheet(typed, key)
     if problems:
         raise ResultError(
@@ -171,9 +154,7 @@ SCORE = re.compile(r"^\d{1,4}(?:[.．]\d)?$")
 
 def mark_score(session: Session, sitting: Sitting, attempt: Attempt, typed: str) -> None:
     """Store a total marked by hand (the officer chose manual marking for this sitting)."""
-    paper = session.scalar(
-        select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
-    )
+    paper = paper_of(session, sitting)
     spec = spec_from_json(paper.spec)
     tenths = round(float(typed.replace("．", ".")) * 10) if SCORE.match(typed) else None
     if tenths is None or tenths > spec.full_mark * 10:

@@ -33,14 +33,19 @@ def _outcome(attempt: Attempt) -> str:
     return "passed" if attempt.passed else "failed"
 
 
-def published_facts(session: Session, class_id: int) -> dict[int, list[AttemptFact]]:
-    """enrollment id -> its published attempts, for every enrollment of the class."""
+def published_facts(
+    session: Session, class_id: int, enrollment_id: int | None = None
+) -> dict[int, list[AttemptFact]]:
+    """enrollment id -> its published attempts, for every enrollment of the class (or just one)."""
     facts: dict[int, list[AttemptFact]] = {}
-    rows = session.execute(
+    query = (
         select(Attempt)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
         .where(Sitting.class_id == class_id, Sitting.status == "published")
-    ).scalars()
+    )
+    if enrollment_id is not None:
+        query = query.where(Attempt.enrollment_id == enrollment_id)
+    rows = session.execute(query).scalars()
     for attempt in rows:
         facts.setdefault(attempt.enrollment_id, []).append(AttemptFact(attempt.kind, _outcome(attempt)))
     return facts

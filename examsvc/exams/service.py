@@ -38,11 +38,16 @@ class SittingInput:
     marking: str = "sheet"
 
 
-def _sync_paper(session: Session, sitting: Sitting, config: Config) -> None:
-    """A paper opens relative to its sitting: moving the sitting moves the seal."""
-    paper = session.scalar(
+def paper_of(session: Session, sitting: Sitting) -> Paper | None:
+    """The paper set for this sitting (one per class and kind of sitting)."""
+    return session.scalar(
         select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == sitting.kind)
     )
+
+
+def _sync_paper(session: Session, sitting: Sitting, config: Config) -> None:
+    """A paper opens relative to its sitting: moving the sitting moves the seal."""
+    paper = paper_of(session, sitting)
     if paper is not None:
         paper.starts_at = sitting.starts_at
         paper.release_at = sitting.starts_at - timedelta(minutes=config.paper_release_minutes)

@@ -7,7 +7,6 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,7 +14,6 @@ from ..access import public, roles
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
 from ..db import db_session, utcnow
-from ..papers.models import Paper
 from ..papers.service import open_paper_for_grading
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
@@ -23,7 +21,7 @@ from . import closing, results
 from .grading import entry_layout
 from .models import Sitting
 from .roster import sitting_roster
-from .service import is_assigned
+from .service import is_assigned, paper_of
 from .submissions import Submission, once, stored_answer
 
 bp = Blueprint("tablet", __name__, url_prefix="/proctor/sittings")
@@ -75,7 +73,7 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
 def _grid_layout(st: Sitting) -> list[tuple[str, str]] | None:
     """The touch grid's rows, once the paper is released (its shape is part of the seal until then)."""
     s = db_session()
-    paper = s.scalar(select(Paper).where(Paper.class_id == st.class_id, Paper.sitting == st.kind))
+    paper = paper_of(s, st)
     if st.marking != "sheet" or paper is None or not paper.released(utcnow()):
         return None
     cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
@@ -98,7 +96,7 @@ def paper(sitting_id: int):  # type: ignore[no-untyped-def]
     from ..papers.views import paper_pdf  # papers and exams stay separate packages
 
     st = _sitting_for_me(sitting_id)
-    found = db_session().scalar(select(Paper).where(Paper.class_id == st.class_id, Paper.sitting == st.kind))
+    found = paper_of(db_session(), st)
     if found is None:
         abort(404)
     return paper_pdf(found)
