@@ -59,7 +59,7 @@ def load_demo_exam_day(
     sitting = _schedule(session, actor, done, yesterday, config)
     sit_and_lock(session, actor, cipher, sitting, paper, lambda seat, n: _outcome(seat, n))
     closing.publish(session, actor, sitting)
-    issue_for_sitting(session, actor, sitting, config, keyring.key_dir)
+    issue_for_sitting(session, actor, sitting, config)
     first = session.scalar(
         select(Certificate).where(Certificate.class_id == done.id).order_by(Certificate.id)
     )

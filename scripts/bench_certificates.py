@@ -80,7 +80,7 @@ def issue_thousand(app) -> tuple[int, float]:  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         issued = 0
         for sitting in s.scalars(select(Sitting)).all():
-            issued += issue_for_sitting(s, SYSTEM, sitting, config, config.resolved_key_dir())
+            issued += issue_for_sitting(s, SYSTEM, sitting, config)
             for cert in s.scalars(select(Certificate).where(Certificate.class_id == sitting.class_id)):
                 qr_png(verify_url(config.base_url, cert.token))  # what the PDF carries
             s.commit()

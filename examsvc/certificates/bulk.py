@@ -21,7 +21,7 @@ from ..msgid import N_
 from ..trainees.identity import id_card_problem, mask, normalise
 from ..trainees.service import by_hashes, hash_of
 from .models import Certificate
-from .verification import Verdict, verdict_by_number, verdict_of_token
+from .verification import Verdict, verdict_by_number, verdict_of_certificate
 
 MAX_ROWS = 5_000
 HEADERS = {
@@ -98,20 +98,22 @@ def check(
     session: Session, keyring: Keyring, key_dir: Path, queries: list[Query], now: datetime
 ) -> list[Answer]:
     year = now.astimezone(BEIJING).year
-    people = by_hashes(session, {hash_of(keyring, "id_card", q.id_number) for q in queries if q.id_number})
+    hashes = {q.row: hash_of(keyring, "id_card", q.id_number) for q in queries if q.id_number}
+    people = by_hashes(session, hashes.values())
+    matched = {row: people[h] for row, h in hashes.items() if h in people}
+    held_by: dict[int, list[Certificate]] = {}
+    ids = {t.id for t in matched.values()}
+    for cert in session.scalars(select(Certificate).where(Certificate.trainee_id.in_(ids))) if ids else []:
+        held_by.setdefault(cert.trainee_id, []).append(cert)
     answers = []
     for q in queries:
         if q.number:
             verdict = verdict_by_number(session, q.number, q.name, key_dir, now)
             held = [(verdict.certificate, verdict)] if verdict.certificate else []
         else:
-            trainee = people.get(hash_of(keyring, "id_card", q.id_number))
-            certs = (
-                session.scalars(select(Certificate).where(Certificate.trainee_id == trainee.id)).all()
-                if trainee is not None and trainee.name == q.name
-                else []
-            )
-            held = [(c, verdict_of_token(session, c.token, key_dir, now)) for c in certs]
+            trainee = matched.get(q.row)
+            certs = held_by.get(trainee.id, []) if trainee is not None and trainee.name == q.name else []
+            held = [(c, verdict_of_certificate(c, key_dir, now)) for c in certs]
         best = min(held, key=lambda cv: PREFERENCE.index(cv[1].status), default=None)
         answers.append(
             Answer(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..db import db_session, utcnow
 from .models import Certificate
-from .verification import verdict_of_token
+from .verification import verdict_of_certificate
 
 
 @click.group("certs", cls=AppGroup)
@@ -29,7 +29,7 @@ def export(out: Path) -> None:
     now, count = utcnow(), 0
     with out.open("w", encoding="utf-8") as fh:
         for cert in s.scalars(select(Certificate).order_by(Certificate.id)):
-            verdict = verdict_of_token(s, cert.token, key_dir, now)
+            verdict = verdict_of_certificate(cert, key_dir, now)
             line = {"number": cert.number, **verdict.as_json(), "token": cert.token}
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1

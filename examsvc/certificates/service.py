@@ -7,10 +7,11 @@ signed once, with the newest signing key, and never changes. Revocation is a fac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,13 +75,27 @@ def _years_later(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
+@dataclass(frozen=True)
+class Signer:
+    """What signs a batch of certificates: read and unsealed once, not per certificate."""
+
+    kid: str
+    key: Ed25519PrivateKey
+    issuer: str  # the bureau's code
+
+    @classmethod
+    def current(cls, session: Session, config: Config) -> Signer:
+        kid, key = current_signer(config.resolved_key_dir())
+        return cls(kid, key, bureau_code(session))
+
+
 def issue(
     session: Session,
     actor: Actor,
     attempt,  # exams.models.Attempt: certificates build on exams, not the other way round
     sat_at: datetime,
     config: Config,
-    key_dir: Path,
+    signer: Signer,
 ) -> Certificate:
     enrollment = session.get(Enrollment, attempt.enrollment_id)
     now = utcnow().replace(microsecond=0)
@@ -102,14 +117,14 @@ def issue(
     session.flush()  # the row's id gives the serial and the status-list index
     cert.number = f"AQ{year}{cert.id:06d}"
     cert.status_index = cert.id
-    cert.kid, private = current_signer(key_dir)
-    cert.token = sign(claims_of(cert, enrollment, bureau_code(session)), private, cert.kid)
+    cert.kid = signer.kid
+    cert.token = sign(claims_of(cert, enrollment, signer.issuer), signer.key, signer.kid)
     session.flush()
     record(session, actor, "certificate.issue", "certificate", cert.id, {"number": cert.number})
     return cert
 
 
-def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config, key_dir: Path) -> int:  # type: ignore[no-untyped-def]
+def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config) -> int:  # type: ignore[no-untyped-def]
     """One certificate per passed attempt of a published sitting that has none yet."""
     from ..exams.models import Attempt
 
@@ -123,12 +138,12 @@ def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config, k
             )
         )
     )
-    issued = 0
-    for attempt in passed:
-        if attempt.enrollment_id not in have:
-            issue(session, actor, attempt, sitting.starts_at, config, key_dir)
-            issued += 1
-    return issued
+    due = [attempt for attempt in passed if attempt.enrollment_id not in have]
+    if due:
+        signer = Signer.current(session, config)
+        for attempt in due:
+            issue(session, actor, attempt, sitting.starts_at, config, signer)
+    return len(due)
 
 
 def follow_correction(  # type: ignore[no-untyped-def]
@@ -140,7 +155,7 @@ def follow_correction(  # type: ignore[no-untyped-def]
         return  # certificates come with publishing
     cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
     if attempt.passed and cert is None:
-        issue(session, actor, attempt, sitting.starts_at, config, config.resolved_key_dir())
+        issue(session, actor, attempt, sitting.starts_at, config, Signer.current(session, config))
     elif not attempt.passed and cert is not None and cert.revoked_at is None:
         revoke(session, actor, user, cert, f"成绩更正 / result corrected: {reason}", redis)
 

@@ -3,7 +3,6 @@ genuine or not found, with the certificate's public facts (masked ID only)."""
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from ..crypto.jws import TokenError, check_signature, header_of
+from ..crypto.jws import TokenError, genuine_claims
 from .models import Certificate
 from .signing import public_keys
 
@@ -62,16 +61,7 @@ def _genuine_claims(token: str, key_dir: Path) -> dict:
         seen = _GENUINE.get(token)
     if seen is not None and seen[0] is keys:
         return seen[1]
-    key = keys.get(str(header_of(token).get("kid", "")))
-    if key is None:
-        raise TokenError("unknown_key")
-    _, payload = check_signature(token, key)
-    try:
-        claims = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TokenError("malformed") from exc
-    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
-        raise TokenError("malformed")
+    claims = genuine_claims(token, keys)
     with _GENUINE_LOCK:
         _GENUINE[token] = (keys, claims)
         if len(_GENUINE) > _GENUINE_MAX:
@@ -89,20 +79,25 @@ def claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, di
 
 def verdict_of_token(session: Session, token: str, key_dir: Path, now: datetime) -> Verdict:
     try:
-        status, claims = claims_even_if_expired(token, key_dir, int(now.timestamp()))
+        number = str(claims_even_if_expired(token, key_dir, int(now.timestamp()))[1].get("jti"))
     except TokenError:
         return Verdict("not_genuine")
     cert = session.scalar(
         # Only the certificate's own row: the holder's facts are in the signed claims already.
-        select(Certificate)
-        .options(lazyload(Certificate.enrollment))
-        .where(Certificate.number == str(claims.get("jti")))
+        select(Certificate).options(lazyload(Certificate.enrollment)).where(Certificate.number == number)
     )
     if cert is None or cert.token != token:
         return Verdict("not_genuine")  # signed by a key of ours, yet not a certificate we issued
-    if cert.revoked_at is not None:
-        return Verdict("revoked", claims, cert)
-    return Verdict(status, claims, cert)
+    return verdict_of_certificate(cert, key_dir, now)
+
+
+def verdict_of_certificate(cert: Certificate, key_dir: Path, now: datetime) -> Verdict:
+    """The status of a certificate we hold: its token's signature and time, then its revocation."""
+    try:
+        status, claims = claims_even_if_expired(cert.token, key_dir, int(now.timestamp()))
+    except TokenError:
+        return Verdict("not_genuine")
+    return Verdict("revoked" if cert.revoked_at is not None else status, claims, cert)
 
 
 def verdict_by_number(session: Session, number: str, name: str, key_dir: Path, now: datetime) -> Verdict:
@@ -110,4 +105,4 @@ def verdict_by_number(session: Session, number: str, name: str, key_dir: Path, n
     cert = session.scalar(select(Certificate).where(Certificate.number == number.strip().upper()))
     if cert is None or cert.enrollment.trainee.name != name.strip():
         return Verdict("not_found")
-    return verdict_of_token(session, cert.token, key_dir, now)
+    return verdict_of_certificate(cert, key_dir, now)

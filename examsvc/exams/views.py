@@ -99,7 +99,7 @@ def publish(sitting_id: int):  # type: ignore[no-untyped-def]
     def publish_and_certify(s):  # type: ignore[no-untyped-def]
         closing.publish(s, actor_of(current_user), sitting)
         # Certificates come with the results, in the same transaction: both or neither.
-        return issue_for_sitting(s, actor_of(current_user), sitting, _config(), _config().resolved_key_dir())
+        return issue_for_sitting(s, actor_of(current_user), sitting, _config())
 
     apply_change(publish_and_certify, _("Results published."))
     return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")
