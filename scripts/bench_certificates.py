@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,20 +26,16 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from sqlalchemy import select
 
-from examsvc import create_app
 from examsvc.audit.service import SYSTEM
 from examsvc.certificates.models import Certificate
 from examsvc.certificates.pdf import qr_png, verify_url
 from examsvc.certificates.service import issue_for_sitting
 from examsvc.classes.models import Enrollment
-from examsvc.config import Config
-from examsvc.db import db_session, make_engine
+from examsvc.db import db_session
 from examsvc.exams.models import Attempt, Sitting
-from examsvc.migrate import upgrade_database
-from examsvc.scratch import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tablets import PG, build, free_port  # noqa: E402  (a sibling script)
+from bench_tablets import build, gunicorn, scratch_app, stop  # noqa: E402  (a sibling script)
 
 
 def bare() -> Flask:
@@ -87,41 +81,6 @@ def issue_thousand(app) -> tuple[int, float]:  # type: ignore[no-untyped-def]
         return issued, time.perf_counter() - started
 
 
-def serve(target: str, env: dict, workers: int, chdir: str | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "--log-level",
-        "warning",
-        target,
-    ]
-    if chdir:
-        command[3:3] = ["--chdir", chdir]
-    server = subprocess.Popen(command, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(
-                urllib.request.Request(base + "/api/v1/verify", data=b"{}", method="POST"), timeout=2
-            )
-            break
-        except urllib.error.HTTPError:
-            break  # answering (400 for an empty body is an answer)
-        except OSError:
-            time.sleep(0.2)
-    return server, base
-
-
 def wrk(base: str, body: dict, seconds: int, connections: int, tmp: Path) -> float:
     script = tmp / "post.lua"
     script.write_text(
@@ -150,27 +109,10 @@ def main() -> int:
         print("wrk is missing: apt install wrk")
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="examsvc-bench-"))
-    url, drop = scratch_database(tmp, os.environ.get("EXAMSVC_BENCH_DATABASE_URL", PG))
-    env = {
-        **os.environ,
-        "EXAMSVC_ENV": "development",
-        "EXAMSVC_INSTANCE_DIR": str(tmp),
-        "EXAMSVC_DATABASE_URL": url,
-        "EXAMSVC_SECRET_KEY": secrets.token_urlsafe(32),
-        "EXAMSVC_KEY_DIR": str(tmp / "keys"),
-        "EXAMSVC_COOKIE_SECURE": "false",
-        "EXAMSVC_VERIFY_LIMIT_PER_MINUTE": str(10**9),
-        "EXAMSVC_REDIS_URL": os.environ.get("EXAMSVC_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "EXAMSVC_ARGON2_TIME_COST": "1",
-        "EXAMSVC_ARGON2_MEMORY_KIB": "1024",
-    }
+    redis_url = os.environ.get("EXAMSVC_REDIS_URL", "redis://127.0.0.1:6379/0")
+    app, env, drop = scratch_app(tmp, verify_limit_per_minute=10**9, redis_url=redis_url)
     servers = []
     try:
-        engine = make_engine(url)
-        upgrade_database(engine)
-        engine.dispose()
-        os.environ.update(env)
-        app = create_app(Config.from_env())
         build(app, 84)  # 42 sittings x 24 candidates
         issued, seconds = issue_thousand(app)
         print(
@@ -181,10 +123,10 @@ def main() -> int:
             token = db_session().scalar(select(Certificate.token).order_by(Certificate.id))
         app.extensions["examsvc.db"].engine.dispose()
 
-        ours, ours_base = serve("examsvc:create_app()", env, args.workers)
+        ours, ours_base = gunicorn("examsvc:create_app()", env, args.workers, 4)
         servers.append(ours)
-        baseline, bare_base = serve(
-            "bench_certificates:bare()", env, args.workers, chdir=str(Path(__file__).parent)
+        baseline, bare_base = gunicorn(
+            "bench_certificates:bare()", env, args.workers, 4, str(Path(__file__).parent)
         )
         servers.append(baseline)
         body = {"token": token}
@@ -213,8 +155,7 @@ def main() -> int:
         return 0
     finally:
         for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
         drop()
 
 

@@ -226,13 +226,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tablets", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="examsvc-bench-"))
+def scratch_app(tmp: Path, **settings: object):  # type: ignore[no-untyped-def]
+    """A migrated scratch schema on PostgreSQL, the EXAMSVC_* settings for it (plus `settings`, e.g.
+    redis_url=...), and an app on it: (app, env, drop). The env also goes to gunicorn workers."""
     url, drop = scratch_database(tmp, os.environ.get("EXAMSVC_BENCH_DATABASE_URL", PG))
     env = {
         "EXAMSVC_ENV": "development",
@@ -241,49 +237,62 @@ def main() -> int:
         "EXAMSVC_SECRET_KEY": secrets.token_urlsafe(32),
         "EXAMSVC_KEY_DIR": str(tmp / "keys"),
         "EXAMSVC_COOKIE_SECURE": "false",
-        "EXAMSVC_LOGIN_MAX_FAILURES_PER_IP": "100000",
         "EXAMSVC_ARGON2_TIME_COST": "1",
         "EXAMSVC_ARGON2_MEMORY_KIB": "1024",
+        **{f"EXAMSVC_{name.upper()}": str(value) for name, value in settings.items()},
     }
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    os.environ.update(env)
+    return create_app(Config.from_env()), env, drop
+
+
+def gunicorn(target: str, env: dict, workers: int, threads: int, chdir: str | None = None):  # type: ignore[no-untyped-def]
+    """gunicorn serving `target` on a free port of 127.0.0.1, once it answers: (process, base URL).
+    Its output (one JSON line per request) goes to a file in the instance folder, as on a server."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command += ["--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning"]
+    command += ["--chdir", chdir] if chdir else []
+    log = open(Path(env["EXAMSVC_INSTANCE_DIR"]) / f"gunicorn-{port}.log", "ab")  # noqa: SIM115 - the server's
+    server = subprocess.Popen(
+        [*command, target], env={**os.environ, **env}, start_new_session=True, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).read()
+            break
+        except urllib.error.HTTPError:
+            break  # an answer, even a 404, means it is up
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tablets", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="examsvc-bench-"))
+    app, env, drop = scratch_app(tmp, login_max_failures_per_ip=100_000)
     server = None
     try:
-        engine = make_engine(url)
-        upgrade_database(engine)
-        engine.dispose()
-        os.environ.update(env)
-        app = create_app(Config.from_env())
         started = time.perf_counter()
         work = build(app, args.tablets)
         print(
             f"built {sum(map(len, work.values()))} candidates for {len(work)} tablets in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-                "examsvc:create_app()",
-            ],
-            env={**os.environ, **env},
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, base = gunicorn("examsvc:create_app()", env, args.workers, args.threads)
         out: dict = {"sheet": [], "baseline": [], "errors": 0}
         barrier = threading.Barrier(len(work) + 1)
         threads = [
@@ -319,8 +328,7 @@ def main() -> int:
         return 1 if problems or out["errors"] else 0
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
         drop()
 
 
