@@ -20,7 +20,7 @@ from ..classes.roster import RowProblem, csv_bytes, read_cells
 from ..crypto.jws import TokenError, sign
 from ..db import db_session, utcnow
 from ..extensions import csrf
-from ..orgs.models import Organisation
+from ..orgs.service import bureau_name
 from ..ratelimit import redis_key
 from . import bulk, revocations, statuslist
 from .models import Certificate
@@ -52,15 +52,6 @@ def _verdict(token: str) -> Verdict:
     return verdict_of_token(db_session(), token, _config().resolved_key_dir(), utcnow())
 
 
-def _bureau() -> str:
-    return (
-        db_session().scalar(
-            select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
-        )
-        or ""
-    )
-
-
 @bp.route("/v/<token>")
 @public
 def page(token: str):  # type: ignore[no-untyped-def]
@@ -68,7 +59,7 @@ def page(token: str):  # type: ignore[no-untyped-def]
         return render_template("public/verify.html", verdict=None, limited=True), 429
     verdict = _verdict(token)
     return render_template(
-        "public/verify.html", verdict=verdict, token=token, bureau=_bureau(), limited=False
+        "public/verify.html", verdict=verdict, token=token, bureau=bureau_name(db_session()), limited=False
     )
 
 
@@ -81,7 +72,7 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     verdict = _verdict(token)
     if verdict.status != "valid" or verdict.certificate is None:
         abort(404)
-    pdf = certificates_pdf([verdict.certificate], _bureau(), _config().base_url)
+    pdf = certificates_pdf([verdict.certificate], bureau_name(db_session()), _config().base_url)
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -191,7 +182,11 @@ def lookup():  # type: ignore[no-untyped-def]
         )
         token = verdict.certificate.token if verdict.certificate else ""
         return render_template(
-            "public/verify.html", verdict=verdict, token=token, bureau=_bureau(), limited=False
+            "public/verify.html",
+            verdict=verdict,
+            token=token,
+            bureau=bureau_name(db_session()),
+            limited=False,
         )
     return render_template("public/lookup.html", form=form, bulk_form=BulkForm())
 

@@ -22,31 +22,13 @@ from ..config import Config
 from ..crypto.jws import sign
 from ..db import utcnow
 from ..msgid import N_, RuleError
-from ..orgs.models import Organisation
+from ..orgs.service import bureau_code
 from . import revocations
 from .hours import Credit, YearLine, ledger
 from .models import Certificate
 from .signing import current_signer
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def bureau_name(session: Session) -> str:
-    return (
-        session.scalar(
-            select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
-        )
-        or ""
-    )
-
-
-def bureau_code(session: Session) -> str:
-    return (
-        session.scalar(
-            select(Organisation.code).where(Organisation.kind == "bureau").order_by(Organisation.id)
-        )
-        or ""
-    )
 
 
 def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[str, object]:

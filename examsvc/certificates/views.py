@@ -11,6 +11,7 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..db import db_session
+from ..orgs.service import bureau_name
 from ..pdf import PdfError
 from ..viewutil import apply_change, get_or_404
 from . import service
@@ -38,7 +39,7 @@ def _download(training_class: TrainingClass, make, suffix: str, mimetype: str): 
     if not certs:
         flash(_("This class has no certificates yet: they are issued when results are published."), "error")
         return redirect(url_for("review.class_view", class_id=training_class.id))
-    bureau = service.bureau_name(db_session())
+    bureau = bureau_name(db_session())
     try:
         data = make(certs, bureau, current_app.config["EXAMSVC"].base_url)
     except PdfError:

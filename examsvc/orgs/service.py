@@ -67,3 +67,18 @@ def update_organisation(
     if changes:
         record(session, actor, "org.update", "organisation", org.id, changes)
     return org
+
+
+def _bureau(session: Session) -> Organisation | None:
+    """The bureau running this installation (the first one created)."""
+    return session.scalar(select(Organisation).where(Organisation.kind == "bureau").order_by(Organisation.id))
+
+
+def bureau_name(session: Session) -> str:
+    bureau = _bureau(session)
+    return bureau.name if bureau else ""
+
+
+def bureau_code(session: Session) -> str:
+    bureau = _bureau(session)
+    return bureau.code if bureau else ""

@@ -16,7 +16,7 @@ from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..db import db_session, utcnow
 from ..msgid import RuleError
-from ..orgs.models import Organisation
+from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 from ..viewutil import apply_change, get_or_404, refusal
@@ -128,11 +128,8 @@ def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
         return render_template("errors/error.html", code=403, message=refusal(exc)), 403
     spec = service.spec_from_json(paper.spec)
     c = paper.training_class
-    bureau = s.scalar(
-        select(Organisation.name).where(Organisation.kind == "bureau").order_by(Organisation.id)
-    )
     facts = {
-        "bureau": bureau or "",
+        "bureau": bureau_name(s),
         "title": c.title,
         "sitting_label": "首考" if paper.sitting == "first" else "补考",
         "class_code": c.code,
