@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
 from . import create_app
-from .audit import service as audit
+from .audit.cli import audit_group
 from .audit.service import Actor
 from .auth import service as users
 from .auth.rules import ROLE_ORG_KIND
@@ -73,6 +73,65 @@ def keys_rotate() -> None:
     from .certificates.signing import rotate
 
     click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
+
+
+@main.command("retention")
+@click.option("--apply", "apply_it", is_flag=True, help="anonymise what is listed (asks first)")
+@click.option("--yes", is_flag=True, help="do not ask (for cron)")
+def retention_command(apply_it: bool, yes: bool) -> None:
+    """List personal data past EXAMSVC_RETENTION_YEARS after the trainee's last class; --apply
+    anonymises it (statistics stay: enrollments, attempts and certificates remain)."""
+    from .db import today_in_beijing
+    from .ops.retention import anonymise, due, due_people
+
+    s, years = db_session(), current_app.config["EXAMSVC"].retention_years
+    found = due(s, today_in_beijing(), years)
+    for number, masked, last in due_people(s, today_in_beijing(), years):
+        click.echo(f"  trainee {number:>8}  {masked}  last class ended {last}")
+    click.echo(
+        f"{found.trainees} trainee(s) whose last class ended before {found.last_class_ended_before} "
+        f"({years} years), {found.certificates} certificate token(s)"
+    )
+    if not apply_it or not found.trainees:
+        return
+    if not yes:
+        click.confirm("Anonymise them now? This cannot be undone", abort=True)
+    anonymise(s, CLI_ACTOR, today_in_beijing(), years)
+    s.commit()
+    redis = current_app.extensions["examsvc.limiter"].redis
+    if redis is not None:  # the cleared tokens must go to the database again (fast_verify.py)
+        from .certificates.revocations import forget_issued
+
+        forget_issued(redis, current_app.extensions["examsvc.mirror"])
+    click.echo("anonymised")
+
+
+@main.command("backup")
+@click.option("--out", "path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write the whole database to FILE (gzip'd JSON lines; the key directory is not in it)."""
+    from .ops.backup import backup_to
+
+    counts = backup_to(db_session(), path)
+    click.echo(f"{path}: {sum(counts.values())} rows in {len(counts)} tables")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Load a backup into this empty database (run `examsvc db upgrade` first; the same key directory
+    must be in place for the bank, personal data and certificates to be readable)."""
+    from .ops.backup import BackupError, restore
+
+    s = db_session()
+    try:
+        with path.open("rb") as source:
+            counts = restore(s, source)
+    except BackupError as exc:
+        s.rollback()
+        raise click.ClickException(str(exc)) from exc
+    s.commit()
+    click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables")
 
 
 @main.command("prune")
@@ -169,24 +228,7 @@ def users_reset_totp(username: str) -> None:
 main.add_command(bank_group)
 main.add_command(papers_group)
 main.add_command(certs_group)
-
-
-@main.group("audit")
-def audit_group() -> None:
-    """The hash-chained audit trail."""
-
-
-@audit_group.command("verify")
-def audit_verify() -> None:
-    """Check every entry of the chain; exit 1 on any edited, deleted or reordered entry."""
-    report = audit.verify(db_session())
-    for problem in report.problems:
-        click.echo(f"entry {problem.seq}: {problem.problem}", err=True)
-    click.echo(f"{report.entries} entries, head {report.head_hash}")
-    if not report.ok:
-        click.echo(f"audit chain BROKEN: {len(report.problems)} problem(s)", err=True)
-        sys.exit(1)
-    click.echo("audit chain intact")
+main.add_command(audit_group)
 
 
 @main.group("demo")

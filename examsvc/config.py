@@ -34,6 +34,7 @@ class Config:
     key_dir: Path | None = None  # None outside production: instance/keys
     base_url: str = "http://127.0.0.1:5000"
     redis_url: str = ""  # shared rate-limit counters between workers; empty: counted in the database
+    proxy_hops: int = 0  # reverse proxies in front that append X-Forwarded-For; 0: none is trusted
     default_locale: str = "zh_Hans_CN"
     session_hours: int = 12
     cookie_secure: bool = True  # Secure cookies; set false only for plain-http development
@@ -57,6 +58,7 @@ class Config:
     cert_valid_years: int = 3  # a pass certificate's validity (exp claim)
     verify_limit_per_minute: int = 60  # public look-ups per client address
     verify_bulk_rows_per_hour: int = 20_000  # rows of employers' bulk checks per client address
+    retention_years: int = 5  # personal data kept this long after a trainee's last class (examsvc retention)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
@@ -98,6 +100,9 @@ class Config:
     def check(self) -> None:
         if self.env not in {"development", "production", "testing"}:
             raise ConfigError(f"EXAMSVC_ENV must be development, production or testing, not {self.env!r}")
+        if self.retention_years < self.cert_valid_years:
+            # anonymising clears certificate tokens: only ever of certificates that have expired
+            raise ConfigError("EXAMSVC_RETENTION_YEARS must be at least EXAMSVC_CERT_VALID_YEARS")
         if self.is_production:
             missing = [
                 name

@@ -5,7 +5,8 @@ Services take a session, flush and never commit; a view or CLI command commits o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -47,6 +48,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")  # the bureau's calendar: dates of classes, suspensions, years
+
+
+def today_in_beijing() -> date:
+    return utcnow().astimezone(BEIJING).date()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -115,6 +115,9 @@ CLASS_STATUS_LABELS = {
     "archived": _l("Archived"),
 }
 
+# Which sitting, as the Chinese-only documents (papers, the bureau's files) print it.
+SITTING_KIND_ZH = {"first": "首考", "retake": "补考"}
+
 EXAM_STATE_LABELS = {
     "awaiting_exam": _l("Awaiting the exam"),
     "passed": _l("Passed"),

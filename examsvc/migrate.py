@@ -33,3 +33,9 @@ def is_current_on(conn: Connection) -> bool:
     """Whether the database behind this connection has every migration (no new connection opened)."""
     heads = set(ScriptDirectory.from_config(alembic_config(conn.engine)).get_heads())
     return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
+def current_revision(conn: Connection) -> str:
+    """The schema revision of the database behind this connection ('' before the first migration)."""
+    heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads))

@@ -6,6 +6,8 @@ from .certificates.models import Certificate
 from .classes.models import Enrollment, TrainingClass
 from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
 from .orgs.models import Organisation
+from .orgs.suspension import Suspension
+from .oversight.models import CoverageTarget
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
 from .ratelimit import RateCounter
@@ -17,6 +19,7 @@ __all__ = [
     "BankDataKey",
     "Blueprint",
     "Certificate",
+    "CoverageTarget",
     "Enrollment",
     "IdempotencyRecord",
     "LoginAttempt",
@@ -29,6 +32,7 @@ __all__ = [
     "RateCounter",
     "Sitting",
     "SittingProctor",
+    "Suspension",
     "Trainee",
     "TrainingClass",
     "User",

@@ -18,15 +18,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+ALWAYS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+def headers_for(endpoint: str | None) -> list[tuple[str, str]]:
+    """What every response carries. Pages may show personal data: unless the view chose a cache
+    policy itself (public keys, the revocation list), nothing but static files is ever cached."""
+    return [*ALWAYS, ("Cache-Control", "no-store")] if endpoint != "static" else list(ALWAYS)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.endpoint != "static":
-        # Pages may show personal data: never keep them in a shared or browser cache.
-        headers["Cache-Control"] = "no-store"
+    for name, value in headers_for(request.endpoint):
+        if name == "Cache-Control":
+            headers.setdefault(name, value)
+        else:
+            headers[name] = value
     return response

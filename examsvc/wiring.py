@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every table registered before first use)
 from .access import enforce_access, may_use
@@ -13,6 +14,7 @@ from .audit.views import bp as audit_bp
 from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
+from .certificates import fast_verify
 from .certificates.public_views import bp as verify_bp
 from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
@@ -31,6 +33,9 @@ from .keyring import load_keyring
 from .labels import action_label, code_label, kind_label, role_label
 from .ops import request_log
 from .ops.health import bp as ops_bp
+from .oversight.file_views import bp as files_bp
+from .oversight.institution_views import bp as institutions_bp
+from .oversight.views import bp as oversight_bp
 from .papers.views import bp as papers_bp
 from .questions.views import bp as bank_bp
 from .ratelimit import Limiter
@@ -74,8 +79,14 @@ def wire(app: Flask, cfg: Config) -> None:
         verify_bp,
         ops_bp,
         audit_bp,
+        oversight_bp,
+        institutions_bp,
+        files_bp,
     ):
         app.register_blueprint(blueprint)
+    fast_verify.install(app)  # the JSON verification API's hot path, below Flask (with Redis only)
+    if cfg.proxy_hops:  # outermost, so that every layer sees the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_hops, x_proto=cfg.proxy_hops)  # type: ignore[method-assign]
 
     app.add_template_filter(local_time)
 

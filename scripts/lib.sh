@@ -47,7 +47,8 @@ ensure_venv() {
       echo "could not create a virtualenv (Debian: apt-get install -y python3-venv)" >&2
       exit 1
     }
-    .venv/bin/python -m pip install --quiet --upgrade pip
+    # setuptools too: the one a new venv carries is old, with advisories (scripts/audit_dependencies.py)
+    .venv/bin/python -m pip install --quiet --upgrade pip setuptools
   fi
   echo "==> installing examsvc${extras} into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" 2>&1 |

@@ -14,6 +14,10 @@ ensure_venv "[dev]"
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> bandit (medium and high; each accepted finding says why beside its # nosec)"
+.venv/bin/bandit -q -r examsvc -ll
+echo "==> known vulnerabilities of the installed packages (PyPI's advisory data; pip-audit cannot run here)"
+.venv/bin/python scripts/audit_dependencies.py
 
 echo "==> pytest (${EXAMSVC_TEST_DATABASE_URL:-sqlite})"
 exec .venv/bin/pytest -q "$@"

@@ -9,6 +9,8 @@ Save the two files while online, from the bureau's site:
 TOKEN_OR_URL is what the certificate's QR code holds (the URL) or the token alone.
 
 Prints VALID, REVOKED, EXPIRED or NOT GENUINE with the certificate's facts; exits 0 only for VALID.
+A revocation list past its own expiry (a day) cannot vouch that nothing was revoked since: then a
+certificate it does not list as revoked is UNKNOWN (exit 2) until a fresh list is saved.
 This file is deliberately independent of examsvc (an employer runs it without the server's code),
 so it repeats the few lines of JWS checking it needs.
 """
@@ -60,21 +62,36 @@ def signed_claims(token: str, keys: dict[str, Ed25519PublicKey]) -> dict:
         raise NotGenuine(str(exc)) from exc
 
 
-def revoked(status_token: str, keys: dict[str, Ed25519PublicKey], index: int) -> bool:
-    listing = signed_claims(status_token, keys)["status_list"]
-    bits = gzip.decompress(unb64url(listing["encodedList"]))
-    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+class BadStatusList(Exception):
+    pass
+
+
+def status_list(status_token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[bytes, dict]:
+    """The revocation bits and the list's claims; BadStatusList if the bureau did not sign it."""
+    try:
+        claims = signed_claims(status_token, keys)
+        return gzip.decompress(unb64url(claims["status_list"]["encodedList"])), claims
+    except (NotGenuine, KeyError, TypeError, ValueError, OSError) as exc:
+        raise BadStatusList(str(exc)) from exc
+
+
+def revoked(bits: bytes, index: int) -> bool:
+    """Beyond the end of the list: a certificate newer than the list, which cannot name it."""
+    return index // 8 < len(bits) and bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
 def check(token: str, keys: dict[str, Ed25519PublicKey], status_token: str, now: int) -> tuple[str, dict]:
+    bits, listing = status_list(status_token, keys)
     try:
         claims = signed_claims(token, keys)
-        if revoked(status_token, keys, int(claims["sli"])):
-            return "REVOKED", claims
-    except (NotGenuine, KeyError, ValueError):
+        if revoked(bits, int(claims["sli"])):
+            return "REVOKED", claims  # a revocation is final, whatever the list's age
+    except (NotGenuine, KeyError, TypeError, ValueError):
         return "NOT GENUINE", {}
     if now >= int(claims["exp"]) or now < int(claims.get("nbf", 0)):
         return "EXPIRED", claims
+    if now >= int(listing.get("exp", 0)):
+        return "UNKNOWN", claims  # the list is too old to say it was not revoked since
     return "VALID", claims
 
 
@@ -88,8 +105,14 @@ def main() -> int:
     with open(args.status, encoding="utf-8") as fh:
         status_token = fh.read().strip()
     keys = load_keys(args.jwks)
-    status, claims = check(token, keys, status_token, int(time.time()))
+    try:
+        status, claims = check(token, keys, status_token, int(time.time()))
+    except BadStatusList as exc:
+        print(f"the revocation list is not one the bureau signed ({exc}): save it again", file=sys.stderr)
+        return 2
     print(status)
+    if status == "UNKNOWN":
+        print("  the revocation list has expired: save a fresh one from the bureau's site")
     for label, key in (
         ("number", "jti"),
         ("name", "name"),
@@ -105,7 +128,7 @@ def main() -> int:
     listed_at = signed_claims(status_token, keys).get("iat") if status != "NOT GENUINE" else None
     if listed_at:
         print(f"  revocation list of {time.strftime('%Y-%m-%d %H:%M', time.gmtime(listed_at))} UTC")
-    return 0 if status == "VALID" else 1
+    return {"VALID": 0, "UNKNOWN": 2}.get(status, 1)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,18 @@ def person(n: int, **overrides: object) -> list[object]:
     return [values[k] for k in ("name", "type", "id", "phone", "employer", "code", "hours")]
 
 
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    """A one-sheet workbook holding `rows`, as a spreadsheet program would save it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def roster_csv(
     rows: list[list[object]], header: list[str] | None = None, encoding: str = "utf-8-sig"
 ) -> bytes:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from examsvc import Config, create_app
+from examsvc import Config, create_app, ratelimit
 from examsvc.audit.service import SYSTEM
 from examsvc.auth import service as users
 from examsvc.auth.models import User
@@ -68,6 +68,14 @@ def make_test_config(
         argon2_time_cost=1,
         argon2_memory_kib=1024,  # fast hashes in tests; production uses the defaults
     ).with_overrides(overrides)
+
+
+@pytest.fixture(autouse=True)
+def pinned_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate-limit windows are fixed minutes: pinned for the test, so that a minute turning over
+    between two look-ups does not reset a count a test is counting on (CI met that once)."""
+    now = time.time()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from examsvc.audit.service import SYSTEM
 from examsvc.classes import enrol, service
+from examsvc.classes.models import TrainingClass
 from examsvc.classes.roster import COLUMNS, check_cells
 from examsvc.classes.rules import ClassRules
 from examsvc.cli import main
@@ -21,6 +22,19 @@ BANK = Path(__file__).resolve().parent.parent / "question_bank"
 
 def approved_class(app, world, title: str = "试卷测试班", people: int = 3, first_person: int = 1) -> int:  # type: ignore[no-untyped-def]
     """The starter bank imported, and an approved coal-mine manager class (returns its id)."""
+    class_id = draft_class(app, world, title, people, first_person)
+    with app.app_context():
+        s = db_session()
+        rules = ClassRules.from_config(app.config["EXAMSVC"])
+        training_class = s.get(TrainingClass, class_id)
+        service.submit(s, SYSTEM, training_class, rules)
+        service.approve(s, SYSTEM, training_class, rules)
+        s.commit()
+        return class_id
+
+
+def draft_class(app, world, title: str = "试卷测试班", people: int = 3, first_person: int = 1) -> int:  # type: ignore[no-untyped-def]
+    """The starter bank imported, and a coal-mine manager class with its roster, not yet submitted."""
     result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -36,8 +50,6 @@ def approved_class(app, world, title: str = "试卷测试班", people: int = 3, 
         enrol.add_to_roster(
             s, SYSTEM, app.extensions["examsvc.keys"], training_class, check_cells(rows), rules
         )
-        service.submit(s, SYSTEM, training_class, rules)
-        service.approve(s, SYSTEM, training_class, rules)
         s.commit()
         return training_class.id
 

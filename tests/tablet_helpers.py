@@ -96,6 +96,13 @@ def enter(app, client, sitting, enrollment_id, seat, right=True):  # type: ignor
 
 def close_sitting(app, tablet, officer, sitting) -> None:  # type: ignore[no-untyped-def]
     """The second proctor confirms every entry, the first locks, the officer publishes."""
+    lock_sitting(app, tablet, sitting)
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)
+
+
+def lock_sitting(app, tablet, sitting) -> None:  # type: ignore[no-untyped-def]
+    """The second proctor confirms every entry, the first locks."""
     second = Client(app)
     second.login("proctor2", PASSWORD)
     with app.app_context():
@@ -103,5 +110,3 @@ def close_sitting(app, tablet, officer, sitting) -> None:  # type: ignore[no-unt
         for enrollment_id in list(ids):
             assert call(second, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
     assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
-    page = f"/officer/classes/{sitting.class_id}"
-    officer.post(f"/officer/sittings/{sitting.id}/publish", {}, page=page)

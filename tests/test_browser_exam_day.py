@@ -129,6 +129,9 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
 
     # The network drops: entry goes on, kept on the tablet, and survives a reload of the page.
     tablet.set_offline(True)
+    # Entry goes on once the tablet itself says it is offline: a check-in typed in the same instant
+    # once reached the server (CI, PostgreSQL pass), before the page had seen the network go.
+    _wait_status(page, "离线：录入内容已保存在本平板上（0 条待发送）")
     for seat, enrollment in enumerate(people[2:4], start=3):
         _check_in(page, enrollment, seat=seat)
         _enter(page, enrollment, _sheet(app, sitting_id, seat, plan[enrollment]))

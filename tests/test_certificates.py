@@ -17,6 +17,7 @@ from examsvc.crypto.jws import public_key_of, unb64url, verify
 from examsvc.db import db_session, utcnow
 
 from .cert_helpers import api, certified
+from .class_helpers import person
 from .helpers import Client
 from .paper_helpers import pdf_text
 
@@ -152,6 +153,20 @@ def test_export_writes_json_lines(app, sitting, tablet, officer, tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["number"] for line in lines] == [c.number for c in certs]
     assert {line["status"] for line in lines} == {"valid"} and lines[0]["token"] == certs[0].token
+    officer.post(
+        f"/officer/certificates/{certs[1].id}/revoke",
+        {"reason": "代签到"},
+        page=f"/officer/classes/{sitting.class_id}",
+    )
+    assert app.test_cli_runner().invoke(main, ["certs", "export", "--out", str(out)]).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["status"] for line in lines] == ["valid", "revoked"]
+    details = lines[1]["certificate"]
+    assert (
+        details["number"] == certs[1].number and details["name"] == "学员2" and len(details["id_last4"]) == 4
+    )
+    text = out.read_text(encoding="utf-8")  # masked details only: no full ID number in the file
+    assert all(person(n)[2] not in text for n in (1, 2, 3)) and person(2)[2][-4:] == details["id_last4"]
 
 
 def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, tablet, officer):
@@ -182,3 +197,30 @@ def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, t
     }
     officer.post(f"/officer/sittings/{sitting.id}/attempts/{passed.id}/correct", blank, page=page)
     assert api(client, {"token": certs[0].token}).get_json()["status"] == "revoked"
+
+
+def test_a_new_key_verifies_at_once_and_a_withdrawn_key_within_a_second(
+    app, client, sitting, tablet, officer, monkeypatch
+):
+    from examsvc.certificates import signing
+    from examsvc.certificates.verification import claims_even_if_expired
+    from examsvc.crypto.jws import sign
+
+    certs = certified(app, sitting, tablet, officer)
+    assert api(client, {"token": certs[0].token}).get_json()["status"] == "valid"  # keys now cached
+    key_dir, now = app.config["EXAMSVC"].resolved_key_dir(), int(utcnow().timestamp())
+    old_files = list(key_dir.glob("cert-signing-*.json"))
+    assert app.test_cli_runner().invoke(main, ["keys", "rotate"]).exit_code == 0  # "another process"
+    kid, key = signing.current_signer(key_dir)
+    assert claims_even_if_expired(sign(_claims(certs[0].token), key, kid), key_dir, now)[0] == "valid"
+    for path in old_files:  # the operator withdraws the old key (say it leaked)
+        path.unlink()
+    monkeypatch.setattr(signing, "RECHECK_SECONDS", 0.0)  # instead of waiting a second
+    assert api(client, {"token": certs[0].token}).get_json()["status"] == "not_genuine"
+    assert [k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]] == [kid]
+
+
+def test_public_keys_and_the_revocation_list_may_be_cached_pages_may_not(client):
+    assert client.get("/.well-known/jwks.json").headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/status/revocation").headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/verify").headers["Cache-Control"] == "no-store"

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from examsvc.classes.models import Enrollment, TrainingClass
@@ -14,7 +14,7 @@ from examsvc.db import db_session
 from examsvc.orgs.models import Organisation
 from examsvc.trainees.models import Trainee
 
-from .class_helpers import HEADER, class_form, person, roster_csv
+from .class_helpers import HEADER, class_form, person, roster_csv, xlsx_bytes
 from .conftest import PASSWORD
 from .helpers import Client
 
@@ -97,6 +97,7 @@ BAD_ROWS = [
     ("unknown document", [person(2, type="驾驶证")], "证件类型", "未知证件类型"),
     ("bad phone", [person(2, phone="12345")], "手机号码", "手机号"),
     ("bad hours", [person(2, hours="十")], "已完成学时", "整数"),
+    ("too many hours", [person(2, hours="99999999999")], "已完成学时", "0 至 500"),  # was a 500 on INSERT
     ("duplicate in file", [person(2), person(2)], "证件号码", "第 3 行"),
 ]
 
@@ -145,26 +146,16 @@ def test_missing_column_is_named(school):
 
 def test_xlsx_and_gbk_csv(app, school):
     class_id = _new_class(school)
-    book = Workbook()
-    book.active.append(HEADER)
-    book.active.append(person(1))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    assert _upload(school, class_id, buffer.getvalue(), "名册.xlsx").status_code == 302
+    assert _upload(school, class_id, xlsx_bytes([HEADER, person(1)]), "名册.xlsx").status_code == 302
     assert _upload(school, class_id, roster_csv([person(2)], encoding="gb18030")).status_code == 302
     assert _count(app, Enrollment) == 2
 
 
 def test_xlsx_id_number_typed_as_a_number_is_refused(school):
     class_id = _new_class(school)
-    book = Workbook()
-    book.active.append(HEADER)
     row = person(1)
     row[2] = 110105194912310020  # Excel turns an untyped ID column into a number
-    book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = _upload(school, class_id, buffer.getvalue(), "r.xlsx")
+    response = _upload(school, class_id, xlsx_bytes([HEADER, row]), "r.xlsx")
     assert "设置为文本" in response.get_data(as_text=True)
 
 

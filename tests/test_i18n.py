@@ -55,6 +55,25 @@ def test_compiled_catalog_matches_the_po_file():
     assert mo == po, "run scripts/i18n.sh to compile the catalog"
 
 
+def test_translations_keep_their_placeholders():
+    """A msgstr whose %(name)s placeholders differ from its msgid's fails when shown (pybabel
+    compile only warns: "placeholders are incompatible")."""
+    from babel.messages.catalog import TranslationError
+    from babel.messages.checkers import python_format
+
+    with ZH_PO.open("rb") as fh:
+        catalog = read_po(fh)
+    broken = []
+    for message in catalog:
+        if not message.id or not message.python_format:
+            continue
+        try:
+            python_format(catalog, message)
+        except TranslationError as exc:
+            broken.append((message.id, str(exc)))
+    assert broken == []
+
+
 def test_chinese_by_default_and_english_on_request(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page and "登录" in page

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
+from wtforms.validators import DataRequired
 
 from ..access import roles
-from ..db import db_session
-from . import service
+from ..auth.service import actor_of
+from ..db import BEIJING, db_session, utcnow
+from ..orgs.service import bureau_code
+from . import checkpoint, service
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE = 50
+MAX_CHECKPOINTS = 400  # a year of daily files at once
+MAX_CHECKPOINT_BYTES = 2000  # ours are about 400
 
 
 def _day(text: str) -> datetime | None:
@@ -59,9 +66,44 @@ def search():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/verify")
+class CheckpointForm(FlaskForm):
+    files = MultipleFileField(_l("Signed checkpoints (.jwt)"), validators=[DataRequired()])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
 @roles("officer", "admin")
 def verify():  # type: ignore[no-untyped-def]
-    """`examsvc audit verify`, from the browser: reads the whole chain, changes nothing."""
-    report = service.verify(db_session())
-    return render_template("audit/verify.html", report=report), (200 if report.ok else 409)
+    """`examsvc audit verify`, from the browser: reads the whole chain and, when the officer uploads
+    checkpoints kept elsewhere, checks that the chain still holds their heads. Changes nothing."""
+    s, form = db_session(), CheckpointForm()
+    report, held = service.verify(s), []
+    if form.validate_on_submit():
+        key_dir = current_app.config["EXAMSVC"].resolved_key_dir()
+        for upload in form.files.data[:MAX_CHECKPOINTS]:
+            text = upload.read(MAX_CHECKPOINT_BYTES).decode("ascii", "replace")
+            held.append((upload.filename or "", checkpoint.check(s, text, key_dir)))
+    ok = report.ok and not any(result.problem for _, result in held)
+    return render_template("audit/verify.html", report=report, held=held, form=form), (200 if ok else 409)
+
+
+@bp.route("/checkpoint.jwt")
+@roles("officer", "admin")
+def download_checkpoint():  # type: ignore[no-untyped-def]
+    """Today's signed checkpoint, to keep outside this system (audited, like the daily CLI run)."""
+    s = db_session()
+    try:
+        point, token = checkpoint.take(
+            s, current_app.config["EXAMSVC"].resolved_key_dir(), bureau_code(s), utcnow()
+        )
+    except ValueError:
+        abort(409)
+    service.record(
+        s, actor_of(current_user), "audit.checkpoint", "audit_event", point.seq, {"head": point.head}
+    )
+    s.commit()
+    stamp = datetime.fromtimestamp(point.at, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Response(
+        token + "\n",
+        mimetype="application/jwt",
+        headers={"Content-Disposition": f"attachment; filename=audit-checkpoint-{stamp}-{point.seq}.jwt"},
+    )

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..classes.roster import RowProblem
+from ..db import BEIJING
 from ..keyring import Keyring
 from ..msgid import N_
 from ..trainees.identity import id_card_problem, mask, normalise
@@ -30,7 +30,6 @@ HEADERS = {
     "number": ("certificate_number", "证书编号"),
 }
 PREFERENCE = ("valid", "expired", "revoked", "not_genuine", "not_found")  # the best a person holds
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

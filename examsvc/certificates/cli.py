@@ -1,4 +1,5 @@
-"""`examsvc certs export`: the issued certificates as JSON lines, for provincial or national platforms."""
+"""`examsvc certs export`: the issued certificates as JSON lines, for provincial or national platforms.
+`examsvc certs mirror-reset`: the Redis mirror of revocations made equal to the database again."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..db import db_session, utcnow
+from . import revocations
 from .models import Certificate
 from .verification import verdict_of_certificate
 
@@ -34,3 +36,21 @@ def export(out: Path) -> None:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1
     click.echo(f"{count} certificates written to {out}")
+
+
+@certs_group.command("mirror-reset")
+@click.option("--grace", default=10.0, show_default=True, help="seconds a revocation in flight may take")
+def mirror_reset(grace: float) -> None:
+    """Clears mirror bits of certificates the database does not hold as revoked (left by a
+    revocation whose commit failed): the public API refuses those certificates until then."""
+    redis = current_app.extensions["examsvc.limiter"].redis
+    if redis is None:
+        raise click.ClickException("EXAMSVC_REDIS_URL is not set: there is no mirror to reset")
+    s = db_session()
+
+    def revoked() -> list[int]:
+        s.rollback()  # a fresh snapshot on each reading
+        return list(s.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None))))
+
+    cleared = revocations.reset(redis, current_app.extensions["examsvc.mirror"], revoked, grace)
+    click.echo(f"{len(cleared)} stray bits cleared" + (f": status indexes {cleared}" if cleared else ""))

@@ -10,17 +10,15 @@ import base64
 import io
 import zipfile
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.constants
 from flask import render_template
 
+from ..db import BEIJING
 from ..labels import code_label
 from ..pdf import render_pdf
 from .models import Certificate
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def verify_url(base_url: str, token: str) -> str:

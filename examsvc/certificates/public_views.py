@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,21 +18,22 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import public
 from ..classes.roster import RowProblem, csv_bytes, read_cells
-from ..crypto.jws import TokenError, sign
+from ..crypto.jws import sign
 from ..db import db_session, utcnow
 from ..extensions import csrf
 from ..orgs.service import bureau_name
-from ..ratelimit import redis_key
+from ..pdf import PdfError
 from . import bulk, revocations, statuslist
 from .models import Certificate
 from .pdf import certificates_pdf
 from .service import bureau_code
 from .signing import current_signer, published
-from .verification import Verdict, claims_even_if_expired, verdict_by_number, verdict_of_token
+from .verification import TOKEN_MAX, Verdict, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
-TOKEN_MAX = 2000
 MAX_UPLOAD = 5 * 1024 * 1024
+TOO_MANY = {"error": "too many look-ups; try again in a minute"}  # also said by fast_verify.py
+COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
 
 
 def _config():  # type: ignore[no-untyped-def]
@@ -40,6 +42,8 @@ def _config():  # type: ignore[no-untyped-def]
 
 def allowed(cost: int = 1) -> bool:
     """Counts this client's look-ups; False past the limit (then the caller answers 429)."""
+    if request.environ.get(COUNTED):  # by fast_verify.py, which then passed the look-up on
+        return True
     limiter = current_app.extensions["examsvc.limiter"]  # the counter: all a public look-up writes
     return limiter.hit(
         db_session(), "verify", request.remote_addr or "unknown", cost, _config().verify_limit_per_minute, 60
@@ -72,40 +76,17 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     verdict = _verdict(token)
     if verdict.status != "valid" or verdict.certificate is None:
         abort(404)
-    pdf = certificates_pdf([verdict.certificate], bureau_name(db_session()), _config().base_url)
+    try:
+        pdf = certificates_pdf([verdict.certificate], bureau_name(db_session()), _config().base_url)
+    except PdfError:
+        current_app.logger.exception("holder certificate PDF failed")  # names no token (errors.py)
+        message = _("The PDF could not be made.")
+        return render_template("errors/error.html", code=503, message=message), 503
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename={verdict.certificate.number}.pdf"},
     )
-
-
-def _mirror() -> revocations.Mirror:
-    return current_app.extensions["examsvc.mirror"]
-
-
-def _fast_answer(token: str):  # type: ignore[no-untyped-def]
-    """The hot path of the JSON API, with Redis: the signature checked in memory, then one round trip
-    counts the look-up and reads the revocation bit; no database. None: take the ordinary path."""
-    redis = current_app.extensions["examsvc.limiter"].redis
-    if redis is None or len(token) > TOKEN_MAX:
-        return None
-    try:
-        status, claims = claims_even_if_expired(
-            token, _config().resolved_key_dir(), int(utcnow().timestamp())
-        )
-        key = redis_key("verify", request.remote_addr or "unknown", 60)
-        count, revoked = revocations.count_and_check(redis, _mirror(), key, 60, int(claims["sli"]))
-    except (TokenError, KeyError, ValueError):
-        return None  # not genuine: the ordinary path counts it and says so
-    except Exception:  # noqa: BLE001 - Redis trouble: the database answers instead
-        return None
-    if count > _config().verify_limit_per_minute:
-        return jsonify({"error": "too many look-ups; try again in a minute"}), 429
-    if revoked is None:  # Redis lost the mirror (restart): rebuild it; the database answers this one
-        revocations.rebuild(redis, _mirror(), db_session())
-        return None
-    return jsonify(Verdict("revoked" if revoked else status, claims).as_json())
 
 
 @bp.route("/api/v1/verify", methods=["POST"])
@@ -116,18 +97,37 @@ def api():  # type: ignore[no-untyped-def]
     if not isinstance(body, dict):
         return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
     token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
-    fast = _fast_answer(token) if token else None
-    if fast is not None:
-        return fast
-    if not allowed():
-        return jsonify({"error": "too many look-ups; try again in a minute"}), 429
+    if not allowed():  # with Redis, a genuine token is answered before Flask (fast_verify.py)
+        return jsonify(TOO_MANY), 429
     if token:
         verdict = _verdict(token)
+        if verdict.certificate is not None:  # the database holds this very token
+            _remember_issued(token)
     elif number and name:
         verdict = verdict_by_number(db_session(), number, name, _config().resolved_key_dir(), utcnow())
     else:
         return jsonify({"error": "send {token} or {number, name}"}), 400
     return jsonify(verdict.as_json())
+
+
+def _remember_issued(token: str) -> None:
+    """So that the fast path (fast_verify.py) answers this token's next look-ups itself."""
+    redis = current_app.extensions["examsvc.limiter"].redis
+    if redis is None:
+        return
+    try:
+        revocations.remember_issued(redis, current_app.extensions["examsvc.mirror"], token)
+    except Exception:  # noqa: BLE001 - the database keeps answering this token: slower, never wrong
+        current_app.logger.warning("revocation mirror: could not remember an issued token")
+
+
+@bp.route("/api/openapi.json")
+@public
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI document of the JSON endpoints (tests/test_openapi.py keeps it true to url_map)."""
+    response = current_app.send_static_file("openapi.json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.route("/.well-known/jwks.json")

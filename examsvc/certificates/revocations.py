@@ -6,12 +6,23 @@ The database stays the source of truth; the mirror only ever gains bits, and is 
   refused, never one accepted;
 - a mirror Redis lost (it keeps nothing on disk here) has no `ready` mark: the caller falls back
   to the database and rebuilds it (adding bits, never clearing one a revocation in flight set);
-- the keys name the database they mirror, so two deployments sharing a Redis never mix.
+- the keys name the database they mirror, so two deployments sharing a Redis never mix;
+- a bit whose revocation then failed to commit stays until an operator runs
+  `examsvc certs mirror-reset` (reset() below).
+
+Beside the bits, the mirror holds a digest of every token the database holds (`issued`), so that
+the fast path answers only for a certificate the database would recognise by its very token (a
+token signed by our key without its row, e.g. from an issuing transaction that rolled back, or one
+cleared by retention, goes to the database and is not genuine or expired there). A digest missing
+is never unsafe: the look-up goes on to the database, which adds it (remember_issued below).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from redis.exceptions import NoScriptError
@@ -25,44 +36,120 @@ from .models import Certificate
 class Mirror:
     bits: str
     ready: str
+    issued: str
 
     @classmethod
     def of_database(cls, database_url: str) -> Mirror:
         tag = hashlib.sha256(database_url.encode()).hexdigest()[:12]
-        return cls(f"examsvc:{tag}:revoked", f"examsvc:{tag}:revoked:ready")
+        return cls(f"examsvc:{tag}:revoked", f"examsvc:{tag}:revoked:ready", f"examsvc:{tag}:issued")
+
+
+def token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()[:16]
 
 
 def rebuild(redis, mirror: Mirror, session: Session) -> None:  # type: ignore[no-untyped-def]
     revoked = select(Certificate.status_index).where(Certificate.revoked_at.is_not(None))
+    tokens = select(Certificate.token).where(Certificate.token != "")
     pipe = redis.pipeline(transaction=True)
     for index in session.scalars(revoked):
         pipe.setbit(mirror.bits, index, 1)
+    for token in session.scalars(tokens):
+        pipe.sadd(mirror.issued, token_digest(token))
     pipe.set(mirror.ready, 1)
     pipe.execute()
 
 
+def remember_issued(redis, mirror: Mirror, token: str) -> None:  # type: ignore[no-untyped-def]
+    """After the database recognised `token`: the next look-ups of it need not ask it again."""
+    redis.sadd(mirror.issued, token_digest(token))
+
+
+def forget_issued(redis, mirror: Mirror) -> None:  # type: ignore[no-untyped-def]
+    """Tokens were cleared in the database (retention): every token asks the database again once."""
+    redis.delete(mirror.issued)
+
+
 def mark(redis, mirror: Mirror, index: int) -> None:  # type: ignore[no-untyped-def]
-    """Before the revocation commits (see above); raises if Redis cannot be reached."""
+    """Before the revocation commits (see above), and again after it; raises if Redis cannot be reached."""
     redis.setbit(mirror.bits, index, 1)
 
 
-# One command, one reply: count the look-up, and read the bit if the mirror is complete (else -1).
+def reset(  # type: ignore[no-untyped-def]
+    redis, mirror: Mirror, revoked_in_database: Callable[[], Iterable[int]], grace_seconds: float
+) -> list[int]:
+    """Clears the bits the database does not hold (a revocation whose commit failed after its bit
+    was set) and returns their indexes. A bit is cleared only if its certificate is still not
+    revoked `grace_seconds` later, when any revocation in flight has committed or failed; a
+    revocation committing after that sets its bit again after its commit (views.py)."""
+    stray = _set_bits(redis.get(mirror.bits) or b"") - set(revoked_in_database())
+    if stray:
+        time.sleep(grace_seconds)
+        stray -= set(revoked_in_database())
+    pipe = redis.pipeline(transaction=True)
+    for index in stray:
+        pipe.setbit(mirror.bits, index, 0)
+    pipe.delete(mirror.issued)  # refilled by look-ups from the database
+    pipe.set(mirror.ready, 1)
+    pipe.execute()
+    return sorted(stray)
+
+
+def _set_bits(bitmap: bytes) -> set[int]:
+    """Redis numbers a string's bits from the most significant bit of its first byte."""
+    return {i * 8 + bit for i, byte in enumerate(bitmap) if byte for bit in range(8) if byte & (0x80 >> bit)}
+
+
+# One command, one reply: count the look-up; if the mirror is complete (else -1) and holds the
+# token (else -2), its revocation bit.
 _COUNT_AND_CHECK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 if not redis.call('GET', KEYS[2]) then return {count, -1} end
+if redis.call('SISMEMBER', KEYS[4], ARGV[3]) == 0 then return {count, -2} end
 return {count, redis.call('GETBIT', KEYS[3], ARGV[2])}
 """
-_SHA = hashlib.sha1(_COUNT_AND_CHECK.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+_SHA = hashlib.sha1(
+    _COUNT_AND_CHECK.encode(), usedforsecurity=False
+).hexdigest()  # Redis names scripts by SHA-1
+
+
+MIRROR_LOST, NOT_MIRRORED = -1, -2
 
 
 def count_and_check(  # type: ignore[no-untyped-def]
-    redis, mirror: Mirror, rate_key: str, window_seconds: int, index: int
-) -> tuple[int, bool | None]:
-    """The look-up counted and the bit read in one round trip: (count, revoked, or None if unknown)."""
-    keys_and_args = (rate_key, mirror.ready, mirror.bits, window_seconds + 5, index)
+    send, mirror: Mirror, rate_key: str, window_seconds: int, index: int, token: str
+) -> tuple[int, int]:
+    """The look-up counted and the bit read in one round trip: (count, 1 revoked / 0 not revoked /
+    MIRROR_LOST / NOT_MIRRORED: the token is not in the mirror, ask the database). `send` sends one
+    Redis command and returns its reply (HotConnection.send)."""
+    keys = (rate_key, mirror.ready, mirror.bits, mirror.issued)
+    keys_and_args = (len(keys), *keys, window_seconds + 5, index, token_digest(token))
     try:
-        count, bit = redis.evalsha(_SHA, 3, *keys_and_args)
+        count, bit = send("EVALSHA", _SHA, *keys_and_args)
     except NoScriptError:  # a fresh Redis: send the script itself once
-        count, bit = redis.eval(_COUNT_AND_CHECK, 3, *keys_and_args)
-    return int(count), (None if bit == -1 else bool(bit))
+        count, bit = send("EVAL", _COUNT_AND_CHECK, *keys_and_args)
+    return int(count), int(bit)
+
+
+class HotConnection:
+    """One Redis connection per thread, kept, for the verification hot path: one command out, one
+    reply in, without redis-py's per-command pool checkout, retry wrapper and metrics (together they
+    cost more than the round trip). Any failure but a missing script drops the connection."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self.pool, self.local = client.connection_pool, threading.local()
+
+    def send(self, *command: object) -> object:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = self.pool.make_connection()
+        try:
+            connection.send_command(*command)
+            return connection.read_response()
+        except NoScriptError:
+            raise  # the reply was read: the connection is fine
+        except BaseException:
+            connection.disconnect()
+            self.local.connection = None
+            raise

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -20,15 +19,13 @@ from ..auth.models import User
 from ..classes.models import Enrollment, TrainingClass
 from ..config import Config
 from ..crypto.jws import sign
-from ..db import utcnow
+from ..db import BEIJING, utcnow
 from ..msgid import N_, RuleError
 from ..orgs.service import bureau_code
 from . import revocations
 from .hours import Credit, YearLine, ledger
 from .models import Certificate
 from .signing import current_signer
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[str, object]:
@@ -145,17 +142,30 @@ def follow_correction(  # type: ignore[no-untyped-def]
 def trainee_record(session: Session, trainee) -> tuple[list[Certificate], list[YearLine]]:  # type: ignore[no-untyped-def]
     """A trainee's certificates, newest first, and the retraining hours they credit per year
     (revoked certificates credit nothing)."""
-    certs = list(
-        session.scalars(
-            select(Certificate).where(Certificate.trainee_id == trainee.id).order_by(Certificate.id.desc())
+    return trainee_records(session, [trainee.id])[trainee.id]
+
+
+def trainee_records(
+    session: Session, trainee_ids: list[int]
+) -> dict[int, tuple[list[Certificate], list[YearLine]]]:
+    """trainee_record() of many trainees in one query (an employer's whole staff)."""
+    certs: dict[int, list[Certificate]] = {t: [] for t in trainee_ids}
+    query = select(Certificate).where(Certificate.trainee_id.in_(trainee_ids)).order_by(Certificate.id.desc())
+    for cert in session.scalars(query):
+        certs[cert.trainee_id].append(cert)
+    return {
+        t: (
+            mine,
+            ledger(
+                [
+                    Credit(c.credit_year, c.hours, c.enrollment.training_class.industry)
+                    for c in mine
+                    if c.revoked_at is None
+                ]
+            ),
         )
-    )
-    credits = [
-        Credit(c.credit_year, c.hours, c.enrollment.training_class.industry)
-        for c in certs
-        if c.revoked_at is None
-    ]
-    return certs, ledger(credits)
+        for t, mine in certs.items()
+    }
 
 
 def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason: str, redis=None) -> None:  # type: ignore[no-untyped-def]

@@ -5,14 +5,15 @@
   private half. The newest signs; older keys stay published in the JWKS so that the certificates
   they signed keep verifying until they expire.
 
-`examsvc keys rotate` adds a new signing key. Files are read on every use, so a rotation by one
-process is picked up by every worker at once.
+`examsvc keys rotate` adds a new signing key. Each use reads the newest files, so a rotation by one
+process is picked up by every worker at once; verification caches the public halves (public_keys).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,15 +93,24 @@ def current_signer(key_dir: Path) -> tuple[str, Ed25519PrivateKey]:
     return newest.kid, Ed25519PrivateKey.from_private_bytes(raw)
 
 
-_PUBLIC_CACHE: dict[Path, tuple[tuple, dict[str, Ed25519PublicKey]]] = {}
+# Per process: (when last looked, directory stamp, keys by kid). The directory is looked at again
+# at most once a second (a withdrawn key stops verifying within a second), or at once when a token
+# names a kid we do not know (a rotation by another process is picked up on its first token).
+_PUBLIC_CACHE: dict[Path, tuple[float, tuple, dict[str, Ed25519PublicKey]]] = {}
+RECHECK_SECONDS = 1.0
 
 
-def public_keys(key_dir: Path) -> dict[str, Ed25519PublicKey]:
-    """The verification keys, re-read only when the key directory changes (a rotation adds a file,
-    which changes the directory's mtime): every verification needs them, and they are public."""
-    stamp = (key_dir.stat().st_mtime_ns, len(_files(key_dir)))
+def public_keys(key_dir: Path, *, look_again: bool = False) -> dict[str, Ed25519PublicKey]:
+    """The verification keys; the same dict while the key directory is unchanged (a rotation adds
+    a file, which changes the directory's mtime and file count): every verification needs them."""
+    now = time.monotonic()
     cached = _PUBLIC_CACHE.get(key_dir)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, {key.kid: key.public for key in published(key_dir)})
-        _PUBLIC_CACHE[key_dir] = cached
-    return cached[1]
+    if cached is not None and not look_again and now - cached[0] < RECHECK_SECONDS:
+        return cached[2]
+    stamp = (key_dir.stat().st_mtime_ns, len(_files(key_dir)))
+    if cached is None or cached[1] != stamp:
+        keys = {key.kid: key.public for key in published(key_dir)}
+    else:
+        keys = cached[2]
+    _PUBLIC_CACHE[key_dir] = (now, stamp, keys)
+    return keys

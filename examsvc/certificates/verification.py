@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from threading import Lock
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from ..crypto.jws import TokenError, genuine_claims
+from ..db import BEIJING
 from .models import Certificate
 from .signing import public_keys
 
-BEIJING = ZoneInfo("Asia/Shanghai")  # dates as printed on the certificate
 STATUSES = ("valid", "revoked", "expired", "not_genuine", "not_found")
+TOKEN_MAX = 2000  # characters: ours are far shorter; a longer one is refused unread
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,13 @@ def _genuine_claims(token: str, key_dir: Path) -> dict:
         seen = _GENUINE.get(token)
     if seen is not None and seen[0] is keys:
         return seen[1]
-    claims = genuine_claims(token, keys)
+    try:
+        claims = genuine_claims(token, keys)
+    except TokenError as exc:
+        if exc.reason != "unknown_key":
+            raise
+        keys = public_keys(key_dir, look_again=True)  # a key rotated in by another process?
+        claims = genuine_claims(token, keys)
     with _GENUINE_LOCK:
         _GENUINE[token] = (keys, claims)
         if len(_GENUINE) > _GENUINE_MAX:
@@ -79,13 +85,16 @@ def claims_even_if_expired(token: str, key_dir: Path, now: int) -> tuple[str, di
 
 def verdict_of_token(session: Session, token: str, key_dir: Path, now: datetime) -> Verdict:
     try:
-        number = str(claims_even_if_expired(token, key_dir, int(now.timestamp()))[1].get("jti"))
+        claims = claims_even_if_expired(token, key_dir, int(now.timestamp()))[1]
     except TokenError:
         return Verdict("not_genuine")
+    number = str(claims.get("jti"))
     cert = session.scalar(
         # Only the certificate's own row: the holder's facts are in the signed claims already.
         select(Certificate).options(lazyload(Certificate.enrollment)).where(Certificate.number == number)
     )
+    if cert is not None and cert.token == "":  # anonymised after the retention period (ops/retention.py)
+        return Verdict("revoked" if cert.revoked_at else "expired", claims)
     if cert is None or cert.token != token:
         return Verdict("not_genuine")  # signed by a key of ours, yet not a certificate we issued
     return verdict_of_certificate(cert, key_dir, now)

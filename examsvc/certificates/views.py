@@ -14,7 +14,7 @@ from ..db import db_session
 from ..orgs.service import bureau_name
 from ..pdf import PdfError
 from ..viewutil import apply_change, get_or_404
-from . import service
+from . import revocations, service
 from .models import Certificate
 from .pdf import certificates_pdf, certificates_zip
 
@@ -24,6 +24,19 @@ bp = Blueprint("certificates", __name__, url_prefix="/officer")
 def _mirror():  # type: ignore[no-untyped-def]
     redis = current_app.extensions["examsvc.limiter"].redis  # None without EXAMSVC_REDIS_URL
     return None if redis is None else (redis, current_app.extensions["examsvc.mirror"])
+
+
+def _mark_after_commit(revoked: list[Certificate]) -> None:
+    """The bits once more, now that the revocations are committed: a `certs mirror-reset` running
+    between the first marking and the commit could have cleared them."""
+    mirror = _mirror()
+    if mirror is None:
+        return
+    try:
+        for cert in revoked:
+            revocations.mark(*mirror, cert.status_index)
+    except Exception:  # noqa: BLE001 - marked once already, before the commit
+        current_app.logger.warning("revocation mirror: marking again after the commit failed")
 
 
 def class_certificates(training_class: TrainingClass) -> list[Certificate]:
@@ -70,6 +83,8 @@ def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
         lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason, _mirror()),
         _("Certificate %(number)s revoked.", number=cert.number),
     )
+    if cert.revoked_at is not None:
+        _mark_after_commit([cert])
     return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
 
 
@@ -85,4 +100,5 @@ def revoke_class(class_id: int):  # type: ignore[no-untyped-def]
     )
     if count is not None:
         flash(_("%(count)d certificates revoked.", count=count), "info")
+        _mark_after_commit([c for c in class_certificates(training_class) if c.revoked_at is not None])
     return redirect(url_for("review.class_view", class_id=class_id) + "#certificates")

@@ -38,6 +38,7 @@ DOCUMENT_TYPE_NAMES = {
     "taiwan_permit": "taiwan_permit",
 }
 MAX_ROWS = 10_000
+MAX_HOURS = 500  # hours completed of one class; the class forms allow the same
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,13 @@ def _cells_from_csv(data: bytes) -> list[list[object]]:
             continue
     else:
         raise ValueError(N_("the file is neither UTF-8 nor GBK text"))
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    # newline="" as the csv module asks: a bare CR (Excel for Mac) is a line end, not a _csv.Error
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:  # a field over the csv module's 128 KiB limit (an unclosed quote)
+        raise ValueError(
+            N_("the CSV file is malformed: a field is too long or a quote is not closed")
+        ) from exc
 
 
 def _cells_from_xlsx(data: bytes) -> list[list[object]]:
@@ -88,8 +95,10 @@ def _cells_from_xlsx(data: bytes) -> list[list[object]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ValueError(N_("the file is not a readable .xlsx workbook")) from exc
-    try:
+    try:  # read_only parses the sheet lazily: a damaged one fails here (or has no sheet at all)
         return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:
+        raise ValueError(N_("the file is not a readable .xlsx workbook")) from exc
     finally:
         book.close()
 
@@ -183,10 +192,14 @@ def _check_row(number: int, values: dict[str, object], problems: list[RowProblem
     if text["hours_completed"]:
         try:
             hours = int(text["hours_completed"])
-            if hours < 0:
+            if not 0 <= hours <= MAX_HOURS:  # the forms' limit; unbounded, a big number was a 500
                 raise ValueError
         except ValueError:
-            problem("hours_completed", N_("must be a whole number of hours, 0 or more"))
+            problem(
+                "hours_completed",
+                N_("must be a whole number of hours from 0 to %(max)d"),
+                ("max", MAX_HOURS),
+            )
     if len(problems) > before or id_type is None:
         return None
     return RosterRow(

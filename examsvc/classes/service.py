@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..db import utcnow
+from ..db import today_in_beijing, utcnow
 from ..msgid import N_, RuleError
+from ..orgs.suspension import refuse_if_suspended
 from ..questions.codes import CATEGORIES, INDUSTRIES
 from . import lifecycle
 from .models import Enrollment, TrainingClass
@@ -114,6 +115,7 @@ def _move(
 
 
 def submit(session: Session, actor: Actor, training_class: TrainingClass, rules: ClassRules) -> None:
+    refuse_if_suspended(session, training_class.institution_id, today_in_beijing())
     found = breaches(session, training_class, rules)
     if found:
         raise ClassError(
@@ -127,6 +129,7 @@ def submit(session: Session, actor: Actor, training_class: TrainingClass, rules:
 
 
 def approve(session: Session, actor: Actor, training_class: TrainingClass, rules: ClassRules) -> None:
+    refuse_if_suspended(session, training_class.institution_id, today_in_beijing())
     found = breaches(session, training_class, rules)
     if found:
         raise ClassError(N_("The class breaks %(count)d rule(s) and cannot be approved."), count=len(found))

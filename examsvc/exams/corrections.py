@@ -56,6 +56,7 @@ def correct(
         attempt.presence, attempt.seat_no = presence, None
         attempt.answers = attempt.score_tenths = attempt.passed = None
     attempt.updated_at = utcnow()
+    sitting.suspicious_pairs = None  # the answer-pattern check looks again
     session.flush()
     record(
         session,

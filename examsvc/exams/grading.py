@@ -59,10 +59,10 @@ def seat_key(questions: Sequence[Mapping[str, object]], variant: SeatVariant) ->
     return SeatKey(tuple(items))
 
 
-def paper_seat_key(payload: Mapping[str, object], seed: int, seat: int) -> SeatKey:
-    """The key of one seat's copy of an opened paper (its payload and seed)."""
+def paper_seat_variant(payload: Mapping[str, object], seed: int, seat: int) -> SeatVariant:
+    """One seat's order of questions and options of an opened paper (its payload and seed)."""
     questions: list = payload["questions"]  # type: ignore[assignment]
-    variant = seat_variant(
+    return seat_variant(
         seed,
         str(payload["class"]),
         str(payload["sitting"]),
@@ -70,7 +70,11 @@ def paper_seat_key(payload: Mapping[str, object], seed: int, seat: int) -> SeatK
         [q["type"] for q in questions],
         [tuple(sorted(q.get("options") or {})) for q in questions],
     )
-    return seat_key(questions, variant)
+
+
+def paper_seat_key(payload: Mapping[str, object], seed: int, seat: int) -> SeatKey:
+    """The key of one seat's copy of an opened paper (its payload and seed)."""
+    return seat_key(payload["questions"], paper_seat_variant(payload, seed, seat))  # type: ignore[arg-type]
 
 
 def entry_layout(questions: Sequence[Mapping[str, object]]) -> list[tuple[str, str]]:

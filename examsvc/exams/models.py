@@ -33,6 +33,9 @@ class Sitting(Base):
     marking: Mapped[str] = mapped_column(String(10), default="sheet", server_default="sheet")
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The answer-pattern check's finding once published (oversight/copying.py): pairs of seats with
+    # many identical wrong answers. None: not checked since the results last changed.
+    suspicious_pairs: Mapped[int | None]
 
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..certificates.service import follow_correction, issue_for_sitting
 from ..classes.models import Enrollment, TrainingClass
-from ..db import db_session
+from ..db import BEIJING, db_session
 from ..formutil import choices
 from ..questions.cipher import BankCipher
 from ..viewutil import apply_change, get_or_404
@@ -23,7 +22,6 @@ from .forms import AssignForm, SittingForm
 from .models import Attempt, Sitting, SittingProctor
 
 bp = Blueprint("sittings", __name__)
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _config():  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -15,7 +14,8 @@ from sqlalchemy import select
 
 from ..audit.service import Actor
 from ..classes.models import TrainingClass
-from ..db import db_session, utcnow
+from ..db import BEIJING, db_session, utcnow
+from ..labels import SITTING_KIND_ZH
 from ..msgid import RuleError
 from ..questions.cipher import BankCipher
 from . import service
@@ -23,7 +23,6 @@ from .models import Paper
 from .pdf import paper_html, render_pdf
 
 CLI_ACTOR = Actor(None, "cli")
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _class(ref: str) -> TrainingClass:
@@ -113,7 +112,7 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
     facts = {
         "bureau": "",
         "title": training_class.title,
-        "sitting_label": "首考" if sitting == "first" else "补考",
+        "sitting_label": SITTING_KIND_ZH[sitting],
         "class_code": ref,
         "class_title": training_class.title,
         "institution": training_class.institution.name,

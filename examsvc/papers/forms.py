@@ -38,7 +38,7 @@ class BlueprintForm(FlaskForm):
         _l("Duration (minutes)"), validators=[InputRequired(), NumberRange(10, 300)]
     )
     partial_credit_percent = IntegerField(
-        _l("Multiple choice: credit for a right but incomplete answer (% of its points; 0: all or nothing)"),
+        _l("Multiple choice: per cent of the points for a right but incomplete answer (0: all or nothing)"),
         default=0,
         validators=[Optional(), NumberRange(0, 100)],  # left empty: all or nothing
     )

@@ -7,7 +7,6 @@ import json
 import secrets
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -16,7 +15,7 @@ from ..audit.service import Actor, record
 from ..classes.models import TrainingClass
 from ..classes.service import enrolled_count
 from ..config import Config
-from ..db import utcnow
+from ..db import BEIJING, utcnow
 from ..msgid import N_, RuleError
 from ..questions.cipher import BankCipher
 from ..questions.envelope import canonical_json
@@ -25,8 +24,6 @@ from ..questions.service import current_versions_query
 from .assembly import Candidate, History, Infeasible, assemble, shortfalls
 from .models import Blueprint, Paper
 from .spec import DEFAULT_SPEC, Spec, spec_problems
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class PaperError(RuleError):

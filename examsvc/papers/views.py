@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,7 +13,8 @@ from sqlalchemy import select
 from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..db import db_session, utcnow
+from ..db import BEIJING, db_session, utcnow
+from ..labels import SITTING_KIND_ZH
 from ..msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
@@ -27,7 +27,6 @@ from .pdf import PdfError, paper_html, render_pdf
 from .spec import DEFAULT_SPEC, Spec
 
 bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _cipher() -> BankCipher:
@@ -131,7 +130,7 @@ def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
     facts = {
         "bureau": bureau_name(s),
         "title": c.title,
-        "sitting_label": "首考" if paper.sitting == "first" else "补考",
+        "sitting_label": SITTING_KIND_ZH[paper.sitting],
         "class_code": c.code,
         "class_title": c.title,
         "institution": c.institution.name,

@@ -93,7 +93,12 @@ def read_paths(paths: Iterable[Path]) -> ReadResult:
     total = ReadResult([], [])
     seen: dict[str, str] = {}
     for path in paths:
-        one = read_text(path.read_text(encoding="utf-8"), path.name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # a binary file (a damaged bundle, say) is a problem, not a crash
+            total.problems.append(SourceProblem(path.name, 0, "", "", "not UTF-8 text"))
+            continue
+        one = read_text(text, path.name)
         total.problems.extend(one.problems)
         for record in one.records:
             if record.external_id in seen:

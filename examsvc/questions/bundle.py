@@ -77,9 +77,11 @@ def unpack(data: bytes, passphrase: str) -> tuple[dict[str, object], list[object
         params = {k: int(header["kdf"][k]) for k in ("n", "r", "p")}
         if params != SCRYPT:
             raise ValueError("unexpected key-derivation parameters")
-    except (ValueError, KeyError, TypeError, struct.error) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError, struct.error) as exc:
         raise BundleError("the bundle header is damaged") from exc
     nonce, ciphertext = data[head_end : head_end + 12], data[head_end + 12 :]
+    if len(nonce) != 12:  # AESGCM raises a bare ValueError for a short nonce
+        raise BundleError("the bundle is truncated")
     try:
         body = AESGCM(_key(passphrase, salt, params)).decrypt(nonce, ciphertext, data[:head_end])
     except InvalidTag as exc:

@@ -75,7 +75,7 @@
     if (!tr) return;
     if (!ok) {
       const problems = (data.problems || []).map((p) => p.question + ": " + p.message).join("; ");
-      say(tr, data.message + (problems ? " " + problems : ""), true);
+      say(tr, (data.message || data.error || "") + (problems ? " " + problems : ""), true);
       return;
     }
     tr.dataset.version = data.version;
@@ -127,6 +127,13 @@
           answer = await send(entry);
         } catch (err) {
           reachable = false; // no network: keep everything for later
+          break;
+        }
+        const status = answer.response.status;
+        if (status >= 500 || status === 429) {
+          // The server did not take it (database away, overloaded, a proxy's error page): nothing
+          // was saved there, so the entry stays here and goes again with the next round.
+          reachable = false;
           break;
         }
         reachable = true;

@@ -64,7 +64,8 @@ def id_card_problem(number: str, today: date | None = None) -> str | None:
     number = normalise(number)
     if len(number) != 18:
         return N_("an ID number has 18 characters")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII only: str.isdigit() also takes ² (int() refuses it) and full-width ０-９ (another spelling).
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return N_("an ID number is 17 digits and a digit or X")
     if number[:2] not in PROVINCES:
         return N_("the area code is not a Chinese province")

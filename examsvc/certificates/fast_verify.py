@@ -1,0 +1,123 @@
+"""The hot path of `POST /api/v1/verify`, answered below Flask when Redis is configured.
+
+Employers' scripts send this request in bulk on exam-result days, and Flask's per-request work
+(request context, session, sign-in, locale, hooks) costs several times what verifying does. This
+WSGI layer answers the common case itself: a genuine token (signature checked once per worker,
+then cached), counted against the client's limit and its revocation bit read in one Redis round
+trip. It writes the same JSON, security headers and request log line as the Flask view.
+
+Anything else goes on to Flask untouched, which answers it the ordinary way: no Redis answer, a
+token that is not genuine (counted there), look-ups by number and name, bad JSON, a lost mirror.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from flask import Flask
+
+from ..crypto.jws import TokenError
+from ..db import db_session
+from ..ops import request_log
+from ..ratelimit import redis_key
+from ..security import headers_for
+from . import revocations
+from .public_views import COUNTED, TOO_MANY
+from .verification import TOKEN_MAX, Verdict, claims_even_if_expired
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/verify"
+BODY_MAX = 2 * TOKEN_MAX  # a bigger body is no token of ours: Flask answers it
+
+StartResponse = Callable[..., object]
+BODIES_MAX = 10_000  # answers kept per worker (a few hundred bytes each)
+
+
+class VerifyFastPath:
+    def __init__(self, app: Flask, inner: Callable[[dict, StartResponse], Iterable[bytes]]) -> None:
+        self.app, self.inner = app, inner
+        self.config = app.config["EXAMSVC"]
+        self.redis = app.extensions["examsvc.limiter"].redis
+        self.hot = revocations.HotConnection(self.redis)
+        self.mirror = app.extensions["examsvc.mirror"]
+        self.bodies: dict[tuple[str, str], bytes] = {}  # (token, status) -> the JSON answer
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.inner(environ, start_response)
+        started = time.perf_counter()
+        body = _json_body(environ)
+        answer = self._answer(body, environ) if body else None
+        if answer is None:
+            if body is not None:
+                environ["wsgi.input"] = io.BytesIO(body)  # read here: Flask reads it again
+            return self.inner(environ, start_response)
+        status, data = answer
+        reason = "200 OK" if status == 200 else "429 Too Many Requests"
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        start_response(reason, headers + headers_for(endpoint="verify.api"))
+        request_log.write("POST", PATH, status, started, user=None)
+        return [data]
+
+    def _answer(self, body: bytes, environ: dict) -> tuple[int, bytes] | None:
+        client = environ.get("REMOTE_ADDR") or "unknown"
+        try:
+            token = self.app.json.loads(body).get("token")
+            if not isinstance(token, str) or len(token) > TOKEN_MAX:
+                return None
+            status, claims = claims_even_if_expired(token, self.config.resolved_key_dir(), int(time.time()))
+            key = redis_key("verify", client, 60)
+            index = int(claims["sli"])
+            count, bit = revocations.count_and_check(self.hot.send, self.mirror, key, 60, index, token)
+        except (TokenError, KeyError, ValueError, AttributeError, TypeError):
+            return None  # not a genuine token (or not a token): Flask counts it and says so
+        except Exception:  # noqa: BLE001 - Redis trouble: the database answers instead
+            return None
+        if count > self.config.verify_limit_per_minute:
+            return 429, self._json(TOO_MANY)
+        environ[COUNTED] = True  # if Flask answers after all, this look-up is counted already
+        if bit == revocations.MIRROR_LOST:  # Redis restarted: rebuild; the database answers this one
+            self._rebuild_mirror()
+            return None
+        if bit == revocations.NOT_MIRRORED:  # the database answers (and remembers it if it is ours)
+            return None
+        status = "revoked" if bit else status
+        data = self.bodies.get((token, status))
+        if data is None:  # a certificate's answer only changes with its status: made once per worker
+            if len(self.bodies) >= BODIES_MAX:
+                self.bodies.clear()
+            data = self.bodies[(token, status)] = self._json(Verdict(status, claims).as_json())
+        return 200, data
+
+    def _json(self, payload: dict) -> bytes:
+        return self.app.json.dumps(payload).encode() + b"\n"
+
+    def _rebuild_mirror(self) -> None:
+        try:
+            with self.app.app_context():
+                revocations.rebuild(self.redis, self.mirror, db_session())
+        except Exception:  # noqa: BLE001 - the next look-up tries again; Flask answers this one
+            log.warning("revocation mirror: rebuild failed", exc_info=True)
+
+
+def _json_body(environ: dict) -> bytes | None:
+    """The body of a small JSON request; None (and nothing read) for anything else."""
+    if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+    if not 0 < length <= BODY_MAX:
+        return None
+    return environ["wsgi.input"].read(length)
+
+
+def install(app: Flask) -> None:
+    """Only with Redis: without it every look-up is counted in the database, through Flask."""
+    if app.extensions["examsvc.limiter"].redis is not None:
+        app.wsgi_app = VerifyFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -1,0 +1,389 @@
+"""The access matrix: every route × every kind of user × whose object it is, written out by hand.
+
+MATRIX below names each (method, endpoint) of `app.url_map` once, with the URL it is probed at and
+the status each actor must get. It is an independent statement of the rules, not read back from
+the `@roles` declarations: a route added without a row, a row left for a removed route, or a
+declaration that lets one more role in all fail here.
+
+Actors: anonymous; an admin; an exam officer; a proctor assigned to the sitting and one of another
+county assigned to nothing; the institution that owns the class and another institution. The
+objects (class, sitting, enrollment, paper, certificate, ...) all belong to the first institution.
+
+The walk has two passes. First every refusal, and CSRF: every state-changing route without a
+token, by an actor who may use it; together they must not change anything (the audit trail, which
+records every change, stays as long as it was). Then each allowed actor once, with an empty form:
+the exact status says the request got past every access check into the view's own rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from examsvc.audit.models import AuditEvent
+from examsvc.audit.service import SYSTEM
+from examsvc.auth.models import User
+from examsvc.classes.models import Enrollment
+from examsvc.db import db_session
+from examsvc.exams.models import Attempt
+from examsvc.orgs.models import Organisation
+from examsvc.orgs.service import create_organisation
+from examsvc.papers.models import Paper
+from examsvc.questions.models import Question
+
+from .cert_helpers import certified
+from .conftest import schedule_sitting
+from .helpers import Client
+from .tablet_helpers import add_proctor
+from .test_retake import _into_the_past
+
+ANON, ADMIN, OFFICER = "anonymous", "admin", "officer"
+PROCTOR, PROCTOR_ELSEWHERE = "proctor (assigned)", "proctor (other county, not assigned)"
+SCHOOL, OTHER_SCHOOL = "institution (owner)", "another institution"
+ACTORS = (ANON, ADMIN, OFFICER, PROCTOR, PROCTOR_ELSEWHERE, SCHOOL, OTHER_SCHOOL)
+SIGNED_IN = ACTORS[1:]
+LOGIN = -1  # anonymous: GET is sent to the sign-in page (302), anything else answers 401
+CSRF_EXEMPT = {("POST", "verify.api")}  # a JSON API for scripts: no cookie, nothing to forge
+
+
+@dataclass(frozen=True)
+class Row:
+    path: str  # with {class}, {sitting}, ... filled from the scenario's objects
+    allowed: dict[str, int]  # actor -> the status of a request that got through
+    hidden_from: tuple[str, ...] = ()  # may use the route, but the object is not theirs: 404
+    public: bool = False
+
+    def expected(self, actor: str) -> int:
+        if self.public or actor in self.allowed:
+            return self.allowed.get(actor, self.allowed.get("*", 0))
+        if actor in self.hidden_from:
+            return 404
+        return LOGIN if actor == ANON else 403
+
+
+def public(path: str, ok: int = 200, signed_in: int | None = None) -> Row:
+    """Anyone; `signed_in`: what a signed-in user gets instead (sent to their home page)."""
+    answers = {"*": ok} if signed_in is None else {ANON: ok, "*": signed_in}
+    return Row(path, answers, public=True)
+
+
+def admin(path: str, ok: int = 200) -> Row:
+    return Row(path, {ADMIN: ok})
+
+
+def officer(path: str, ok: int = 200) -> Row:
+    return Row(path, {OFFICER: ok})
+
+
+def staff(path: str, ok: int = 200) -> Row:
+    """Officers and admins (the audit trail)."""
+    return Row(path, {OFFICER: ok, ADMIN: ok})
+
+
+def signed_in(path: str, ok: int = 200) -> Row:
+    return Row(path, dict.fromkeys(SIGNED_IN, ok))
+
+
+def institutions(path: str, ok: int = 200) -> Row:
+    """An institution's own pages that hold no particular object."""
+    return Row(path, {SCHOOL: ok, OTHER_SCHOOL: ok})
+
+
+def owner(path: str, ok: int = 200) -> Row:
+    """The class's institution only; to another institution the class does not exist."""
+    return Row(path, {SCHOOL: ok}, hidden_from=(OTHER_SCHOOL,))
+
+
+def proctors(path: str, ok: int = 200) -> Row:
+    return Row(path, {PROCTOR: ok, PROCTOR_ELSEWHERE: ok})
+
+
+def assigned(path: str, ok: int = 200) -> Row:
+    """The sitting's proctors only; to any other proctor it does not exist."""
+    return Row(path, {PROCTOR: ok}, hidden_from=(PROCTOR_ELSEWHERE,))
+
+
+# The status of an allowed request with an empty form, by what the view's own rules answer:
+INVALID = 400  # a JSON API or upload missing its fields
+REDISPLAY = 200  # the form shown again with its errors
+UNPROCESSABLE = 422  # the form shown again with its errors, said in the status too
+DONE_OR_REFUSED = 302  # back to the page with a flash message (done, or refused with a reason)
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # public: certificates are checked by anyone; sign-in; language; health
+    ("GET", "static"): public("/static/app.css"),
+    ("GET", "home.index"): public("/", ok=302),
+    ("POST", "home.set_language"): public("/lang", ok=302),
+    ("GET", "auth.login"): public("/login", signed_in=302),
+    ("POST", "auth.login"): public("/login", ok=REDISPLAY, signed_in=302),
+    ("GET", "auth.second_factor"): public("/login/totp", ok=302),  # no password step: back to it
+    ("POST", "auth.second_factor"): public("/login/totp", ok=302),
+    ("GET", "ops.healthz"): public("/healthz"),
+    ("GET", "tablet.service_worker"): public("/proctor/sittings/sw.js"),
+    ("GET", "verify.page"): public("/v/{token}"),
+    ("GET", "verify.holder_pdf"): public("/v/{token}/certificate.pdf"),
+    ("POST", "verify.api"): public("/api/v1/verify", ok=INVALID),
+    ("GET", "verify.openapi"): public("/api/openapi.json"),
+    ("GET", "verify.jwks"): public("/.well-known/jwks.json"),
+    ("GET", "verify.revocation_list"): public("/status/revocation"),
+    ("GET", "verify.lookup"): public("/verify"),
+    ("POST", "verify.lookup"): public("/verify", ok=REDISPLAY),
+    ("POST", "verify.bulk_check"): public("/verify/bulk", ok=INVALID),
+    # every signed-in user: own account
+    ("GET", "auth.account"): signed_in("/account"),
+    ("POST", "auth.account"): signed_in("/account", ok=REDISPLAY),
+    ("POST", "auth.logout"): signed_in("/logout", ok=302),  # probed last: it ends the session
+    # admin: users and organisations
+    ("GET", "admin.home"): admin("/admin/"),
+    ("GET", "admin.org_list"): admin("/admin/orgs"),
+    ("GET", "admin.org_new"): admin("/admin/orgs/new"),
+    ("POST", "admin.org_new"): admin("/admin/orgs/new", ok=REDISPLAY),
+    ("GET", "admin.org_edit"): admin("/admin/orgs/{spare_org}"),
+    ("POST", "admin.org_edit"): admin("/admin/orgs/{spare_org}", ok=DONE_OR_REFUSED),
+    ("GET", "admin.user_list"): admin("/admin/users"),
+    ("GET", "admin.user_new"): admin("/admin/users/new"),
+    ("POST", "admin.user_new"): admin("/admin/users/new", ok=REDISPLAY),
+    ("GET", "admin.user_edit"): admin("/admin/users/{user}"),
+    ("POST", "admin.user_edit"): admin("/admin/users/{user}", ok=DONE_OR_REFUSED),
+    ("POST", "admin.user_password"): admin("/admin/users/{user}/password", ok=DONE_OR_REFUSED),
+    ("POST", "admin.user_totp_reset"): admin("/admin/users/{user}/totp-reset", ok=DONE_OR_REFUSED),
+    # officers and admins: the audit trail
+    ("GET", "audit.search"): staff("/audit/"),
+    ("GET", "audit.verify"): staff("/audit/verify"),
+    ("POST", "audit.verify"): staff("/audit/verify", ok=REDISPLAY),
+    ("GET", "audit.download_checkpoint"): staff("/audit/checkpoint.jwt"),
+    # officers: the bank (never institutions: 培考分离)
+    ("GET", "bank.question_list"): officer("/bank/"),
+    ("GET", "bank.stats"): officer("/bank/stats"),
+    ("GET", "bank.question_view"): officer("/bank/questions/{question}"),
+    ("GET", "bank.question_edit"): officer("/bank/questions/{question}/edit"),
+    ("POST", "bank.question_edit"): officer("/bank/questions/{question}/edit", ok=REDISPLAY),
+    ("POST", "bank.question_status"): officer("/bank/questions/{question}/status", ok=DONE_OR_REFUSED),
+    # officers: classes, papers, sittings, certificates
+    ("GET", "home.officer"): officer("/officer"),
+    ("GET", "review.class_list"): officer("/officer/classes/"),
+    ("GET", "review.class_view"): officer("/officer/classes/{class}"),
+    ("POST", "review.class_approve"): officer("/officer/classes/{class}/approve", ok=DONE_OR_REFUSED),
+    ("POST", "review.class_return"): officer("/officer/classes/{class}/return", ok=UNPROCESSABLE),
+    ("GET", "review.roster_download"): officer("/officer/classes/{class}/roster.csv"),
+    ("GET", "papers.blueprints"): officer("/officer/blueprints"),
+    ("POST", "papers.blueprints"): officer("/officer/blueprints", ok=REDISPLAY),
+    ("POST", "papers.generate"): officer("/officer/classes/{class}/papers", ok=DONE_OR_REFUSED),
+    ("GET", "papers.download"): officer("/officer/papers/{paper}.pdf"),
+    ("POST", "sittings.schedule"): officer("/officer/classes/{class}/sittings", ok=DONE_OR_REFUSED),
+    ("GET", "sittings.assign"): officer("/officer/sittings/{retake}/proctors"),
+    ("POST", "sittings.assign"): officer("/officer/sittings/{retake}/proctors", ok=UNPROCESSABLE),
+    ("POST", "sittings.publish"): officer("/officer/sittings/{retake}/publish", ok=DONE_OR_REFUSED),
+    ("GET", "sittings.results_page"): officer("/officer/sittings/{first}/results"),
+    ("POST", "sittings.correct"): officer(
+        "/officer/sittings/{first}/attempts/{attempt}/correct", ok=DONE_OR_REFUSED
+    ),
+    ("GET", "certificates.class_pdf"): officer("/officer/classes/{class}/certificates.pdf"),
+    ("GET", "certificates.class_zip"): officer("/officer/classes/{class}/certificates.zip"),
+    ("POST", "certificates.revoke"): officer(
+        "/officer/certificates/{certificate}/revoke", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "certificates.revoke_class"): officer(
+        "/officer/classes/{class}/certificates/revoke", ok=DONE_OR_REFUSED
+    ),
+    ("GET", "trainees.trainee_list"): officer("/officer/trainees/"),
+    ("GET", "trainees.trainee_view"): officer("/officer/trainees/{trainee}"),
+    # officers: oversight
+    ("GET", "oversight.dashboard"): officer("/officer/coverage/"),
+    ("POST", "oversight.save_targets"): officer("/officer/coverage/targets", ok=DONE_OR_REFUSED),
+    ("GET", "oversight.payment_summary"): officer("/officer/coverage/payment"),
+    ("GET", "oversight.payment_of_class"): officer("/officer/coverage/payment/classes/{class}.csv"),
+    ("GET", "institutions.overview"): officer("/officer/institutions/"),
+    ("GET", "institutions.answer_patterns"): officer("/officer/institutions/{institution}/patterns"),
+    ("POST", "institutions.suspend_institution"): officer(
+        "/officer/institutions/{other_institution}/suspend", ok=UNPROCESSABLE
+    ),
+    ("POST", "institutions.lift_suspension"): officer(
+        "/officer/institutions/{other_institution}/lift", ok=UNPROCESSABLE
+    ),
+    ("GET", "files.class_download"): officer("/officer/files/class/{class}.zip"),
+    ("GET", "files.trainee_download"): officer("/officer/files/trainee/{trainee}.zip"),
+    ("GET", "files.employer_download"): officer("/officer/files/employer/{employer}.zip"),
+    # proctors: their sittings only
+    ("GET", "home.proctor"): proctors("/proctor"),
+    ("GET", "tablet.sitting"): assigned("/proctor/sittings/{retake}"),
+    ("GET", "tablet.paper"): assigned("/proctor/sittings/{retake}/paper.pdf"),
+    ("POST", "tablet.check_in"): assigned(
+        "/proctor/sittings/{retake}/candidates/{candidate}/check-in", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "tablet.result"): assigned(
+        "/proctor/sittings/{retake}/candidates/{candidate}/result", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "tablet.confirm"): assigned(
+        "/proctor/sittings/{retake}/candidates/{candidate}/confirm", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "tablet.lock"): assigned("/proctor/sittings/{retake}/lock", ok=DONE_OR_REFUSED),
+    # institutions: their own classes only
+    ("GET", "home.institution"): institutions("/institution"),
+    ("GET", "inst_classes.class_list"): institutions("/institution/classes/"),
+    ("GET", "inst_classes.class_new"): institutions("/institution/classes/new"),
+    ("POST", "inst_classes.class_new"): institutions("/institution/classes/new", ok=REDISPLAY),
+    ("GET", "inst_classes.roster_template"): institutions("/institution/classes/roster-template.csv"),
+    ("GET", "inst_classes.class_view"): owner("/institution/classes/{class}"),
+    ("GET", "inst_classes.class_edit"): owner("/institution/classes/{class}/edit"),
+    ("POST", "inst_classes.class_edit"): owner("/institution/classes/{class}/edit", ok=REDISPLAY),
+    ("POST", "inst_classes.class_submit"): owner("/institution/classes/{class}/submit", ok=DONE_OR_REFUSED),
+    ("POST", "inst_classes.roster_upload"): owner("/institution/classes/{class}/roster", ok=UNPROCESSABLE),
+    ("GET", "inst_classes.roster_download"): owner("/institution/classes/{class}/roster.csv"),
+    ("POST", "inst_classes.trainee_add"): owner("/institution/classes/{class}/trainees", ok=UNPROCESSABLE),
+    ("POST", "inst_classes.enrollment_delete"): owner(
+        "/institution/classes/{class}/enrollments/{candidate}/delete", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "inst_classes.enrollment_hours"): owner(
+        "/institution/classes/{class}/enrollments/{candidate}/hours", ok=DONE_OR_REFUSED
+    ),
+}
+
+
+@dataclass
+class Scenario:
+    ids: dict[str, object]  # the objects' ids that fill the rows' paths
+    clients: dict[str, Client]  # actor -> signed in as that actor
+    tokens: dict[str, str]  # actor -> the CSRF token of their session
+
+
+@pytest.fixture
+def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[no-untyped-def]
+    """Class A (the world's institution): its first sitting published with certificates, its
+    retake sitting open with one candidate; a second institution's user; a proctor elsewhere."""
+    certificates = certified(app, sitting, tablet, officer)
+    _into_the_past(app, sitting)  # its proctors are free for the retake today
+    retake = schedule_sitting(app, officer, sitting.class_id, "retake")
+    add_proctor(app, world, "proctor9")
+    add_proctor(app, world, "spare")  # edited by the admin's probes (an empty form deactivates)
+    with app.app_context():
+        s = db_session()
+        elsewhere = create_organisation(
+            s, SYSTEM, kind="county", code="450124", name="另一县应急管理局", county_code="450124"
+        )
+        s.get(User, s.scalar(select(User.id).where(User.username == "proctor9"))).org_id = elsewhere.id
+        world.make_user(s, "institution", "school2", world.other_institution)
+        spare_org = create_organisation(
+            s,
+            SYSTEM,
+            kind="institution",
+            code="91450100MA5TEAM03J",
+            name="第三培训学校",
+            county_code="450123",
+        )
+        s.commit()
+        candidate = s.scalar(  # the one who failed: the retake's only candidate
+            select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(False))
+        )
+        ids = {
+            "class": sitting.class_id,
+            "first": sitting.id,
+            "retake": retake.id,
+            "candidate": candidate,
+            "attempt": s.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting.id)),
+            "trainee": s.scalar(select(Enrollment.trainee_id).where(Enrollment.id == candidate)),
+            "paper": s.scalar(select(Paper.id).where(Paper.class_id == sitting.class_id)),
+            "certificate": certificates[0].id,
+            "token": certificates[0].token,
+            "question": s.scalar(select(func.min(Question.id))),
+            "user": s.scalar(select(User.id).where(User.username == "spare")),
+            "spare_org": spare_org.id,
+            "institution": world.institution,
+            "other_institution": world.other_institution,
+            "employer": s.scalar(select(Organisation.id).where(Organisation.kind == "employer")),
+        }
+    logins = {
+        ADMIN: "admin1",
+        OFFICER: "officer1",
+        PROCTOR: "proctor1",
+        PROCTOR_ELSEWHERE: "proctor9",
+        SCHOOL: "school1",
+        OTHER_SCHOOL: "school2",
+    }
+    clients = {ANON: Client(app)}
+    for actor, username in logins.items():
+        clients[actor] = officer if actor == OFFICER else Client(app)  # the officer is signed in
+        if actor != OFFICER:
+            world.login(clients[actor], username)
+    tokens = {
+        actor: client.token("/account" if actor != ANON else "/login") for actor, client in clients.items()
+    }
+    return Scenario(ids, clients, tokens)
+
+
+def _request(scenario: Scenario, actor: str, method: str, path: str, csrf: bool = True):  # type: ignore[no-untyped-def]
+    client = scenario.clients[actor].raw
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, data={"csrf_token": scenario.tokens[actor]} if csrf else {})
+
+
+def _outcome(response) -> int:  # type: ignore[no-untyped-def]
+    sent_to_sign_in = response.status_code == 302 and response.location.split("?")[0].endswith("/login")
+    return LOGIN if sent_to_sign_in or response.status_code == 401 else response.status_code
+
+
+def _audit_length(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db_session().scalar(select(func.count()).select_from(AuditEvent))
+
+
+def _routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app):
+    routes = _routes(app)
+    assert sorted(routes - MATRIX.keys()) == [], "a route without a row in MATRIX: add one"
+    assert sorted(MATRIX.keys() - routes) == [], "a row for a route that no longer exists"
+
+
+def test_every_row_is_probed_at_its_own_route(app):
+    adapter = app.url_map.bind("localhost")
+    for (method, endpoint), row in MATRIX.items():
+        path = row.path.replace("{token}", "x").format_map(_AnyId())
+        assert adapter.match(path, method=method)[0] == endpoint, (method, endpoint, path)
+
+
+class _AnyId(dict):
+    def __missing__(self, key: str) -> str:
+        return "7"
+
+
+def test_the_access_matrix(app, scenario):
+    denials: list[tuple[str, str, str, int, int]] = []
+    before = _audit_length(app)
+    for (method, endpoint), row in sorted(MATRIX.items()):
+        path = row.path.format_map(scenario.ids)
+        for actor in ACTORS:
+            expected = row.expected(actor)
+            if expected in (LOGIN, 403, 404):
+                got = _outcome(_request(scenario, actor, method, path))
+                if got != expected:
+                    denials.append((method, path, actor, expected, got))
+        if method == "POST" and (method, endpoint) not in CSRF_EXEMPT:
+            actor = ANON if row.public else next(iter(row.allowed))
+            got = _request(scenario, actor, method, path, csrf=False).status_code
+            if got != 400:
+                denials.append((method, path, actor + " without CSRF token", 400, got))
+    assert denials == [], "\n".join(map(str, denials))
+    assert _audit_length(app) == before, "a refused request changed something"
+
+    wrong: list[tuple[str, str, str, int, int]] = []
+    rows = sorted(MATRIX.items(), key=lambda item: item[0] == ("POST", "auth.logout"))
+    for (method, _endpoint), row in rows:
+        path = row.path.format_map(scenario.ids)
+        for actor in ACTORS:
+            expected = row.expected(actor)
+            if expected in (LOGIN, 403, 404):
+                continue
+            got = _request(scenario, actor, method, path).status_code
+            if got != expected:
+                wrong.append((method, path, actor, expected, got))
+    assert wrong == [], "\n".join(map(str, wrong))
