@@ -68,3 +68,43 @@ def test_an_entry_the_server_did_not_take_stays_on_the_tablet(live_server, brows
     _wait_all_sent(page)
     assert _attempts(app, sitting_id) == before + 1
     tablet.close()
+
+
+def test_a_tablet_that_knows_it_is_offline_does_not_try_to_send(live_server, browser):  # noqa: F811
+    """An entry made while the tablet says it has no network is kept, not tried, until "online".
+
+    A try at the instant the link goes can reach the server while its answer is lost (harmless under
+    the idempotency key, but the entry then looks unsent while the server holds it). The network is
+    in fact up here, so any try would show in `tried`.
+    """
+    app, base = live_server.app, str(live_server)
+    with app.app_context():
+        sitting_id = db_session().scalar(select(Sitting.id).where(Sitting.status == "scheduled"))
+    enrollment = _roster(app, sitting_id)[3]
+    before = _attempts(app, sitting_id)
+
+    tablet = browser.new_context(viewport=TABLET, service_workers="block")
+    # The page reads navigator.onLine from this switch, so the network itself stays up.
+    tablet.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'onLine', "
+        "{configurable: true, get: () => !window.examsvcTestOffline});"
+    )
+    page = tablet.new_page()
+    sign_in(page, base, "proctor")
+    page.goto(f"{base}/proctor/sittings/{sitting_id}")
+    _wait_all_sent(page)
+    tried: list[str] = []
+    page.on("request", lambda request: tried.append(request.url) if request.method == "POST" else None)
+
+    page.evaluate("() => { window.examsvcTestOffline = true; window.dispatchEvent(new Event('offline')); }")
+    _check_in(page, enrollment, presence="absent")
+    _wait_status(page, "离线：录入内容已保存在本平板上（1 条待发送）")
+    page.wait_for_timeout(500)  # time for a send, had one been started
+    assert tried == []
+    assert _attempts(app, sitting_id) == before
+
+    page.evaluate("() => { window.examsvcTestOffline = false; window.dispatchEvent(new Event('online')); }")
+    expect(page.locator(f"#candidate-{enrollment} .entry-state")).to_have_text(SENT, timeout=40_000)
+    assert len(tried) == 1 and tried[0].endswith("/check-in")
+    assert _attempts(app, sitting_id) == before + 1
+    tablet.close()

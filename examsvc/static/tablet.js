@@ -117,6 +117,14 @@
 
   async function flush() {
     if (flushing || !db) return;
+    if (!navigator.onLine) {
+      // The tablet knows it has no network: nothing is tried until the "online" event. A request
+      // tried at the moment the link goes may still arrive while its answer is lost (resent later
+      // under the same idempotency key, so harmless, but nothing is gained by trying).
+      reachable = false;
+      await showStatus(false);
+      return;
+    }
     flushing = true;
     let sent = 0;
     let signInNeeded = false;
