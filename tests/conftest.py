@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, select
 
 from examsvc import Config, create_app, ratelimit
@@ -32,6 +33,11 @@ from .helpers import Client
 from .paper_helpers import approved_class
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Property tests judge answers, not speed: a CI machine busy elsewhere must not fail them for
+# generating examples slowly. Settings written on a test start from this profile.
+settings.register_profile("examsvc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("examsvc")
 PASSWORD = "Correct-horse-9"
 
 

@@ -86,7 +86,11 @@ def _counts(app) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
         )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(BUNDLE_CHANGES)
 def test_importing_a_damaged_bundle_writes_nothing(app, tmp_path, changes):
     data = bytearray(REAL_BUNDLE)
