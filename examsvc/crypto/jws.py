@@ -46,14 +46,18 @@ def unb64url(text: str) -> bytes:
     return data
 
 
-def _json_part(text: str) -> dict:
+def _json_object(data: bytes) -> dict:
     try:
-        value = json.loads(unb64url(text))
+        value = json.loads(data)
     except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, too deep, an int over 4300 digits
         raise TokenError("malformed") from exc
     if not isinstance(value, dict):
         raise TokenError("malformed")
     return value
+
+
+def _json_part(text: str) -> dict:
+    return _json_object(unb64url(text))
 
 
 def _compact(value: Mapping[str, object]) -> bytes:
@@ -97,12 +101,8 @@ def genuine_claims(token: str, keys: Mapping[str, Ed25519PublicKey]) -> dict:
     key = keys.get(str(header.get("kid", "")))
     if key is None:
         raise TokenError("unknown_key")
-    _, payload = check_signature(token, key)
-    try:
-        claims = json.loads(payload)
-    except (ValueError, RecursionError) as exc:
-        raise TokenError("malformed") from exc
-    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+    claims = _json_object(check_signature(token, key)[1])
+    if not isinstance(claims.get("exp"), int):
         raise TokenError("malformed")
     return claims
 
