@@ -4,8 +4,6 @@ chart shows the bars and the target mark (checked on a screenshot's pixels)."""
 from __future__ import annotations
 
 import io
-import subprocess
-import unicodedata
 
 import pytest
 from PIL import Image
@@ -14,6 +12,7 @@ from sqlalchemy import select
 from examsvc.classes.models import TrainingClass
 from examsvc.db import db_session
 
+from .paper_helpers import pdf_text
 from .test_browser import TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -67,6 +66,5 @@ def test_institutions_patterns_and_class_file_in_the_browser(live_server, browse
         page.click("#class-file-pdf")
     pdf = tmp_path / "class-file.pdf"
     download.value.save_as(pdf)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    text = unicodedata.normalize("NFKC", text)  # pdftotext gives some CJK as Kangxi radicals
+    text = pdf_text(pdf.read_bytes(), tmp_path)
     assert "一期一档" in text and code in text
