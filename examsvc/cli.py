@@ -85,8 +85,9 @@ def retention_command(apply_it: bool, yes: bool) -> None:
     from .ops.retention import anonymise, due, due_people
 
     s, years = db_session(), current_app.config["EXAMSVC"].retention_years
-    found = due(s, today_in_beijing(), years)
-    for number, masked, last in due_people(s, today_in_beijing(), years):
+    today = today_in_beijing()  # one day for the listing and the anonymising, even across midnight
+    found = due(s, today, years)
+    for number, masked, last in due_people(s, today, years):
         click.echo(f"  trainee {number:>8}  {masked}  last class ended {last}")
     click.echo(
         f"{found.trainees} trainee(s) whose last class ended before {found.last_class_ended_before} "
@@ -96,7 +97,7 @@ def retention_command(apply_it: bool, yes: bool) -> None:
         return
     if not yes:
         click.confirm("Anonymise them now? This cannot be undone", abort=True)
-    anonymise(s, CLI_ACTOR, today_in_beijing(), years)
+    anonymise(s, CLI_ACTOR, today, years)
     s.commit()
     redis = current_app.extensions["examsvc.limiter"].redis
     if redis is not None:  # the cleared tokens must go to the database again (fast_verify.py)

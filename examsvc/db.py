@@ -6,6 +6,7 @@ Services take a session, flush and never commit; a view or CLI command commits o
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
@@ -53,8 +54,19 @@ def utcnow() -> datetime:
 BEIJING = ZoneInfo("Asia/Shanghai")  # the bureau's calendar: dates of classes, suspensions, years
 
 
+_Day = TypeVar("_Day", date, datetime)
+
+
 def today_in_beijing() -> date:
     return utcnow().astimezone(BEIJING).date()
+
+
+def add_years(day: _Day, years: int) -> _Day:
+    """The same day `years` later (or earlier); 29 February becomes the 28th in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _configure_sqlite(engine: Engine) -> None:

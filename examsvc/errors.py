@@ -14,6 +14,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .ops import request_log
+
 log = logging.getLogger(__name__)
 
 
@@ -41,10 +43,8 @@ def _render(code: int, message: str):  # type: ignore[no-untyped-def]
 
 def register_error_handlers(app: Flask) -> None:
     def log_exception(exc_info) -> None:  # type: ignore[no-untyped-def]
-        # Flask's own line names request.path, which on /v/<token> is a certificate token (its
-        # claims hold a name): name the route's pattern instead, as the request log does.
-        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        app.logger.error("Exception on %s [%s]", rule, request.method, exc_info=exc_info)
+        # Flask's own line names request.path (a certificate token on /v/<token>).
+        app.logger.error("Exception on %s [%s]", request_log.route(), request.method, exc_info=exc_info)
 
     app.log_exception = log_exception  # type: ignore[method-assign]
 

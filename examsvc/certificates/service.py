@@ -19,7 +19,7 @@ from ..auth.models import User
 from ..classes.models import Enrollment, TrainingClass
 from ..config import Config
 from ..crypto.jws import sign
-from ..db import BEIJING, utcnow
+from ..db import BEIJING, add_years, utcnow
 from ..msgid import N_, RuleError
 from ..orgs.service import bureau_code
 from . import revocations
@@ -45,13 +45,6 @@ def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[st
         "yr": cert.credit_year,
         "sli": cert.status_index,
     }
-
-
-def _years_later(moment: datetime, years: int) -> datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + years, day=28)
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ def issue(
         hours=enrollment.training_class.total_hours,
         credit_year=year,
         issued_at=now,
-        expires_at=_years_later(now, config.cert_valid_years),
+        expires_at=add_years(now, config.cert_valid_years),
         kid="",
         status_index=0,
     )

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..formutil import choices
 from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS
 from ..trainees.identity import DOCUMENT_TYPES
+from .roster import MAX_HOURS
 
 DOCUMENT_LABELS = {
     "id_card": _l("Resident ID card"),
@@ -60,12 +61,14 @@ class TraineeForm(FlaskForm):
         _l("Employer's unified social credit code"), validators=[DataRequired(), Length(max=18)]
     )
     hours_completed = IntegerField(
-        _l("Hours completed"), validators=[Optional(), NumberRange(min=0, max=500)], default=0
+        _l("Hours completed"), validators=[Optional(), NumberRange(min=0, max=MAX_HOURS)], default=0
     )
 
 
 class HoursForm(FlaskForm):
-    hours = IntegerField(_l("Hours completed"), validators=[InputRequired(), NumberRange(min=0, max=500)])
+    hours = IntegerField(
+        _l("Hours completed"), validators=[InputRequired(), NumberRange(min=0, max=MAX_HOURS)]
+    )
 
 
 class ReturnForm(FlaskForm):

@@ -38,7 +38,7 @@ DOCUMENT_TYPE_NAMES = {
     "taiwan_permit": "taiwan_permit",
 }
 MAX_ROWS = 10_000
-MAX_HOURS = 500  # hours completed of one class; the class forms allow the same
+MAX_HOURS = 500  # hours completed of one class, in a roster file and in the forms (forms.py)
 
 
 @dataclass(frozen=True)

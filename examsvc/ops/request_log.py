@@ -35,8 +35,14 @@ def write(method: str, route: str, status: int, started: float | None, user: int
     )
 
 
+def route() -> str:
+    """The request's route pattern, never its path: on /v/<token> the path is a certificate token,
+    whose claims hold a name."""
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
+
+
 def _done(response: Response) -> Response:
-    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    rule = route()
     # The user only if this request loaded one (Flask-Login keeps it in g._login_user): a log line must
     # never query the database itself — not least when the database is what failed.
     loaded = g.get("_login_user")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..certificates.models import Certificate
 from ..classes.models import Enrollment, TrainingClass
+from ..db import add_years
 from ..trainees.models import Trainee
 
 ANONYMISED = "（已匿名）"
@@ -29,13 +30,6 @@ class Due:
     trainees: int
     certificates: int
     last_class_ended_before: date
-
-
-def _cutoff(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 def _due_trainees(today: date, years: int):  # type: ignore[no-untyped-def]
@@ -50,7 +44,7 @@ def _due_trainees(today: date, years: int):  # type: ignore[no-untyped-def]
     return (
         select(Trainee.id, last_end.c.last)
         .join(last_end, last_end.c.trainee_id == Trainee.id)
-        .where(last_end.c.last < _cutoff(today, years), Trainee.name != ANONYMISED)
+        .where(last_end.c.last < add_years(today, -years), Trainee.name != ANONYMISED)
     )
 
 
@@ -62,7 +56,7 @@ def due(session: Session, today: date, years: int) -> Due:
         .select_from(Certificate)
         .where(Certificate.trainee_id.in_(select(ids.c.id)), Certificate.token != "")
     )
-    return Due(int(trainees or 0), int(certs or 0), _cutoff(today, years))
+    return Due(int(trainees or 0), int(certs or 0), add_years(today, -years))
 
 
 def due_people(session: Session, today: date, years: int) -> list[tuple[int, str, date]]:
@@ -74,22 +68,25 @@ def due_people(session: Session, today: date, years: int) -> list[tuple[int, str
 def anonymise(session: Session, actor: Actor, today: date, years: int) -> Due:
     """Anonymises what due() lists; flushes and audits, the caller commits."""
     found = due(session, today, years)
-    ids = list(session.scalars(_due_trainees(today, years)))
-    for trainee_id in ids:
-        session.execute(
-            update(Trainee)
-            .where(Trainee.id == trainee_id)
-            .values(
-                name=ANONYMISED,
-                id_masked=ANONYMISED,
-                # unique and unguessable: nobody can be matched to the row any more
-                id_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-                id_sealed=b"",
-                phone_sealed=None,
-                phone_masked=None,
-            )
-        )
-    session.execute(update(Certificate).where(Certificate.trainee_id.in_(ids)).values(token=""))
+    # Tokens first, while the due trainees are still found by name; a subquery, not a list of ids
+    # (the first run after the period may cover more trainees than a statement takes parameters).
+    due_ids = select(_due_trainees(today, years).subquery().c.id)
+    session.execute(update(Certificate).where(Certificate.trainee_id.in_(due_ids)).values(token=""))
+    rows = [
+        {
+            "id": trainee_id,
+            "name": ANONYMISED,
+            "id_masked": ANONYMISED,
+            # unique and unguessable: nobody can be matched to the row any more
+            "id_hash": hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+            "id_sealed": b"",
+            "phone_sealed": None,
+            "phone_masked": None,
+        }
+        for trainee_id in session.scalars(_due_trainees(today, years))
+    ]
+    if rows:
+        session.execute(update(Trainee), rows)  # one executemany by primary key
     record(
         session,
         actor,

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..audit.service import Actor, record
-from ..db import Base, UTCDateTime, utcnow
+from ..db import Base, UTCDateTime, add_years, utcnow
 from ..msgid import N_, RuleError
 
 DEFAULT_YEARS = 3
@@ -40,10 +40,7 @@ class SuspensionError(RuleError):
 
 
 def default_end(today: date) -> date:
-    try:
-        return today.replace(year=today.year + DEFAULT_YEARS)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year + DEFAULT_YEARS, day=28)
+    return add_years(today, DEFAULT_YEARS)
 
 
 def in_force(session: Session, org_id: int, today: date) -> Suspension | None:
