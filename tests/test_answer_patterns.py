@@ -119,6 +119,8 @@ def test_each_sitting_is_checked_once_until_a_correction(app, world, sitting, ta
     officer.post(f"/officer/sittings/{sitting.id}/attempts/{seat_2}/correct", fix, page=results)
     listed = officer.get("/officer/institutions/").get_data(as_text=True)
     assert len(openings) == 2 and flag not in listed  # looked at again, and the pair is gone
+    patterns = officer.get(f"/officer/institutions/{world.institution}/patterns")
+    assert patterns.status_code == 200 and len(openings) == 2  # a sitting found clean is not opened again
 
 
 def test_honest_wrong_answers_raise_no_flag_on_the_institutions_list(app, world, sitting, tablet, officer):

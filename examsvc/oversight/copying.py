@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..classes.models import Enrollment, TrainingClass
@@ -72,14 +72,13 @@ class SittingPairs:
 EXAMINED = ("examined", "archived")  # the classes whose answer patterns are checked
 
 
-def _checked_sittings():  # type: ignore[no-untyped-def]
-    """Published sittings marked from answer sheets, of examined classes, with their papers."""
+def _checked_sittings(*columns):  # type: ignore[no-untyped-def]
+    """Published sittings marked from answer sheets, of examined classes (by default with their papers)."""
     return (
-        select(Sitting, Paper)
+        select(*(columns or (Sitting, Paper)))
         .join(TrainingClass, TrainingClass.id == Sitting.class_id)
         .join(Paper, (Paper.class_id == Sitting.class_id) & (Paper.sitting == Sitting.kind))
         .where(TrainingClass.status.in_(EXAMINED), Sitting.status == "published", Sitting.marking == "sheet")
-        .order_by(Sitting.id)
     )
 
 
@@ -107,19 +106,34 @@ def _attempts_of(session: Session, sitting_ids: list[int]) -> dict[int, list[Att
     return out
 
 
-def class_pairs(session: Session, cipher: BankCipher, training_class: TrainingClass) -> list[SittingPairs]:
-    """For each published, graded sitting of the class: its suspicious pairs (opens the paper)."""
-    out = []
-    checked = session.execute(_checked_sittings().where(Sitting.class_id == training_class.id)).all()
+def _check(cipher: BankCipher, sitting: Sitting, paper: Paper, attempts: list[Attempt]):  # type: ignore[no-untyped-def]
+    """The sitting's sheets and suspicious pairs (opens the paper); the finding is kept on the sitting
+    (a correction clears it), so that a sitting found clean is never opened for this again."""
+    sheets = _sheets(cipher, paper, attempts)
+    found = suspicious_pairs({seat: wrong for seat, (wrong, _) in sheets.items()})
+    sitting.suspicious_pairs = len(found)
+    return sheets, found
+
+
+def institution_pairs(session: Session, cipher: BankCipher, org_id: int) -> dict[int, list[SittingPairs]]:
+    """Class id -> the suspicious pairs of each of its sittings that has some, with names, for one
+    institution. Sittings already found clean are not opened again. The caller commits."""
+    checked = session.execute(
+        _checked_sittings()
+        .where(TrainingClass.institution_id == org_id)
+        .where((Sitting.suspicious_pairs.is_(None)) | (Sitting.suspicious_pairs > 0))
+        .order_by(Sitting.id)
+    ).all()
     attempts = _attempts_of(session, [sitting.id for sitting, _ in checked])
+    out: dict[int, list[SittingPairs]] = {}
     for sitting, paper in checked:
-        sheets = _sheets(cipher, paper, attempts[sitting.id])
-        found = suspicious_pairs({seat: wrong for seat, (wrong, _) in sheets.items()})
+        sheets, found = _check(cipher, sitting, paper, attempts[sitting.id])
         if found:
             enrolled = [e for _, e in sheets.values()]
             people = session.scalars(select(Enrollment).where(Enrollment.id.in_(enrolled)))
             name_of = {e.id: e.trainee.name for e in people}
-            out.append(SittingPairs(sitting, found, {seat: name_of[e] for seat, (_, e) in sheets.items()}))
+            names = {seat: name_of[e] for seat, (_, e) in sheets.items()}
+            out.setdefault(sitting.class_id, []).append(SittingPairs(sitting, found, names))
     return out
 
 
@@ -137,17 +151,17 @@ def institution_patterns(session: Session, cipher: BankCipher) -> dict[int, Patt
 
     Each sitting is checked once and its finding kept on the sitting (a correction clears it), so
     that the page opens papers only for sittings published or corrected since it was last shown
-    (~10 ms each). The caller commits what was found."""
-    checked = session.execute(_checked_sittings()).all()
-    unchecked = [(sitting, paper) for sitting, paper in checked if sitting.suspicious_pairs is None]
+    (~10 ms each); the others are counted in the database. The caller commits what was found."""
+    unchecked = session.execute(_checked_sittings().where(Sitting.suspicious_pairs.is_(None))).all()
     attempts = _attempts_of(session, [sitting.id for sitting, _ in unchecked])
     for sitting, paper in unchecked:
-        sheets = _sheets(cipher, paper, attempts[sitting.id])
-        sitting.suspicious_pairs = len(suspicious_pairs({seat: wrong for seat, (wrong, _) in sheets.items()}))
-    totals: dict[int, list[int]] = {}
-    for sitting, paper in checked:
-        total = totals.setdefault(paper.training_class.institution_id, [0, 0, 0])
-        total[0] += 1
-        total[1] += bool(sitting.suspicious_pairs)
-        total[2] += sitting.suspicious_pairs or 0
-    return {org_id: Patterns(*t) for org_id, t in totals.items()}
+        _check(cipher, sitting, paper, attempts[sitting.id])
+    session.flush()
+    found = Sitting.suspicious_pairs
+    totals = _checked_sittings(
+        TrainingClass.institution_id,
+        func.count(),
+        func.count(case((found > 0, 1))),
+        func.coalesce(func.sum(found), 0),
+    ).group_by(TrainingClass.institution_id)
+    return {org_id: Patterns(int(n), int(s), int(p)) for org_id, n, s, p in session.execute(totals)}

@@ -17,7 +17,7 @@ from ..orgs.models import Organisation
 from ..orgs.suspension import SuspensionError, all_in_force, default_end, lift, suspend
 from ..questions.cipher import BankCipher
 from ..viewutil import get_or_404
-from .copying import EXAMINED, MIN_SHARE, MIN_SHARED, class_pairs, institution_patterns
+from .copying import EXAMINED, MIN_SHARE, MIN_SHARED, institution_pairs, institution_patterns
 from .institutions import flags, pattern_flags, quality
 
 bp = Blueprint("institutions", __name__, url_prefix="/officer/institutions")
@@ -98,7 +98,9 @@ def answer_patterns(org_id: int):  # type: ignore[no-untyped-def]
         .where(TrainingClass.institution_id == org.id, TrainingClass.status.in_(EXAMINED))
         .order_by(TrainingClass.code)
     ).all()
-    found = [(c, class_pairs(s, cipher, c)) for c in examined]
+    pairs = institution_pairs(s, cipher, org.id)
+    s.commit()  # the findings of sittings checked for the first time, kept for the next visit
+    found = [(c, pairs.get(c.id, [])) for c in examined]
     return render_template(
         "officer/answer_patterns.html",
         org=org,
