@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from . import create_app
 from .audit.cli import audit_group
-from .audit.service import Actor
+from .audit.service import CLI_ACTOR
 from .auth import service as users
 from .auth.rules import ROLE_ORG_KIND
 from .certificates.cli import certs_group
@@ -21,8 +21,6 @@ from .migrate import upgrade_database
 from .orgs.models import Organisation
 from .papers.cli import papers_group
 from .questions.cli import bank_group
-
-CLI_ACTOR = Actor(None, "cli")
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)

@@ -10,7 +10,7 @@ signature (Ed25519, the key in /.well-known/jwks.json) keeps the checkpoint file
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from ..certificates.signing import current_signer, public_keys
 from ..crypto.jws import TokenError, genuine_claims, sign
 from ..msgid import N_
+from ..orgs.service import bureau_code
 from .models import AuditEvent
-from .service import verify
+from .service import Actor, record, verify
 
 KIND = "examsvc-audit-checkpoint"
 
@@ -31,6 +32,11 @@ class Checkpoint:
     head: str
     at: int  # when it was taken (Unix seconds)
 
+    @property
+    def file_name(self) -> str:
+        stamp = datetime.fromtimestamp(self.at, UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"audit-checkpoint-{stamp}-{self.seq}.jwt"
+
 
 @dataclass(frozen=True)
 class CheckpointResult:
@@ -40,6 +46,14 @@ class CheckpointResult:
     def __str__(self) -> str:
         seq = self.checkpoint.seq if self.checkpoint else 0
         return (self.problem or "held") % {"seq": seq}
+
+
+def issue(session: Session, actor: Actor, key_dir: Path, now: datetime) -> tuple[Checkpoint, str]:
+    """take() for the bureau, and the taking recorded in the chain (by the daily CLI run or an
+    officer's download); the caller commits. ValueError if the chain is broken."""
+    point, token = take(session, key_dir, bureau_code(session), now)
+    record(session, actor, "audit.checkpoint", "audit_event", point.seq, {"head": point.head})
+    return point, token
 
 
 def take(session: Session, key_dir: Path, issuer: str, now: datetime) -> tuple[Checkpoint, str]:

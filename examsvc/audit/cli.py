@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -11,10 +10,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import db_session, utcnow
-from ..orgs.service import bureau_code
 from . import checkpoint
 from . import service as audit
-from .service import Actor
+from .service import CLI_ACTOR
 
 
 @click.group("audit", cls=AppGroup)
@@ -53,15 +51,14 @@ def audit_checkpoint(folder: Path) -> None:
     """Sign the chain's head into FOLDER (run it daily, e.g. from cron; keep FOLDER off this database's
     machine): a later rewrite of the whole chain no longer holds the head."""
     s = db_session()
-    config = current_app.config["EXAMSVC"]
     try:
-        point, token = checkpoint.take(s, config.resolved_key_dir(), bureau_code(s), utcnow())
+        point, token = checkpoint.issue(
+            s, CLI_ACTOR, current_app.config["EXAMSVC"].resolved_key_dir(), utcnow()
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromtimestamp(point.at, UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"audit-checkpoint-{stamp}-{point.seq}.jwt"
+    path = folder / point.file_name
     path.write_text(token + "\n")
-    audit.record(s, Actor(None, "cli"), "audit.checkpoint", "audit_event", point.seq, {"head": point.head})
     s.commit()
     click.echo(f"{path}: entry {point.seq}, head {point.head}")

@@ -31,6 +31,7 @@ class Actor:
 
 
 SYSTEM = Actor(None, "system")
+CLI_ACTOR = Actor(None, "cli")  # an operator at the server's command line
 
 
 def _lock_chain(session: Session) -> None:

@@ -15,7 +15,6 @@ from wtforms.validators import DataRequired
 from ..access import roles
 from ..auth.service import actor_of
 from ..db import BEIJING, db_session, utcnow
-from ..orgs.service import bureau_code
 from . import checkpoint, service
 from .models import AuditEvent
 
@@ -91,19 +90,14 @@ def verify():  # type: ignore[no-untyped-def]
 def download_checkpoint():  # type: ignore[no-untyped-def]
     """Today's signed checkpoint, to keep outside this system (audited, like the daily CLI run)."""
     s = db_session()
+    key_dir = current_app.config["EXAMSVC"].resolved_key_dir()
     try:
-        point, token = checkpoint.take(
-            s, current_app.config["EXAMSVC"].resolved_key_dir(), bureau_code(s), utcnow()
-        )
+        point, token = checkpoint.issue(s, actor_of(current_user), key_dir, utcnow())
     except ValueError:
         abort(409)
-    service.record(
-        s, actor_of(current_user), "audit.checkpoint", "audit_event", point.seq, {"head": point.head}
-    )
     s.commit()
-    stamp = datetime.fromtimestamp(point.at, UTC).strftime("%Y%m%dT%H%M%SZ")
     return Response(
         token + "\n",
         mimetype="application/jwt",
-        headers={"Content-Disposition": f"attachment; filename=audit-checkpoint-{stamp}-{point.seq}.jwt"},
+        headers={"Content-Disposition": f"attachment; filename={point.file_name}"},
     )

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..audit.service import Actor, record
+from ..audit.service import CLI_ACTOR, record
 from ..db import db_session
 from . import bundle
 from .authoring import bank_files, read_paths
@@ -19,8 +19,6 @@ from .rotation import destroy_old_keks, rotate_kek
 from .rules import QuestionRecord, check_record
 from .service import export_records, import_records
 from .stats import DIMENSIONS, bank_stats
-
-CLI_ACTOR = Actor(None, "cli")
 
 
 def _cipher() -> BankCipher:
