@@ -64,7 +64,6 @@ def coverage_of_year(session: Session, year: int) -> dict[str, list[Counts]]:
         .distinct()
         .subquery()
     )
-    total_hours = TrainingClass.hours_online + TrainingClass.hours_offline + TrainingClass.hours_practical
     per_class = (
         select(
             TrainingClass.industry,
@@ -72,7 +71,7 @@ def coverage_of_year(session: Session, year: int) -> dict[str, list[Counts]]:
             TrainingClass.venue_county_code,
             TrainingClass.institution_id,
             func.count(Enrollment.id),
-            func.sum(case((Enrollment.hours_completed >= total_hours, 1), else_=0)),
+            func.sum(case((Enrollment.hours_completed >= TrainingClass.total_hours, 1), else_=0)),
             func.count(sat.c.enrollment_id),
             func.count(passed.c.enrollment_id),
             func.count(certified.c.enrollment_id),

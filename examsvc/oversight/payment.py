@@ -64,7 +64,6 @@ class ClassPayment:
 def payments_of_year(session: Session, year: int) -> list[ClassPayment]:
     """Per class ending in `year` with any payable trainee: how many passed at the first sitting and
     how many at the retake (one query)."""
-    total_hours = TrainingClass.hours_online + TrainingClass.hours_offline + TrainingClass.hours_practical
     query = (
         select(TrainingClass.id, Attempt.kind, func.count())
         .join(Enrollment, Enrollment.class_id == TrainingClass.id)
@@ -73,7 +72,7 @@ def payments_of_year(session: Session, year: int) -> list[ClassPayment]:
         .where(
             Sitting.status == "published",
             Attempt.passed.is_(True),
-            Enrollment.hours_completed >= total_hours,
+            Enrollment.hours_completed >= TrainingClass.total_hours,
             TrainingClass.end_date.between(date(year, 1, 1), date(year, 12, 31)),
         )
         .group_by(TrainingClass.id, Attempt.kind)

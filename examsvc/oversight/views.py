@@ -48,7 +48,7 @@ def _page(year: int, problems: list[TargetProblem], typed: dict[str, str], statu
             for c in by_industry
         ]
     )
-    goals = coverage.targets(s, year)
+    goals = {row.key: row.target for row in by_industry if row.target is not None}  # read with the counts
     return render_template(
         "officer/coverage.html",
         year=year,
