@@ -12,17 +12,15 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..audit.service import Actor
+from ..audit.service import CLI_ACTOR
 from ..classes.models import TrainingClass
 from ..db import BEIJING, db_session, utcnow
-from ..labels import SITTING_KIND_ZH
 from ..msgid import RuleError
+from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from . import service
 from .models import Paper
-from .pdf import paper_html, render_pdf
-
-CLI_ACTOR = Actor(None, "cli")
+from .pdf import paper_facts, paper_html, render_pdf
 
 
 def _class(ref: str) -> TrainingClass:
@@ -108,21 +106,8 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
         payload = service.open_paper(s, CLI_ACTOR, cipher, paper, utcnow(), "print")
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
-    spec = service.spec_from_json(paper.spec)
-    facts = {
-        "bureau": "",
-        "title": training_class.title,
-        "sitting_label": SITTING_KIND_ZH[sitting],
-        "class_code": ref,
-        "class_title": training_class.title,
-        "institution": training_class.institution.name,
-        "starts": f"{paper.starts_at.astimezone(BEIJING):%Y-%m-%d %H:%M}",
-        "duration": spec.duration_minutes,
-        "full_mark": spec.full_mark,
-        "pass_mark": spec.pass_mark,
-    }
     with current_app.test_request_context():
-        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, facts))
+        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, paper_facts(paper, bureau_name(s))))
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pdf)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ..db import BEIJING
+from ..labels import SITTING_KIND_ZH
 from ..pdf import OPTIONS, PdfError, render_pdf  # noqa: F401 (the one renderer, shared)
 from .layout import paginate, question_lines
+from .models import Paper
+from .service import spec_from_json
 from .variants import LETTERS, SECTION_ORDER, seat_variant
 
 
@@ -46,6 +50,23 @@ def seat_pages(payload: dict, seed: int, seats: int) -> list[dict]:
 
 def _starts_section(printed: list[dict], i: int) -> bool:
     return i == 0 or printed[i - 1]["type"] != printed[i]["type"]
+
+
+def paper_facts(paper: Paper, bureau: str) -> dict:
+    """What the paper's cover and page heads say of the class and the sitting."""
+    spec, c = spec_from_json(paper.spec), paper.training_class
+    return {
+        "bureau": bureau,
+        "title": c.title,
+        "sitting_label": SITTING_KIND_ZH[paper.sitting],
+        "class_code": c.code,
+        "class_title": c.title,
+        "institution": c.institution.name,
+        "starts": f"{paper.starts_at.astimezone(BEIJING):%Y-%m-%d %H:%M}",
+        "duration": spec.duration_minutes,
+        "full_mark": spec.full_mark,
+        "pass_mark": spec.pass_mark,
+    }
 
 
 def paper_html(payload: dict, seed: int, seats: int, facts: dict) -> str:

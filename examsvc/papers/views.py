@@ -14,7 +14,6 @@ from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..db import BEIJING, db_session, utcnow
-from ..labels import SITTING_KIND_ZH
 from ..msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
@@ -23,7 +22,7 @@ from ..viewutil import apply_change, get_or_404, refusal
 from . import service
 from .forms import BlueprintForm, GenerateForm
 from .models import Blueprint, Paper
-from .pdf import PdfError, paper_html, render_pdf
+from .pdf import PdfError, paper_facts, paper_html, render_pdf
 from .spec import DEFAULT_SPEC, Spec
 
 bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
@@ -125,22 +124,9 @@ def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
         payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, utcnow(), "download")
     except RuleError as exc:
         return render_template("errors/error.html", code=403, message=refusal(exc)), 403
-    spec = service.spec_from_json(paper.spec)
     c = paper.training_class
-    facts = {
-        "bureau": bureau_name(s),
-        "title": c.title,
-        "sitting_label": SITTING_KIND_ZH[paper.sitting],
-        "class_code": c.code,
-        "class_title": c.title,
-        "institution": c.institution.name,
-        "starts": paper.starts_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
-        "duration": spec.duration_minutes,
-        "full_mark": spec.full_mark,
-        "pass_mark": spec.pass_mark,
-    }
     try:
-        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, facts))
+        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, paper_facts(paper, bureau_name(s))))
     except PdfError:
         s.rollback()
         current_app.logger.exception("paper %s: PDF rendering failed", paper.id)
