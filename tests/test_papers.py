@@ -16,6 +16,7 @@ from examsvc.audit.service import SYSTEM
 from examsvc.classes.models import TrainingClass
 from examsvc.cli import main
 from examsvc.db import db_session, utcnow
+from examsvc.orgs.service import bureau_name
 from examsvc.papers import service as papers
 from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper
@@ -98,6 +99,22 @@ def test_the_class_pdf_has_every_seat_with_its_own_order(app, officer, class_id,
         re.sub(r"\s+", "", unicodedata.normalize("NFKC", q["stem"]))[:12] in flat
         for q in payload["questions"][:5]
     )
+
+
+def test_the_cli_prints_a_released_paper_as_the_download_does(app, officer, class_id, tmp_path):
+    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    paper = _paper(app, class_id)
+    out = tmp_path / "printed.pdf"
+    code = paper.training_class.code
+    result = app.test_cli_runner().invoke(
+        main, ["papers", "pdf", "--class", code, "--sitting", "first", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    printed = pdf_text(out.read_bytes(), tmp_path, 1, 1)
+    downloaded = pdf_text(officer.get(f"/officer/papers/{paper.id}.pdf").get_data(), tmp_path, 1, 1)
+    with app.app_context():
+        bureau = bureau_name(db_session())
+    assert bureau in printed and code in printed and printed == downloaded
 
 
 def test_the_pdf_prints_hostile_names_as_text(app, world, officer, tmp_path):
