@@ -80,8 +80,10 @@ def revoked(bits: bytes, index: int) -> bool:
     return index // 8 < len(bits) and bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
-def check(token: str, keys: dict[str, Ed25519PublicKey], status_token: str, now: int) -> tuple[str, dict]:
-    bits, listing = status_list(status_token, keys)
+def check(
+    token: str, keys: dict[str, Ed25519PublicKey], bits: bytes, listing: dict, now: int
+) -> tuple[str, dict]:
+    """The certificate's status against a revocation list already checked (status_list)."""
     try:
         claims = signed_claims(token, keys)
         if revoked(bits, int(claims["sli"])):
@@ -106,10 +108,11 @@ def main() -> int:
         status_token = fh.read().strip()
     keys = load_keys(args.jwks)
     try:
-        status, claims = check(token, keys, status_token, int(time.time()))
+        bits, listing = status_list(status_token, keys)
     except BadStatusList as exc:
         print(f"the revocation list is not one the bureau signed ({exc}): save it again", file=sys.stderr)
         return 2
+    status, claims = check(token, keys, bits, listing, int(time.time()))
     print(status)
     if status == "UNKNOWN":
         print("  the revocation list has expired: save a fresh one from the bureau's site")
@@ -125,7 +128,7 @@ def main() -> int:
     ):
         if key in claims:
             print(f"  {label}: {claims[key]}")
-    listed_at = signed_claims(status_token, keys).get("iat") if status != "NOT GENUINE" else None
+    listed_at = listing.get("iat") if status != "NOT GENUINE" else None
     if listed_at:
         print(f"  revocation list of {time.strftime('%Y-%m-%d %H:%M', time.gmtime(listed_at))} UTC")
     return {"VALID": 0, "UNKNOWN": 2}.get(status, 1)
