@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -43,10 +42,9 @@ from examsvc.trainees.identity import make_credit_code
 from examsvc.trainees.models import Trainee
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadkit import PASSWORD, enrol_totp, scratch_app  # noqa: E402  (a sibling script)
+from loadkit import CSRF, PASSWORD, enrol_totp, scratch_app  # noqa: E402  (a sibling script)
 
 YEAR = 2026
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHUNK = 5000
 
 

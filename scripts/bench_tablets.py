@@ -18,9 +18,7 @@ import http.cookiejar
 import json
 import os
 import random
-import re
 import secrets
-import statistics
 import sys
 import tempfile
 import threading
@@ -37,7 +35,18 @@ from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.questions.cipher import BankCipher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadkit import PASSWORD, Job, build_world, gunicorn, percentiles, regrading_problems, scratch_app, stop  # noqa: E402
+from loadkit import (  # noqa: E402
+    CSRF,
+    PASSWORD,
+    Job,
+    build_world,
+    gunicorn,
+    percentiles,
+    quantiles_ms,
+    regrading_problems,
+    scratch_app,
+    stop,
+)
 
 
 class Tablet:
@@ -54,11 +63,11 @@ class Tablet:
 
     def sign_in(self, username: str) -> None:
         page = self.get("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        token = CSRF.search(page).group(1)
         form = {"username": username, "password": PASSWORD, "csrf_token": token}
         data = urllib.parse.urlencode(form).encode()
         self.opener.open(urllib.request.Request(self.base + "/login", data=data), timeout=60).read()
-        self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get("/proctor")).group(1)
+        self.token = CSRF.search(self.get("/proctor")).group(1)
 
     def post(self, path: str, body: dict) -> int:
         request = urllib.request.Request(
@@ -156,9 +165,7 @@ def main() -> int:
         )
         print(f"  sheet submissions : {percentiles(out['sheet'])}")
         print(f"  bare sign-in page : {percentiles(out['baseline'])}  (baseline, same clients, same run)")
-        ratio = (
-            statistics.quantiles(out["sheet"], n=100)[98] / statistics.quantiles(out["baseline"], n=100)[98]
-        )
+        ratio = quantiles_ms(out["sheet"])[98] / quantiles_ms(out["baseline"])[98]
         print(
             f"  p99 ratio sheet/baseline: {ratio:.1f}x; {len(out['sheet']) / elapsed:.0f} sheets/s; "
             f"errors: {out['errors']}"

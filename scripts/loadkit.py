@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 import signal
 import socket
@@ -275,6 +276,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')  # a form's token, from its page
+
+
+def quantiles_ms(values: list[float]) -> list[float]:
+    """The 1st to 99th percentiles of timings in seconds, in milliseconds ([49] is p50, [98] p99)."""
+    return [v * 1000 for v in statistics.quantiles(values, n=100)]
+
+
 def percentiles(values: list[float]) -> str:
-    q = [v * 1000 for v in statistics.quantiles(values, n=100)]
+    q = quantiles_ms(values)
     return f"p50 {q[49]:7.1f} ms  p95 {q[94]:7.1f} ms  p99 {q[98]:7.1f} ms  (n={len(values)})"

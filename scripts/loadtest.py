@@ -33,10 +33,8 @@ import asyncio
 import json
 import os
 import random
-import re
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,9 +54,19 @@ from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.questions.cipher import BankCipher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadkit import PASSWORD, Job, World, build_world, gunicorn, regrading_problems, scratch_app, stop  # noqa: E402
+from loadkit import (  # noqa: E402
+    CSRF,
+    PASSWORD,
+    Job,
+    World,
+    build_world,
+    gunicorn,
+    quantiles_ms,
+    regrading_problems,
+    scratch_app,
+    stop,
+)
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RETRIES = 8
 PACED = ("check-in", "sheet", "replay", "verify", "officer page")  # the sitting pages open before the clock
 
@@ -258,13 +266,14 @@ async def kill_a_worker(server: subprocess.Popen, after: float) -> None:
     print(f"  killed worker {workers[0]} at {after:.0f} s (of {len(workers)})")
 
 
-def report(run: Round, elapsed: float) -> None:
+def report(run: Round) -> None:
+    elapsed = run.elapsed
     print(f"  {'request':<14}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for kind in ("check-in", "sheet", "replay", "verify", "officer page", "sitting page"):
         values = run.latencies.get(kind) or []
         if len(values) < 2:
             continue
-        q = [v * 1000 for v in statistics.quantiles(values, n=100)]
+        q = quantiles_ms(values)
         rate = f"{len(values) / elapsed:8.1f}" if kind in PACED else "  before"
         print(f"  {kind:<14}{len(values):>7}{rate}{q[49]:>9.0f}{q[94]:>9.0f}{q[98]:>9.0f}")
     total = sum(len(v) for kind, v in run.latencies.items() if kind in PACED)
@@ -367,7 +376,7 @@ def main() -> int:
                     f"{os.cpu_count()} cores shared with PostgreSQL, Redis and these clients"
                 )
                 run = asyncio.run(replay_exam_day(base, world, class_ids, args, round_no + 1, server))
-                report(run, run.elapsed)
+                report(run)
             finally:
                 stop(server)
             found = reconcile(app, run, world.sittings_today)
