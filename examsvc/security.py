@@ -28,17 +28,14 @@ ALWAYS = (
 )
 
 
-def headers_for(endpoint: str | None) -> list[tuple[str, str]]:
-    """What every response carries. Pages may show personal data: unless the view chose a cache
-    policy itself (public keys, the revocation list), nothing but static files is ever cached."""
-    return [*ALWAYS, ("Cache-Control", "no-store")] if endpoint != "static" else list(ALWAYS)
+NO_STORE = ("Cache-Control", "no-store")
+PAGE_HEADERS = [*ALWAYS, NO_STORE]  # what a response the view set no cache policy for carries
 
 
 def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    for name, value in headers_for(request.endpoint):
-        if name == "Cache-Control":
-            headers.setdefault(name, value)
-        else:
-            headers[name] = value
+    """What every response carries. Pages may show personal data: unless the view chose a cache
+    policy itself (public keys, the revocation list), nothing but static files is ever cached."""
+    response.headers.update(ALWAYS)
+    if request.endpoint != "static":
+        response.headers.setdefault(*NO_STORE)
     return response

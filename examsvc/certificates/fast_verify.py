@@ -22,7 +22,7 @@ from flask import Flask
 from ..db import db_session
 from ..ops import request_log
 from ..ratelimit import redis_key
-from ..security import headers_for
+from ..security import PAGE_HEADERS
 from . import revocations
 from .public_views import COUNTED, TOO_MANY
 from .verification import TOKEN_MAX, Verdict, claims_even_if_expired
@@ -58,7 +58,7 @@ class VerifyFastPath:
         status, data = answer
         reason = "200 OK" if status == 200 else "429 Too Many Requests"
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        start_response(reason, headers + headers_for(endpoint="verify.api"))
+        start_response(reason, headers + PAGE_HEADERS)
         request_log.write("POST", PATH, status, started, user=None)
         return [data]
 
