@@ -190,7 +190,7 @@ def sitting(app, world, officer):  # type: ignore[no-untyped-def]
     return schedule_sitting(app, officer, approved_class(app, world), "first")
 
 
-def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "sheet"):  # type: ignore[no-untyped-def]
+def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "sheet", venue: str = "考场"):  # type: ignore[no-untyped-def]
     """Through the officer's pages: the paper, a sitting that started 5 minutes ago, every proctor."""
     starts = (utcnow() - timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai"))
     local = starts.strftime("%Y-%m-%dT%H:%M")
@@ -200,7 +200,7 @@ def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "she
         f"{page}/sittings",
         {
             "sitting-kind": kind,
-            "sitting-venue": "考场",
+            "sitting-venue": venue,
             "sitting-county_code": "450123",
             "sitting-starts_at": local,
             "sitting-duration_minutes": "90",
@@ -212,7 +212,7 @@ def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "she
         s = db_session()
         st = s.scalar(select(Sitting).where(Sitting.class_id == class_id, Sitting.kind == kind))
         ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
-    officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids})
+    assert officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids}).status_code == 302
     return st
 
 

@@ -6,25 +6,15 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
-from examsvc.cli import main
-from examsvc.db import db_session, utcnow
+from examsvc.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 
 from .class_helpers import class_form, roster_csv
-from .paper_helpers import BANK
 from .tablet_helpers import base, call, enrollments, enter
-
-
-def import_bank(app) -> None:  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK)])
-    assert result.exit_code == 0, result.output
 
 
 def register_class(school, rows: list[list[object]], **form: object) -> int:  # type: ignore[no-untyped-def]
@@ -56,24 +46,6 @@ def submit(school, class_id: int) -> None:  # type: ignore[no-untyped-def]
 def approve(officer, class_id: int) -> None:  # type: ignore[no-untyped-def]
     page = f"/officer/classes/{class_id}"
     assert officer.post(f"{page}/approve", page=page).status_code == 302
-
-
-def schedule(app, officer, class_id: int, venue: str = "考场") -> Sitting:  # type: ignore[no-untyped-def]
-    """The first sitting's paper, a sitting that started 5 minutes ago, every proctor assigned
-    (as conftest.schedule_sitting, with the venue the officer types)."""
-    local = (utcnow() - timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
-    page = f"/officer/classes/{class_id}"
-    officer.post(f"{page}/papers", {"sitting": "first", "starts_at": local}, page=page)
-    form = {"kind": "first", "venue": venue, "county_code": "450123", "starts_at": local}
-    form |= {"duration_minutes": "90", "marking": "sheet"}
-    officer.post(f"{page}/sittings", {f"sitting-{k}": v for k, v in form.items()}, page=page)
-    with app.app_context():
-        s = db_session()
-        sitting = s.scalar(select(Sitting).where(Sitting.class_id == class_id))
-        proctors = list(s.scalars(select(User.id).where(User.role == "proctor")))
-        s.expunge(sitting)
-    assert officer.post(f"/officer/sittings/{sitting.id}/proctors", {"proctors": proctors}).status_code == 302
-    return sitting
 
 
 @dataclass

@@ -18,18 +18,17 @@ from examsvc.questions.service import current_versions_query
 from examsvc.trainees.models import Trainee
 
 from .class_helpers import person
-from .conftest import PASSWORD, World
+from .conftest import PASSWORD, World, schedule_sitting
 from .helpers import Client
 from .hostile_helpers import (
     approve,
     attempt_of,
     hold_exam,
-    import_bank,
     register_class,
-    schedule,
     submit,
     upload_roster,
 )
+from .paper_helpers import import_bank
 
 
 def meta(tag: str) -> str:
@@ -119,7 +118,7 @@ def _class_and_exam_are_typed(sc) -> None:  # type: ignore[no-untyped-def]
     submit(sc.school, sc.class_id)
     approve(sc.officer, sc.class_id)
     sc.question_id = _edit_a_question(app, sc.officer)
-    sitting = schedule(app, sc.officer, sc.class_id, venue=HOSTILE["sitting_venue"])
+    sitting = schedule_sitting(app, sc.officer, sc.class_id, "first", venue=HOSTILE["sitting_venue"])
     _as_if_the_edited_question_was_drawn(app, sc.class_id)
     sc.tablet, confirmer = Client(app), Client(app)
     sc.tablet.login("proctor1", PASSWORD)

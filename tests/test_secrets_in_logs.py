@@ -32,9 +32,10 @@ from examsvc.pdf import PdfError
 
 from .cert_helpers import altered, api
 from .class_helpers import person, roster_csv
-from .conftest import PASSWORD
+from .conftest import PASSWORD, schedule_sitting
 from .helpers import Client, csrf_token_in
-from .hostile_helpers import approve, hold_exam, import_bank, register_class, schedule, submit, upload_roster
+from .hostile_helpers import approve, hold_exam, register_class, submit, upload_roster
+from .paper_helpers import import_bank
 
 NEW_OFFICER_PASSWORD = "Kaowu#Secret-2026"
 RESET_PASSWORD = "Reset#Secret-7731"
@@ -108,7 +109,7 @@ def test_no_secret_in_logs_error_pages_exports_or_audit_trail(
     bad_upload = upload_roster(school, class_id, [person(9, id=bad_id)], expect=422)
     submit(school, class_id)
     approve(officer, class_id)
-    sitting = schedule(app, officer, class_id)
+    sitting = schedule_sitting(app, officer, class_id, "first")
     tablet, second = Client(app), Client(app)
     tablet.login("proctor1", PASSWORD)
     second.login("proctor2", RESET_PASSWORD)
