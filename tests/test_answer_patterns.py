@@ -3,8 +3,6 @@ as a pair; honest wrong answers that differ are not."""
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 
 from examsvc.classes.models import Enrollment
@@ -19,7 +17,7 @@ from examsvc.papers.variants import LETTERS
 from examsvc.questions.cipher import BankCipher
 
 from .helpers import Client
-from .tablet_helpers import base, call, close_sitting, enrollments
+from .tablet_helpers import close_sitting, enrollments, enter
 
 
 def _sheet(app, sitting, seat: int, wrong_option_of: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
@@ -59,15 +57,7 @@ def _published_with_a_copied_pair(app, sitting, tablet, officer) -> list[int]:  
     first, second, third = enrollments(app, sitting)
     copied, other = _wrong_choices(app, sitting, 8, 0), _wrong_choices(app, sitting, 8, 1)
     for enrollment, seat, wrong in ((first, 1, copied), (second, 2, copied), (third, 3, other)):
-        checked = call(
-            tablet, f"{base(sitting, enrollment)}/check-in", {"presence": "present", "seat_no": seat}
-        )
-        body = {
-            "answers": _sheet(app, sitting, seat, wrong),
-            "version": checked.get_json()["version"],
-            "idempotency_key": secrets.token_hex(16),
-        }
-        assert call(tablet, f"{base(sitting, enrollment)}/result", body).status_code == 200
+        enter(app, tablet, sitting, enrollment, seat, sheet=_sheet(app, sitting, seat, wrong))
     close_sitting(app, tablet, officer, sitting)
     return [first, second, third]
 
@@ -125,13 +115,14 @@ def test_each_sitting_is_checked_once_until_a_correction(app, world, sitting, ta
 
 def test_honest_wrong_answers_raise_no_flag_on_the_institutions_list(app, world, sitting, tablet, officer):
     for n, (enrollment, pick) in enumerate(zip(enrollments(app, sitting), (0, 1, 2), strict=True), 1):
-        checked = call(tablet, f"{base(sitting, enrollment)}/check-in", {"presence": "present", "seat_no": n})
-        body = {
-            "answers": _sheet(app, sitting, n, _wrong_choices(app, sitting, 8, pick)),
-            "version": checked.get_json()["version"],
-            "idempotency_key": secrets.token_hex(16),
-        }
-        assert call(tablet, f"{base(sitting, enrollment)}/result", body).status_code == 200
+        enter(
+            app,
+            tablet,
+            sitting,
+            enrollment,
+            n,
+            sheet=_sheet(app, sitting, n, _wrong_choices(app, sitting, 8, pick)),
+        )
     close_sitting(app, tablet, officer, sitting)
     listed = officer.get("/officer/institutions/").get_data(as_text=True)
     assert f'id="institution-{world.institution}"' in listed and "pattern-flag-" not in listed
