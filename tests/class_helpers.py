@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 from examsvc.trainees.identity import make_credit_code, make_id_number
@@ -63,3 +64,21 @@ def class_form(**overrides: object) -> dict[str, object]:
     }
     form.update({k: str(v) for k, v in overrides.items()})
     return form
+
+
+def new_class(client, **overrides: object) -> int:  # type: ignore[no-untyped-def]
+    """The institution's new class through its form (class_form with these changes); its id."""
+    response = client.post("/institution/classes/new", class_form(**overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/institution/classes/(\d+)", response.location).group(1))
+
+
+def upload(client, class_id: int, data: bytes, filename: str = "roster.csv"):  # type: ignore[no-untyped-def]
+    """A roster file through the class page's upload form; the response."""
+    page = f"/institution/classes/{class_id}"
+    return client.post(
+        f"{page}/roster",
+        {"roster": (io.BytesIO(data), filename)},
+        page=page,
+        content_type="multipart/form-data",
+    )

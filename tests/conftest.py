@@ -217,6 +217,14 @@ def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "she
 
 
 @pytest.fixture
+def school(app, world):  # type: ignore[no-untyped-def]
+    """Signed in as the institution of `world`."""
+    client = Client(app)
+    world.login(client, "school1")
+    return client
+
+
+@pytest.fixture
 def tablet(app):  # type: ignore[no-untyped-def]
     client = Client(app)
     client.login("proctor1", PASSWORD)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,27 +11,19 @@ from examsvc.certificates.models import Certificate
 from examsvc.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 
-from .class_helpers import class_form, roster_csv
+from .class_helpers import new_class, roster_csv, upload
 from .tablet_helpers import base, call, enrollments, enter
 
 
 def register_class(school, rows: list[list[object]], **form: object) -> int:  # type: ignore[no-untyped-def]
     """The institution's new class and roster (CSV upload); its id."""
-    created = school.post("/institution/classes/new", class_form(**form))
-    assert created.status_code == 302, created.get_data(as_text=True)[:500]
-    class_id = int(re.search(r"(\d+)$", created.location).group(1))
+    class_id = new_class(school, **form)
     upload_roster(school, class_id, rows, expect=302)
     return class_id
 
 
 def upload_roster(school, class_id: int, rows: list[list[object]], expect: int):  # type: ignore[no-untyped-def]
-    page = f"/institution/classes/{class_id}"
-    answer = school.post(
-        f"{page}/roster",
-        {"roster": (io.BytesIO(roster_csv(rows)), "roster.csv")},
-        page=page,
-        content_type="multipart/form-data",
-    )
+    answer = upload(school, class_id, roster_csv(rows))
     assert answer.status_code == expect, answer.get_data(as_text=True)[:500]
     return answer
 

@@ -16,7 +16,6 @@ from examsvc.papers.service import open_paper_for_grading
 from examsvc.papers.variants import LETTERS
 from examsvc.questions.cipher import BankCipher
 
-from .helpers import Client
 from .tablet_helpers import close_sitting, enrollments, enter
 
 
@@ -128,9 +127,7 @@ def test_honest_wrong_answers_raise_no_flag_on_the_institutions_list(app, world,
     assert f'id="institution-{world.institution}"' in listed and "pattern-flag-" not in listed
 
 
-def test_only_officers_check_answer_patterns(app, world):
-    school = Client(app)
-    world.login(school, "school1")
+def test_only_officers_check_answer_patterns(app, world, school):
     assert school.get(f"/officer/institutions/{world.institution}/patterns").status_code == 403
 
 

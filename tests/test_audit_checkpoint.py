@@ -96,10 +96,8 @@ def test_officers_download_and_check_checkpoints_in_the_browser(app, world, offi
     assert "审计链已被改写" in caught.get_data(as_text=True)
 
 
-def test_only_officers_and_admins_take_or_check_checkpoints(app, world):
-    institution = Client(app)
-    world.login(institution, "school1")
-    assert institution.get("/audit/checkpoint.jwt").status_code == 403
+def test_only_officers_and_admins_take_or_check_checkpoints(app, world, school):
+    assert school.get("/audit/checkpoint.jwt").status_code == 403
     anonymous = Client(app)
     assert anonymous.raw.get("/audit/checkpoint.jwt").status_code == 302  # to the sign-in page
 

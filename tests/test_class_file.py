@@ -71,14 +71,12 @@ def test_the_pdf_has_every_section_and_no_full_id(app, sitting, tablet, officer,
     assert not any(full in text for full in full_ids)
 
 
-def test_only_officers_export_a_class_file(app, world, sitting):
-    school = Client(app)
-    world.login(school, "school1")
+def test_only_officers_export_a_class_file(app, world, sitting, school):
     assert school.get(f"/officer/files/class/{sitting.class_id}.zip").status_code == 403
     assert Client(app).raw.get(f"/officer/files/class/{sitting.class_id}.pdf").status_code == 302
 
 
-def test_trainee_and_employer_files(app, world, sitting, tablet, officer, tmp_path):
+def test_trainee_and_employer_files(app, world, sitting, tablet, officer, school, tmp_path):
     full_ids, _ = _prepare(app, sitting, tablet, officer)
     with app.app_context():
         s = db_session()
@@ -99,6 +97,4 @@ def test_trainee_and_employer_files(app, world, sitting, tablet, officer, tmp_pa
     assert (
         officer.get(f"/officer/files/employer/{world.institution}.zip").status_code == 404
     )  # not an employer
-    school = Client(app)
-    world.login(school, "school1")
     assert school.get(f"/officer/files/trainee/{trainee_id}.zip").status_code == 403

@@ -14,32 +14,9 @@ from examsvc.db import db_session
 from examsvc.orgs.models import Organisation
 from examsvc.trainees.models import Trainee
 
-from .class_helpers import HEADER, class_form, person, roster_csv, xlsx_bytes
+from .class_helpers import HEADER, class_form, new_class, person, roster_csv, upload, xlsx_bytes
 from .conftest import PASSWORD
 from .helpers import Client
-
-
-@pytest.fixture
-def school(app, world):  # type: ignore[no-untyped-def]
-    client = Client(app)
-    world.login(client, "school1")
-    return client
-
-
-def _new_class(client, **overrides):  # type: ignore[no-untyped-def]
-    response = client.post("/institution/classes/new", class_form(**overrides))
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return int(re.search(r"/institution/classes/(\d+)", response.location).group(1))
-
-
-def _upload(client, class_id, data: bytes, filename="roster.csv"):  # type: ignore[no-untyped-def]
-    page = f"/institution/classes/{class_id}"
-    return client.post(
-        f"{page}/roster",
-        {"roster": (io.BytesIO(data), filename)},
-        page=page,
-        content_type="multipart/form-data",
-    )
 
 
 def _count(app, model, *where):  # type: ignore[no-untyped-def]
@@ -48,8 +25,8 @@ def _count(app, model, *where):  # type: ignore[no-untyped-def]
 
 
 def test_create_upload_submit_approve(app, world, school):
-    class_id = _new_class(school)
-    response = _upload(school, class_id, roster_csv([person(1), person(2), person(3, hours=24)]))
+    class_id = new_class(school)
+    response = upload(school, class_id, roster_csv([person(1), person(2), person(3, hours=24)]))
     assert response.status_code == 302
     page = school.get(f"/institution/classes/{class_id}").get_data(as_text=True)
     assert "学员1" in page and "450103********" in page
@@ -72,8 +49,8 @@ def test_create_upload_submit_approve(app, world, school):
 
 
 def test_a_class_that_breaks_a_rule_cannot_be_submitted(app, school):
-    class_id = _new_class(school, hours_online=10, hours_offline=10)  # 50 % offline
-    _upload(school, class_id, roster_csv([person(1)]))
+    class_id = new_class(school, hours_online=10, hours_offline=10)  # 50 % offline
+    upload(school, class_id, roster_csv([person(1)]))
     page = school.get(f"/institution/classes/{class_id}").get_data(as_text=True)
     assert "50.0%" in page and "60%" in page
     school.post(f"/institution/classes/{class_id}/submit", {}, page=f"/institution/classes/{class_id}")
@@ -82,7 +59,7 @@ def test_a_class_that_breaks_a_rule_cannot_be_submitted(app, school):
 
 
 def test_submitting_needs_a_roster(app, school):
-    class_id = _new_class(school)
+    class_id = new_class(school)
     response = school.post(
         f"/institution/classes/{class_id}/submit", {}, page=f"/institution/classes/{class_id}"
     )
@@ -104,8 +81,8 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("case", "rows", "column", "words"), BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
 def test_each_kind_of_bad_row_is_reported_and_nothing_saved(app, school, case, rows, column, words):
-    class_id = _new_class(school)
-    response = _upload(school, class_id, roster_csv([person(1), *rows]))
+    class_id = new_class(school)
+    response = upload(school, class_id, roster_csv([person(1), *rows]))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "未保存" in page
@@ -115,58 +92,58 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_saved(app, school, case, r
 
 
 def test_trainee_already_in_another_open_class_of_the_same_category(app, school):
-    first = _new_class(school)
-    _upload(school, first, roster_csv([person(1)]))
-    second = _new_class(school)
-    response = _upload(school, second, roster_csv([person(5), person(1)]))
+    first = new_class(school)
+    upload(school, first, roster_csv([person(1)]))
+    second = new_class(school)
+    response = upload(school, second, roster_csv([person(5), person(1)]))
     assert response.status_code == 422
     code = f"2026-{first:05d}"
     assert f"已在同类别的在办班次 {code}" in response.get_data(as_text=True)
     # Another category is fine, and the same person stays one trainee (一人一档).
-    leaders = _new_class(school, category="leader", hours_online=4, hours_offline=12)
-    assert _upload(school, leaders, roster_csv([person(1)])).status_code == 302
+    leaders = new_class(school, category="leader", hours_online=4, hours_offline=12)
+    assert upload(school, leaders, roster_csv([person(1)])).status_code == 302
     assert _count(app, Trainee) == 1
 
 
 def test_over_the_class_cap(app, school):
-    class_id = _new_class(school, category="leader", hours_online=4, hours_offline=12)
-    assert _upload(school, class_id, roster_csv([person(i) for i in range(1, 39)])).status_code == 302
-    response = _upload(school, class_id, roster_csv([person(i) for i in range(40, 44)]))  # 38 + 4 > 40
+    class_id = new_class(school, category="leader", hours_online=4, hours_offline=12)
+    assert upload(school, class_id, roster_csv([person(i) for i in range(1, 39)])).status_code == 302
+    response = upload(school, class_id, roster_csv([person(i) for i in range(40, 44)]))  # 38 + 4 > 40
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert page.count("超过班次人数上限 40 人") == 2  # the last two rows
-    assert _upload(school, class_id, roster_csv([person(40), person(41)])).status_code == 302  # exactly 40
+    assert upload(school, class_id, roster_csv([person(40), person(41)])).status_code == 302  # exactly 40
 
 
 def test_missing_column_is_named(school):
-    class_id = _new_class(school)
-    response = _upload(school, class_id, roster_csv([["张三", "x"]], header=["姓名", "工作单位"]))
+    class_id = new_class(school)
+    response = upload(school, class_id, roster_csv([["张三", "x"]], header=["姓名", "工作单位"]))
     assert "缺少列：证件号码、统一社会信用代码" in response.get_data(as_text=True)
 
 
 def test_xlsx_and_gbk_csv(app, school):
-    class_id = _new_class(school)
-    assert _upload(school, class_id, xlsx_bytes([HEADER, person(1)]), "名册.xlsx").status_code == 302
-    assert _upload(school, class_id, roster_csv([person(2)], encoding="gb18030")).status_code == 302
+    class_id = new_class(school)
+    assert upload(school, class_id, xlsx_bytes([HEADER, person(1)]), "名册.xlsx").status_code == 302
+    assert upload(school, class_id, roster_csv([person(2)], encoding="gb18030")).status_code == 302
     assert _count(app, Enrollment) == 2
 
 
 def test_xlsx_id_number_typed_as_a_number_is_refused(school):
-    class_id = _new_class(school)
+    class_id = new_class(school)
     row = person(1)
     row[2] = 110105194912310020  # Excel turns an untyped ID column into a number
-    response = _upload(school, class_id, xlsx_bytes([HEADER, row]), "r.xlsx")
+    response = upload(school, class_id, xlsx_bytes([HEADER, row]), "r.xlsx")
     assert "设置为文本" in response.get_data(as_text=True)
 
 
 def test_not_a_spreadsheet(school):
-    class_id = _new_class(school)
-    assert _upload(school, class_id, b"hello", "roster.pdf").status_code == 422
-    assert _upload(school, class_id, b"not a zip", "roster.xlsx").status_code == 422
+    class_id = new_class(school)
+    assert upload(school, class_id, b"hello", "roster.pdf").status_code == 422
+    assert upload(school, class_id, b"not a zip", "roster.xlsx").status_code == 422
 
 
 def test_add_one_trainee_by_hand(app, school):
-    class_id = _new_class(school)
+    class_id = new_class(school)
     values = person(7)
     form = {
         "name": values[0],
@@ -186,8 +163,8 @@ def test_add_one_trainee_by_hand(app, school):
 
 
 def test_hours_completed_decide_eligibility(app, school):
-    class_id = _new_class(school)  # 24 hours planned
-    _upload(school, class_id, roster_csv([person(1, hours=23)]))
+    class_id = new_class(school)  # 24 hours planned
+    upload(school, class_id, roster_csv([person(1, hours=23)]))
     with app.app_context():
         enrollment_id = db_session().scalars(select(Enrollment.id)).one()
     page = f"/institution/classes/{class_id}"
@@ -200,8 +177,8 @@ def test_hours_completed_decide_eligibility(app, school):
 
 
 def test_return_with_reason_and_resubmit(app, world, school):
-    class_id = _new_class(school)
-    _upload(school, class_id, roster_csv([person(1)]))
+    class_id = new_class(school)
+    upload(school, class_id, roster_csv([person(1)]))
     page = f"/institution/classes/{class_id}"
     school.post(f"{page}/submit", {}, page=page)
     assert (
@@ -220,8 +197,8 @@ def test_return_with_reason_and_resubmit(app, world, school):
 
 
 def test_another_institution_cannot_read_or_change_the_class(app, world, school):
-    class_id = _new_class(school)
-    _upload(school, class_id, roster_csv([person(1)]))
+    class_id = new_class(school)
+    upload(school, class_id, roster_csv([person(1)]))
     with app.app_context():
         from examsvc.audit.service import SYSTEM
         from examsvc.auth.service import create_user
@@ -258,10 +235,10 @@ def test_another_institution_cannot_read_or_change_the_class(app, world, school)
 
 
 def test_roster_exports_are_masked_and_safe_from_formulas(app, school):
-    class_id = _new_class(school)
+    class_id = new_class(school)
     evil = '=HYPERLINK("http://evil.example","点我")'
     full_id = person(1)[2]
-    _upload(school, class_id, roster_csv([person(1, name=evil)]))
+    upload(school, class_id, roster_csv([person(1, name=evil)]))
     csv_text = school.get(f"/institution/classes/{class_id}/roster.csv").get_data().decode("utf-8-sig")
     assert full_id not in csv_text and full_id[:6] + "********" in csv_text
     assert "'=HYPERLINK" in csv_text
@@ -279,9 +256,9 @@ def test_templates_have_chinese_headers(school):
 
 
 def test_stored_id_and_phone_are_sealed(app, school):
-    class_id = _new_class(school)
+    class_id = new_class(school)
     values = person(1)
-    _upload(school, class_id, roster_csv([values]))
+    upload(school, class_id, roster_csv([values]))
     with app.app_context():
         trainee = db_session().scalars(select(Trainee)).one()
         stored = b"".join(str(getattr(trainee, c.key)).encode() for c in Trainee.__table__.columns)
@@ -294,10 +271,10 @@ def test_stored_id_and_phone_are_sealed(app, school):
 
 
 def test_officer_sees_the_trainee_record(app, world, school):
-    first = _new_class(school)
-    _upload(school, first, roster_csv([person(1)]))
-    second = _new_class(school, category="leader", hours_online=4, hours_offline=12, title="负责人班")
-    _upload(school, second, roster_csv([person(1)]))
+    first = new_class(school)
+    upload(school, first, roster_csv([person(1)]))
+    second = new_class(school, category="leader", hours_online=4, hours_offline=12, title="负责人班")
+    upload(school, second, roster_csv([person(1)]))
     officer = Client(app)
     world.login(officer, "officer1")
     with app.app_context():
@@ -310,8 +287,8 @@ def test_officer_sees_the_trainee_record(app, world, school):
 def test_the_demo_roster_with_errors_reports_each_mistake(app, school, tmp_path):
     from examsvc.demo import write_sample_roster
 
-    class_id = _new_class(school)
-    response = _upload(school, class_id, write_sample_roster(tmp_path).read_bytes())
+    class_id = new_class(school)
+    response = upload(school, class_id, write_sample_roster(tmp_path).read_bytes())
     problems = re.findall(
         r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.get_data(as_text=True)
     )

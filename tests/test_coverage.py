@@ -99,9 +99,7 @@ def test_bad_targets_save_nothing_and_say_which_cell(app, data_set, officer):
         assert [t.people for t in db_session().scalars(select(CoverageTarget))] == [8]  # the old one stays
 
 
-def test_only_officers_see_coverage_and_changes_need_the_csrf_token(app, world, officer):
-    school = Client(app)
-    world.login(school, "school1")
+def test_only_officers_see_coverage_and_changes_need_the_csrf_token(app, world, officer, school):
     assert school.get("/officer/coverage/").status_code == 403
     assert Client(app).raw.get("/officer/coverage/").status_code == 302
     assert officer.raw.post("/officer/coverage/targets", data={"t-coal_mine-manager": "5"}).status_code == 400

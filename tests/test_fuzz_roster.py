@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from datetime import datetime
 
@@ -23,7 +22,7 @@ from examsvc.classes.roster import COLUMNS, RosterCheck, RosterRow, RowProblem, 
 from examsvc.db import db_session
 from examsvc.trainees.models import Trainee
 
-from .class_helpers import EMPLOYER, HEADER, class_form, person, roster_csv, xlsx_bytes
+from .class_helpers import EMPLOYER, HEADER, new_class, person, roster_csv, upload, xlsx_bytes
 from .fuzz_strategies import (
     CHARS,
     HTTP,
@@ -36,7 +35,6 @@ from .fuzz_strategies import (
     tricky_text,
     valid_ids,
 )
-from .helpers import Client
 
 HEADERS = {zh for _, zh, _, _ in COLUMNS} | {""}
 
@@ -168,12 +166,8 @@ def test_a_huge_csv_field_is_refused_with_a_message():
 
 
 @pytest.fixture
-def school_class(app, world):  # type: ignore[no-untyped-def]
-    client = Client(app)
-    world.login(client, "school1")
-    response = client.post("/institution/classes/new", class_form())
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return client, int(re.search(r"/institution/classes/(\d+)", response.location).group(1))
+def school_class(school):  # type: ignore[no-untyped-def]
+    return school, new_class(school)
 
 
 SUPERSCRIPT_ROSTER = (
@@ -195,18 +189,12 @@ garbage = st.one_of(
 @example(SUPERSCRIPT_ROSTER, "r.csv")  # used to be a 500 (ValueError from the ID checksum)
 def test_uploading_garbage_as_a_roster_answers_with_a_message_and_adds_nobody(app, school_class, data, name):
     client, class_id = school_class
-    page = f"/institution/classes/{class_id}"
     with app.app_context():
         before = (
             db_session().scalar(select(func.count()).select_from(Trainee)),
             db_session().scalar(select(func.count()).select_from(Enrollment)),
         )
-    response = client.post(
-        f"{page}/roster",
-        {"roster": (io.BytesIO(data), name)},
-        page=page,
-        content_type="multipart/form-data",
-    )
+    response = upload(client, class_id, data, name)
     assert response.status_code in (200, 400, 413, 422), response.status_code
     page_html = response.get_data(as_text=True)
     # The problems table (row, column, what is wrong) or the upload field's own error.

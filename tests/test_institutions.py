@@ -21,14 +21,7 @@ from examsvc.orgs.suspension import Suspension, SuspensionError, default_end, in
 from examsvc.oversight.institutions import Quality, flags, quality
 
 from .cert_helpers import certified
-from .helpers import Client
 from .paper_helpers import draft_class
-
-
-def _school(app, world) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(app)
-    world.login(client, "school1")
-    return client
 
 
 def _status(app, class_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -36,7 +29,7 @@ def _status(app, class_id: int) -> str:  # type: ignore[no-untyped-def]
         return db_session().get(TrainingClass, class_id).status
 
 
-def test_a_suspended_institution_cannot_submit_until_the_suspension_is_lifted(app, world, officer):
+def test_a_suspended_institution_cannot_submit_until_the_suspension_is_lifted(app, world, officer, school):
     class_id = draft_class(app, world)
     until = (today_in_beijing() + timedelta(days=30)).isoformat()
     answer = officer.post(
@@ -45,7 +38,6 @@ def test_a_suspended_institution_cannot_submit_until_the_suspension_is_lifted(ap
         page="/officer/institutions/",
     )
     assert answer.status_code == 302
-    school = _school(app, world)
     page = school.post(
         f"/institution/classes/{class_id}/submit",
         page=f"/institution/classes/{class_id}",
@@ -122,8 +114,7 @@ def test_only_institutions_can_be_suspended_and_the_default_is_three_years(app, 
         assert in_force(s, school.id, date(2026, 3, 2)) is None  # it ended by itself
 
 
-def test_institutions_and_their_actions_are_for_officers_only(app, world, officer):
-    school = _school(app, world)
+def test_institutions_and_their_actions_are_for_officers_only(app, world, officer, school):
     assert school.get("/officer/institutions/").status_code == 403
     assert (
         school.post(

@@ -15,7 +15,6 @@ from examsvc.exams.roster import AttemptFact
 from examsvc.oversight.payment import passed_at, payable, payments_of_year
 
 from .cert_helpers import certified
-from .helpers import Client
 
 
 def test_passed_at_names_the_attempt_that_passed():
@@ -76,8 +75,6 @@ def test_the_export_masks_ids_and_neutralises_formulas(app, sitting, tablet, off
     assert officer.get("/officer/coverage/payment?year=2026").status_code == 200
 
 
-def test_only_officers_see_the_payment_basis(app, world, sitting):
-    school = Client(app)
-    world.login(school, "school1")
+def test_only_officers_see_the_payment_basis(app, world, sitting, school):
     assert school.get(f"/officer/coverage/payment/classes/{sitting.class_id}.csv").status_code == 403
     assert school.get("/officer/coverage/payment").status_code == 403
