@@ -121,6 +121,16 @@ def test_missing_column_is_named(school):
     assert "缺少列：证件号码、统一社会信用代码" in response.get_data(as_text=True)
 
 
+def test_a_column_named_twice_is_refused_not_half_read(app, school):
+    """Found by the fuzzers: with two 姓名 columns the second was read and the first dropped unseen."""
+    class_id = new_class(school)
+    header = [*HEADER, "姓名"]
+    response = upload(school, class_id, roster_csv([[*person(1), "李四"]], header=header))
+    assert response.status_code == 422
+    assert "列名重复：姓名" in response.get_data(as_text=True)
+    assert _count(app, Enrollment) == 0
+
+
 def test_xlsx_and_gbk_csv(app, school):
     class_id = new_class(school)
     assert upload(school, class_id, xlsx_bytes([HEADER, person(1)]), "名册.xlsx").status_code == 302

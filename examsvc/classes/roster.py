@@ -132,6 +132,13 @@ def check_cells(cells: list[list[object]]) -> RosterCheck:
             RowProblem(1, "", N_("missing columns: %(columns)s"), (("columns", "、".join(missing)),))
         )
         return out
+    # A column named twice: one of the two would be read and the other silently dropped.
+    twice = [zh for key, zh, _, _ in COLUMNS if header.count(key) > 1]
+    if twice:
+        out.problems.append(
+            RowProblem(1, "", N_("columns named twice: %(columns)s"), (("columns", "、".join(twice)),))
+        )
+        return out
     if len(cells) - 1 > MAX_ROWS:
         out.problems.append(RowProblem(1, "", N_("more than %(max)d rows"), (("max", MAX_ROWS),)))
         return out
