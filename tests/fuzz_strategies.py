@@ -11,6 +11,8 @@ from datetime import date
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from examsvc.classes.roster import COLUMNS, RosterCheck, RosterRow, RowProblem, check_cells, read_cells
+from examsvc.trainees import identity
 from examsvc.trainees.identity import PROVINCES
 
 PURE = settings(max_examples=200, deadline=None)
@@ -99,3 +101,45 @@ def one_char_changed(draw: st.DrawFn, base: st.SearchStrategy[str], alphabet: st
     i = draw(st.integers(0, len(value) - 1))
     c = draw(alphabet.filter(lambda ch: ch != value[i]))
     return value, i, value[:i] + c + value[i + 1 :]
+
+
+# ---- the roster reader's contract, checked by the hypothesis and the atheris tests alike --------
+
+INT4_MAX = 2**31 - 1  # Enrollment.hours_completed is an INTEGER column (PostgreSQL int4)
+ROSTER_HEADERS = {zh for _, zh, _, _ in COLUMNS} | {""}
+
+
+def assert_typed_roster_answer(check: RosterCheck, cells: list[list[object]]) -> None:
+    """Every problem a typed RowProblem at a real row and column; every row taken valid (by the
+    independent checksums above and by the code's own checks) and fitting the database."""
+    assert isinstance(check, RosterCheck)
+    for p in check.problems:
+        assert isinstance(p, RowProblem), p
+        assert 1 <= p.row <= max(len(cells), 1) and p.column in ROSTER_HEADERS, p
+        assert isinstance(p.text(), str) and p.text(), p
+    for r in check.rows:
+        assert isinstance(r, RosterRow) and 2 <= r.row <= len(cells), r
+        assert not any(p.row == r.row for p in check.problems), r  # a row is either taken or refused
+        if r.id_type == "id_card":
+            assert id_valid(r.id_number), r
+        assert identity.document_problem(r.id_type, r.id_number) is None, r
+        assert credit_valid(r.employer_code) and identity.credit_code_problem(r.employer_code) is None, r
+        # What the roster takes must fit the database, or the import is a 500 instead of a message
+        # (found by atheris: 99999999999 hours passed the check and failed the INSERT).
+        assert 0 <= r.hours_completed <= INT4_MAX, f"hours_completed {r.hours_completed} does not fit INTEGER"
+    if (
+        not check.rows and not check.problems
+    ):  # nothing taken, nothing refused: the columns it reads were blank
+        named = [i for i, head in enumerate(cells[0] if cells else []) if head and head in ROSTER_HEADERS]
+        assert all(not str(row[i] or "").strip() for row in cells[1:] for i in named if i < len(row))
+
+
+def read_or_refuse(data: bytes, filename: str) -> None:
+    """A roster file is read and checked as above, or refused with one of the reader's messages."""
+    try:
+        cells = read_cells(data, filename)
+    except ValueError as exc:
+        assert str(exc) in ROSTER_ERRORS, exc
+        return
+    assert isinstance(cells, list)
+    assert_typed_roster_answer(check_cells(cells), cells)
