@@ -10,6 +10,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -93,14 +94,23 @@ def config_overrides() -> dict[str, object]:
 @pytest.fixture
 def app(engine: Engine, database_url: str, key_dir: Path, tmp_path: Path, config_overrides: dict):  # type: ignore[no-untyped-def]
     overrides = {"key_dir": key_dir, **config_overrides}
-    application = create_app(make_test_config(tmp_path, database_url, **overrides))
+    with bound_app(engine, make_test_config(tmp_path, database_url, **overrides)) as application:
+        yield application
+
+
+@contextmanager
+def bound_app(engine: Engine, config: Config):  # type: ignore[no-untyped-def]
+    """An app whose every session runs inside one outer transaction, rolled back at the end."""
+    application = create_app(config)
     connection = engine.connect()
     outer = connection.begin()
     application.extensions["examsvc.db"].bind_to_connection(connection)
-    yield application
-    outer.rollback()
-    connection.close()
-    application.extensions["examsvc.db"].engine.dispose()
+    try:
+        yield application
+    finally:
+        outer.rollback()
+        connection.close()
+        application.extensions["examsvc.db"].engine.dispose()
 
 
 @pytest.fixture

@@ -27,10 +27,8 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
-from examsvc import create_app
-
 from .class_helpers import person, roster_csv
-from .conftest import make_test_config
+from .conftest import bound_app, make_test_config
 from .helpers import Client
 from .hostile_scene import CONFIRMER_USERNAME, HOSTILE, build
 
@@ -38,16 +36,9 @@ from .hostile_scene import CONFIRMER_USERNAME, HOSTILE, build
 @pytest.fixture(scope="module")
 def scene(engine, database_url, key_dir, tmp_path_factory):  # type: ignore[no-untyped-def]
     """conftest's `app`, once for the module: the tests only read what the scenario made."""
-    app = create_app(make_test_config(tmp_path_factory.mktemp("hostile"), database_url, key_dir=key_dir))
-    connection = engine.connect()
-    outer = connection.begin()
-    app.extensions["examsvc.db"].bind_to_connection(connection)
-    try:
+    config = make_test_config(tmp_path_factory.mktemp("hostile"), database_url, key_dir=key_dir)
+    with bound_app(engine, config) as app:
         yield build(app)
-    finally:
-        outer.rollback()
-        connection.close()
-        app.extensions["examsvc.db"].engine.dispose()
 
 
 # --- pages -----------------------------------------------------------------------------------------
