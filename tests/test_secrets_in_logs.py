@@ -32,7 +32,7 @@ from examsvc.pdf import PdfError
 
 from .cert_helpers import altered, api
 from .class_helpers import person, roster_csv
-from .conftest import PASSWORD, schedule_sitting
+from .conftest import PASSWORD, _b32decode, schedule_sitting
 from .helpers import Client, csrf_token_in
 from .hostile_helpers import approve, hold_exam, register_class, submit, upload_roster
 from .paper_helpers import import_bank
@@ -84,7 +84,7 @@ def enrol_new_officer(admin: Client, world, app) -> tuple[Client, str]:  # type:
     officer.post("/login", {"username": "officer9", "password": NEW_OFFICER_PASSWORD})
     page = officer.get("/login/totp").get_data(as_text=True)
     key = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
-    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    secret = _b32decode(key)
     code = {"code": totp.code_at(secret, time.time()), "csrf_token": csrf_token_in(page)}
     assert officer.raw.post("/login/totp", data=code).status_code == 302
     return officer, key
