@@ -20,6 +20,7 @@ from .cert_helpers import api, certified
 from .class_helpers import person
 from .helpers import Client
 from .paper_helpers import pdf_text
+from .tablet_helpers import close_sitting, enrollments, enter
 
 
 def _claims(token: str) -> dict:
@@ -224,3 +225,18 @@ def test_public_keys_and_the_revocation_list_may_be_cached_pages_may_not(client)
     assert client.get("/.well-known/jwks.json").headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/status/revocation").headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/verify").headers["Cache-Control"] == "no-store"
+
+
+def test_certificate_numbers_follow_the_roster_not_the_order_of_entry(app, sitting, tablet, officer):
+    """The second candidate is entered first; numbers still follow the roster (PostgreSQL returned
+    the passed attempts in whatever order its pages held them, and a CI rehearsal saw them swapped)."""
+    first, second, third = enrollments(app, sitting)
+    enter(app, tablet, sitting, second, 2, right=True)
+    enter(app, tablet, sitting, first, 1, right=True)
+    enter(app, tablet, sitting, third, 3, right=False)
+    close_sitting(app, tablet, officer, sitting)
+    with app.app_context():
+        issued = (
+            db_session().execute(select(Certificate.enrollment_id).order_by(Certificate.number)).scalars()
+        )
+        assert list(issued) == [first, second]

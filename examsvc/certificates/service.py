@@ -101,7 +101,9 @@ def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config) -
     from ..exams.models import Attempt
 
     passed = session.scalars(
-        select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(True))
+        select(Attempt)
+        .where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(True))
+        .order_by(Attempt.enrollment_id)  # numbers follow the roster, not the order rows happen to come in
     ).all()
     have = set(
         session.scalars(
