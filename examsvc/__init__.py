@@ -10,8 +10,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Config
-from .resources import templates_dir
+from .core.config import Config
+from .core.resources import templates_dir
 
 __all__ = ["create_app", "Config"]
 
@@ -37,7 +37,9 @@ def _resolve_config(config: Config | Mapping[str, object] | None) -> Config:
 
 
 def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
-    from .wiring import wire  # imported late: models and views need nothing from this module
+    # Imported late: any `import examsvc.<module>` runs this file first, and the wiring imports every
+    # domain; importing it at the top would load the whole app for one module and make cycles.
+    from .wiring import wire
 
     cfg = _resolve_config(config)
     cfg.check()

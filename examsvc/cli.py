@@ -10,15 +10,25 @@ from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
 from . import create_app
-from .audit.cli import audit_group
 from .audit.service import CLI_ACTOR
 from .auth import service as users
+from .auth.models import User
 from .auth.rules import ROLE_ORG_KIND
 from .certificates.cli import certs_group
-from .db import db_session
-from .keyring import init_keys
-from .migrate import upgrade_database
+from .certificates.revocations import forget_issued
+from .core.config import Config
+from .core.crypto.keyfiles import KeyFileError
+from .core.db import db_session, today_in_beijing
+from .core.keyring import init_keys
+from .core.migrate import upgrade_database
+from .core.signing_keys import rotate
+from .demo.scene import load_demo, write_sample_roster
+from .ops.backup import BackupError, backup_to, restore
+from .ops.housekeeping import prune
+from .ops.retention import anonymise, due, due_people
 from .orgs.models import Organisation
+from .orgs.service import OrganisationError, create_organisation
+from .oversight.audit_cli import audit_group
 from .papers.cli import papers_group
 from .questions.cli import bank_group
 
@@ -48,9 +58,6 @@ def keys() -> None:
 @keys.command("init", with_appcontext=False)  # the app itself refuses to start in production without keys
 def keys_init() -> None:
     """Create the key files that are missing (never overwrites one)."""
-    from .config import Config
-    from .crypto.keyfiles import KeyFileError
-
     try:
         key_dir = (
             click.get_current_context()
@@ -68,8 +75,6 @@ def keys_init() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Add a new certificate signing key; it signs from now on, older keys stay published."""
-    from .certificates.signing import rotate
-
     click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
 
 
@@ -79,9 +84,6 @@ def keys_rotate() -> None:
 def retention_command(apply_it: bool, yes: bool) -> None:
     """List personal data past EXAMSVC_RETENTION_YEARS after the trainee's last class; --apply
     anonymises it (statistics stay: enrollments, attempts and certificates remain)."""
-    from .db import today_in_beijing
-    from .ops.retention import anonymise, due, due_people
-
     s, years = db_session(), current_app.config["EXAMSVC"].retention_years
     today = today_in_beijing()  # one day for the listing and the anonymising, even across midnight
     found = due(s, today, years)
@@ -99,8 +101,6 @@ def retention_command(apply_it: bool, yes: bool) -> None:
     s.commit()
     redis = current_app.extensions["examsvc.limiter"].redis
     if redis is not None:  # the cleared tokens must go to the database again (fast_verify.py)
-        from .certificates.revocations import forget_issued
-
         forget_issued(redis, current_app.extensions["examsvc.mirror"])
     click.echo("anonymised")
 
@@ -109,8 +109,6 @@ def retention_command(apply_it: bool, yes: bool) -> None:
 @click.option("--out", "path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Write the whole database to FILE (gzip'd JSON lines; the key directory is not in it)."""
-    from .ops.backup import backup_to
-
     counts = backup_to(db_session(), path)
     click.echo(f"{path}: {sum(counts.values())} rows in {len(counts)} tables")
 
@@ -120,8 +118,6 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path) -> None:
     """Load a backup into this empty database (run `examsvc db upgrade` first; the same key directory
     must be in place for the bank, personal data and certificates to be readable)."""
-    from .ops.backup import BackupError, restore
-
     s = db_session()
     try:
         with path.open("rb") as source:
@@ -137,8 +133,6 @@ def restore_command(path: Path) -> None:
 def prune_command() -> None:
     """Delete ended login sessions, sign-in attempts older than a month and ended rate-limit windows
     (run it daily, e.g. from cron)."""
-    from .ops.housekeeping import prune
-
     s = db_session()
     done = prune(s, current_app.config["EXAMSVC"])
     s.commit()
@@ -159,8 +153,6 @@ def orgs_group() -> None:
 @click.option("--county-code", default=None, help="6-digit code of the county it belongs to")
 def orgs_create(kind: str, code: str, name: str, county_code: str | None) -> None:
     """Create an organisation; its code is checked like in the admin pages."""
-    from .orgs.service import OrganisationError, create_organisation
-
     s = db_session()
     try:
         org = create_organisation(s, CLI_ACTOR, kind=kind, code=code, name=name, county_code=county_code)
@@ -213,8 +205,6 @@ def users_create(username: str, display_name: str, role: str, org_code: str, pas
 @click.argument("username")
 def users_reset_totp(username: str) -> None:
     """Forget a user's authenticator: they enrol a new one at the next sign-in."""
-    from .auth.models import User
-
     s = db_session()
     user = s.scalar(select(User).where(User.username == users.normalise_username(username)))
     if user is None:
@@ -238,8 +228,6 @@ def demo_group() -> None:
 @demo_group.command("load")
 def demo_load() -> None:
     """Load the demo organisations, users, bank and classes; running it again changes nothing."""
-    from .demo import load_demo, write_sample_roster
-
     config = current_app.config["EXAMSVC"]
     if config.is_production:
         raise click.ClickException("demo data is not loaded in production mode")

@@ -10,8 +10,8 @@ from .orgs.suspension import Suspension
 from .oversight.models import CoverageTarget
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, Question, QuestionVersion
-from .ratelimit import RateCounter
 from .trainees.models import Trainee
+from .web.ratelimit import RateCounter
 
 __all__ = [
     "Attempt",

@@ -8,9 +8,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every table registered before first use)
-from .access import enforce_access, may_use
 from .admin.views import bp as admin_bp
-from .audit.views import bp as audit_bp
 from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
@@ -20,27 +18,29 @@ from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
 from .classes.institution_views import bp as inst_classes_bp
 from .classes.officer_views import bp as review_bp
-from .config import Config
-from .crypto.passwords import make_hasher
-from .db import Database, db_session, make_engine
-from .errors import register_error_handlers
+from .core.config import Config
+from .core.crypto.passwords import make_hasher
+from .core.db import Database, db_session, make_engine
+from .core.keyring import load_keyring
 from .exams.tablet_views import bp as tablet_bp
 from .exams.views import bp as sittings_bp
-from .extensions import babel, csrf, login_manager
 from .home.views import bp as home_bp
-from .i18n import LANGUAGES, local_time, select_locale
-from .keyring import load_keyring
-from .labels import action_label, code_label, kind_label, role_label
-from .ops import request_log
 from .ops.health import bp as ops_bp
+from .oversight.audit_views import bp as audit_bp
 from .oversight.file_views import bp as files_bp
 from .oversight.institution_views import bp as institutions_bp
 from .oversight.views import bp as oversight_bp
 from .papers.views import bp as papers_bp
 from .questions.views import bp as bank_bp
-from .ratelimit import Limiter
-from .security import add_security_headers
 from .trainees.views import bp as trainees_bp
+from .web import request_log
+from .web.access import enforce_access, may_use
+from .web.errors import register_error_handlers
+from .web.extensions import babel, csrf, login_manager
+from .web.i18n import LANGUAGES, local_time, select_locale
+from .web.labels import action_label, code_label, kind_label, role_label
+from .web.ratelimit import Limiter
+from .web.security import add_security_headers
 
 
 def wire(app: Flask, cfg: Config) -> None:

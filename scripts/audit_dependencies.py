@@ -28,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 # Advisories looked at and accepted, with the reason: the check fails on any other.
 ACCEPTED = {
     # pdfkit 1.0.0 (no fixed release): wkhtmltopdf's default JavaScript and local-file access.
-    "GHSA-9g3x-6x24-vf9f": "examsvc/pdf.py runs wkhtmltopdf with --disable-javascript, "
+    "GHSA-9g3x-6x24-vf9f": "examsvc/core/pdf.py runs wkhtmltopdf with --disable-javascript, "
     "--disable-local-file-access and a dead proxy; user text is autoescaped, so no <meta pdfkit-> "
     "option or script reaches it (tests/test_hostile_input.py, tests/test_papers.py)",
 }

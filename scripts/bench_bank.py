@@ -23,14 +23,14 @@ from sqlalchemy import select
 
 from examsvc import Config, create_app
 from examsvc.audit.service import Actor
-from examsvc.db import db_session, make_engine
-from examsvc.migrate import upgrade_database
+from examsvc.core.db import db_session, make_engine
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 from examsvc.questions.cipher import BankCipher
 from examsvc.questions.codes import CATEGORIES, INDUSTRIES, TOPICS
 from examsvc.questions.models import QuestionVersion
 from examsvc.questions.rules import QuestionRecord
 from examsvc.questions.service import import_records
-from examsvc.scratch import scratch_database
 
 PAPER = 100
 ROUNDS = 30

@@ -31,14 +31,14 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth import service as users
 from examsvc.certificates.models import Certificate
 from examsvc.classes.models import Enrollment, TrainingClass
-from examsvc.crypto import totp
-from examsvc.db import db_session
+from examsvc.core.crypto import totp
+from examsvc.core.db import db_session
+from examsvc.core.identity import make_credit_code
 from examsvc.exams.models import Attempt, Sitting
 from examsvc.orgs.service import create_organisation
 from examsvc.oversight import coverage
 from examsvc.oversight.models import CoverageTarget
 from examsvc.questions.codes import CATEGORIES, INDUSTRIES
-from examsvc.trainees.identity import make_credit_code
 from examsvc.trainees.models import Trainee
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -26,11 +26,11 @@ from examsvc.audit.service import Actor
 from examsvc.classes import enrol, service
 from examsvc.classes.roster import COLUMNS, check_cells, read_cells
 from examsvc.classes.rules import ClassRules
-from examsvc.db import db_session, make_engine
-from examsvc.migrate import upgrade_database
+from examsvc.core.db import db_session, make_engine
+from examsvc.core.identity import make_credit_code, make_id_number
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 from examsvc.orgs.service import create_organisation
-from examsvc.scratch import scratch_database
-from examsvc.trainees.identity import make_credit_code, make_id_number
 
 ROUNDS = 5
 

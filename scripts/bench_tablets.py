@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.questions.cipher import BankCipher
 

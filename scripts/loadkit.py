@@ -34,21 +34,21 @@ from examsvc.classes.models import Enrollment
 from examsvc.classes.roster import COLUMNS, check_cells
 from examsvc.classes.rules import ClassRules
 from examsvc.cli import main as cli
-from examsvc.config import Config
-from examsvc.crypto import totp
-from examsvc.db import db_session, make_engine, utcnow
-from examsvc.demo_classes import demo_people
+from examsvc.core.config import Config
+from examsvc.core.crypto import totp
+from examsvc.core.db import db_session, make_engine, utcnow
+from examsvc.core.identity import make_id_number
+from examsvc.core.keyring import init_keys
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
+from examsvc.demo.classes import demo_people
 from examsvc.exams import service as sittings
 from examsvc.exams.assignment import required_proctors
 from examsvc.exams.grading import grade, key_sheet, paper_seat_key, parse_sheet
 from examsvc.exams.models import Attempt
-from examsvc.keyring import init_keys
-from examsvc.migrate import upgrade_database
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.service import generate_paper, open_paper_for_grading
 from examsvc.questions.cipher import BankCipher
-from examsvc.scratch import scratch_database
-from examsvc.trainees.identity import make_id_number
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -48,8 +48,8 @@ from sqlalchemy import delete, func, select
 
 from examsvc.audit.service import verify as verify_audit_chain
 from examsvc.classes.models import TrainingClass
-from examsvc.crypto import totp
-from examsvc.db import db_session
+from examsvc.core.crypto import totp
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.questions.cipher import BankCipher
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from examsvc.certificates.models import Certificate
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 
 from .tablet_helpers import close_sitting, enrollments, enter
 

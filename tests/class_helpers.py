@@ -7,7 +7,7 @@ import io
 import re
 from datetime import date
 
-from examsvc.trainees.identity import make_credit_code, make_id_number
+from examsvc.core.identity import make_credit_code, make_id_number
 
 HEADER = ["姓名", "证件类型", "证件号码", "手机号码", "工作单位", "统一社会信用代码", "已完成学时"]
 EMPLOYER = make_credit_code("91450123MA5KUANG1")

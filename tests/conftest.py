@@ -19,16 +19,17 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, select
 
-from examsvc import Config, create_app, ratelimit
+from examsvc import Config, create_app
 from examsvc.audit.service import SYSTEM
 from examsvc.auth import service as users
 from examsvc.auth.models import User
-from examsvc.crypto import totp
-from examsvc.db import db_session, make_engine, utcnow
+from examsvc.core.crypto import totp
+from examsvc.core.db import db_session, make_engine, utcnow
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 from examsvc.exams.models import Sitting
-from examsvc.migrate import upgrade_database
 from examsvc.orgs.service import create_organisation
-from examsvc.scratch import scratch_database
+from examsvc.web import ratelimit
 
 from .helpers import Client
 from .paper_helpers import approved_class

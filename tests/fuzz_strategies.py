@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from examsvc.classes.roster import COLUMNS, RosterCheck, RosterRow, RowProblem, check_cells, read_cells
-from examsvc.trainees import identity
-from examsvc.trainees.identity import PROVINCES
+from examsvc.core import identity
+from examsvc.core.identity import PROVINCES
 
 PURE = settings(max_examples=200, deadline=None)
 SLOW = settings(max_examples=40, deadline=None)  # each bundle read runs scrypt (~0.1 s)

@@ -7,7 +7,7 @@ import time
 
 from flask.testing import FlaskClient
 
-from examsvc.crypto import totp
+from examsvc.core.crypto import totp
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

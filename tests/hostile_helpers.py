@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from examsvc.certificates.models import Certificate
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 
 from .class_helpers import new_class, roster_csv, upload

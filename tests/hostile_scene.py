@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from examsvc.auth.models import User
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.papers.models import Paper
 from examsvc.questions.cipher import BankCipher
 from examsvc.questions.models import QuestionVersion

@@ -15,7 +15,7 @@ from examsvc.classes.models import TrainingClass
 from examsvc.classes.roster import COLUMNS, check_cells
 from examsvc.classes.rules import ClassRules
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.questions.models import Question
 
 from .class_helpers import person

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from examsvc import create_app
 from examsvc.cli import main
-from examsvc.db import make_engine
-from examsvc.migrate import upgrade_database
-from examsvc.scratch import scratch_database
+from examsvc.core.db import make_engine
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 
 from .conftest import make_test_config
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.service import create_user
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt
 from examsvc.papers.models import Paper
 from examsvc.papers.variants import seat_variant

@@ -26,7 +26,7 @@ from examsvc.audit.models import AuditEvent
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt
 from examsvc.orgs.models import Organisation
 from examsvc.orgs.service import create_organisation

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.auth.models import User
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.orgs.models import Organisation
 
 from .conftest import PASSWORD

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.grading import key_sheet, paper_seat_key, paper_seat_variant
 from examsvc.exams.models import Sitting
 from examsvc.exams.service import paper_of

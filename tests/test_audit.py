@@ -14,9 +14,9 @@ from examsvc.audit.chain import AuditDetailError, canonical_detail
 from examsvc.audit.models import AuditEvent
 from examsvc.audit.service import SYSTEM, Actor
 from examsvc.cli import main
-from examsvc.db import db_session, make_engine
-from examsvc.migrate import upgrade_database
-from examsvc.scratch import scratch_database
+from examsvc.core.db import db_session, make_engine
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 
 
 def _append(app, n: int) -> None:  # type: ignore[no-untyped-def]

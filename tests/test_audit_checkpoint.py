@@ -13,8 +13,8 @@ from examsvc.audit import service as audit
 from examsvc.audit.chain import EntryFields, entry_hash
 from examsvc.audit.models import AuditEvent
 from examsvc.cli import main
-from examsvc.crypto.jws import sign
-from examsvc.db import db_session
+from examsvc.core.crypto.jws import sign
+from examsvc.core.db import db_session
 
 from .helpers import Client
 from .test_audit import _append, _drop_append_only_guard

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import text
 
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 
 from .helpers import Client
 

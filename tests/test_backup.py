@@ -14,12 +14,12 @@ from examsvc import create_app
 from examsvc.audit.service import verify as verify_chain
 from examsvc.certificates.models import Certificate
 from examsvc.cli import main
-from examsvc.db import Base, db_session, make_engine, utcnow
-from examsvc.migrate import upgrade_database
+from examsvc.core.db import Base, db_session, make_engine, utcnow
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 from examsvc.papers.models import Paper
 from examsvc.papers.service import open_paper_for_grading
 from examsvc.questions.cipher import BankCipher
-from examsvc.scratch import scratch_database
 from examsvc.trainees import pii
 from examsvc.trainees.models import Trainee
 

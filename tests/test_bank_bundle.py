@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.questions import bundle
 from examsvc.questions.models import Question
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from examsvc.cli import main
-from examsvc.crypto.aead import DecryptionError
-from examsvc.db import db_session
+from examsvc.core.crypto.aead import DecryptionError
+from examsvc.core.db import db_session
 from examsvc.questions import envelope
 from examsvc.questions.cipher import BankCipher
 from examsvc.questions.models import BankDataKey, Question, QuestionVersion

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.questions.models import Question
 
 from .bank_helpers import question, write_bank

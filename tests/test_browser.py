@@ -14,10 +14,10 @@ from werkzeug.serving import make_server
 
 from examsvc import create_app
 from examsvc.cli import main
-from examsvc.crypto import totp
-from examsvc.db import make_engine
-from examsvc.migrate import upgrade_database
-from examsvc.scratch import scratch_database
+from examsvc.core.crypto import totp
+from examsvc.core.db import make_engine
+from examsvc.core.migrate import upgrade_database
+from examsvc.core.scratch import scratch_database
 
 from .conftest import make_test_config
 

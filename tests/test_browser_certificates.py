@@ -12,12 +12,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from examsvc.audit.service import SYSTEM
-from examsvc.db import db_session
-from examsvc.demo_exams import sit_and_lock
+from examsvc.core.db import db_session
+from examsvc.demo.exams import sit_and_lock
 from examsvc.exams.models import Sitting
 from examsvc.papers.models import Paper
 from examsvc.questions.cipher import BankCipher
 
+from .docs_screenshots import keep_for_docs
 from .test_browser import PHONE, TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -71,6 +72,7 @@ def test_publish_certify_scan_revoke(live_server, browser, tmp_path):  # noqa: F
     box = scan.locator("#verdict").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # fits the phone, no JavaScript needed
     scan.screenshot(path=str(tmp_path / "verify-valid.png"), full_page=True)
+    keep_for_docs(scan, "trainee-scan-valid")
     number = re.search(r"AQ\d{10}", scan.inner_text("main")).group(0)
 
     # The officer revokes that certificate, with a reason.

@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Attempt, IdempotencyRecord, Sitting
 from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper
 
+from .docs_screenshots import keep_for_docs
 from .tablet_helpers import right_answers
 from .test_browser import TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
 
@@ -141,6 +142,7 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     page.reload()
     expect(page.locator(f"#candidate-{people[3]}")).to_contain_text("已保存在本平板上")  # the outbox, shown
     page.screenshot(path=str(tmp_path / "tablet-offline.png"), full_page=True)
+    keep_for_docs(page, "proctor-tablet-offline")
     with app.app_context():
         assert (
             db_session().scalar(
@@ -178,6 +180,7 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     pending = office.locator("td.state-retake_pending")
     assert pending.count() == len(people) - 2  # the two failed sheets and every absence
     office.screenshot(path=str(tmp_path / "officer-published.png"), full_page=True)
+    keep_for_docs(office, "officer-class")
 
     # The retake, a day later for the first sitting's proctors: only the retake candidates are called.
     with app.app_context():

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from examsvc.classes.models import TrainingClass
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 
 from .paper_helpers import pdf_text
 from .test_browser import TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)

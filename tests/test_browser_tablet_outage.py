@@ -8,14 +8,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 
 from .test_browser import TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
 from .test_browser_exam_day import SENT, _check_in, _roster, _wait_all_sent, _wait_status
 
 pytestmark = pytest.mark.browser
-# What examsvc/errors.py answers a JSON client while the database cannot be reached.
+# What examsvc/web/errors.py answers a JSON client while the database cannot be reached.
 UNAVAILABLE = {"error": "数据库暂时无法连接。本次提交未保存，请一分钟后重试。", "status": 503}
 
 

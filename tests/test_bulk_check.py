@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.trainees.models import Trainee
 
 from .cert_helpers import certified

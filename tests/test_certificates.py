@@ -13,8 +13,8 @@ from examsvc.audit.models import AuditEvent
 from examsvc.certificates import statuslist
 from examsvc.certificates.models import Certificate
 from examsvc.cli import main
-from examsvc.crypto.jws import public_key_of, unb64url, verify
-from examsvc.db import db_session, utcnow
+from examsvc.core.crypto.jws import public_key_of, unb64url, verify
+from examsvc.core.db import db_session, utcnow
 
 from .cert_helpers import api, certified
 from .class_helpers import person
@@ -203,9 +203,9 @@ def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, t
 def test_a_new_key_verifies_at_once_and_a_withdrawn_key_within_a_second(
     app, client, sitting, tablet, officer, monkeypatch
 ):
-    from examsvc.certificates import signing
     from examsvc.certificates.verification import claims_even_if_expired
-    from examsvc.crypto.jws import sign
+    from examsvc.core import signing_keys as signing
+    from examsvc.core.crypto.jws import sign
 
     certs = certified(app, sitting, tablet, officer)
     assert api(client, {"token": certs[0].token}).get_json()["status"] == "valid"  # keys now cached

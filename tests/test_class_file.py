@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.papers.models import Paper
 
 from .cert_helpers import certified

@@ -8,8 +8,8 @@ import pytest
 
 from examsvc.classes import lifecycle
 from examsvc.classes.rules import ClassRules, Plan, cap_breach, plan_breaches
-from examsvc.config import Config
-from examsvc.trainees.identity import (
+from examsvc.core.config import Config
+from examsvc.core.identity import (
     credit_code_problem,
     document_problem,
     id_card_problem,

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from examsvc.classes.models import Enrollment, TrainingClass
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.orgs.models import Organisation
 from examsvc.trainees.models import Trainee
 
@@ -295,7 +295,7 @@ def test_officer_sees_the_trainee_record(app, world, school):
 
 
 def test_the_demo_roster_with_errors_reports_each_mistake(app, school, tmp_path):
-    from examsvc.demo import write_sample_roster
+    from examsvc.demo.scene import write_sample_roster
 
     class_id = new_class(school)
     response = upload(school, class_id, write_sample_roster(tmp_path).read_bytes())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from examsvc.auth.models import User
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 
 
 def test_users_create_and_reset_totp(app, world):

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from examsvc import create_app
-from examsvc.config import Config, ConfigError
-from examsvc.crypto import aead
-from examsvc.crypto.keyfiles import KeyFileError, create_key, load_key
-from examsvc.keyring import init_keys
+from examsvc.core.config import Config, ConfigError
+from examsvc.core.crypto import aead
+from examsvc.core.crypto.keyfiles import KeyFileError, create_key, load_key
+from examsvc.core.keyring import init_keys
 
 
 def test_settings_come_from_examsvc_variables(tmp_path):
@@ -124,7 +124,7 @@ def test_sealed_record_is_bound_to_its_place_and_key(tmp_path):
 
 
 def test_templates_and_bank_are_found_from_the_checkout():
-    from examsvc.resources import question_bank_dir, templates_dir
+    from examsvc.core.resources import question_bank_dir, templates_dir
 
     assert (templates_dir() / "base.html").is_file()
     assert (question_bank_dir() / "README.md").is_file()

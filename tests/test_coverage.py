@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from examsvc.audit.models import AuditEvent
 from examsvc.certificates.models import Certificate
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.oversight import coverage
 from examsvc.oversight.charts import progress_chart
 from examsvc.oversight.models import CoverageTarget

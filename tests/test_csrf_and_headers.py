@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from examsvc.auth.models import User
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 
 from .conftest import PASSWORD
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import sessionmaker
 
-from examsvc.db import make_engine
+from examsvc.core.db import make_engine
 
 from .helpers import Client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from examsvc.cli import main
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Sitting, SittingProctor
 from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from examsvc.audit.models import AuditEvent
 from examsvc.certificates import service as certificates
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Sitting
 from examsvc.questions import service as questions
 from examsvc.questions.models import Question, QuestionVersion

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.cli import main
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.questions import bundle
 from examsvc.questions.models import Question, QuestionVersion
 

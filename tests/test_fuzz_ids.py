@@ -12,7 +12,7 @@ import string
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from examsvc.trainees.identity import PROVINCES, credit_code_problem, id_card_problem
+from examsvc.core.identity import PROVINCES, credit_code_problem, id_card_problem
 
 from .fuzz_strategies import (
     CHARS,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from examsvc.classes.models import Enrollment
 from examsvc.classes.roster import check_cells, read_cells
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.trainees.models import Trainee
 
 from .class_helpers import EMPLOYER, HEADER, new_class, person, roster_csv, upload, xlsx_bytes

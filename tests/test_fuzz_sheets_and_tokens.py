@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from examsvc.crypto import jws
+from examsvc.core.crypto import jws
 from examsvc.exams.grading import KeyItem, SeatKey, SheetProblem, grade, key_sheet, parse_sheet
 from examsvc.papers.variants import LETTERS
 

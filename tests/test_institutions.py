@@ -15,7 +15,7 @@ from examsvc.certificates.models import Certificate
 from examsvc.classes import service as classes
 from examsvc.classes.models import TrainingClass
 from examsvc.classes.rules import ClassRules
-from examsvc.db import db_session, today_in_beijing
+from examsvc.core.db import db_session, today_in_beijing
 from examsvc.orgs.models import Organisation
 from examsvc.orgs.suspension import Suspension, SuspensionError, default_end, in_force, suspend
 from examsvc.oversight.institutions import Quality, flags, quality

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from jwcrypto import jwk as jwc_jwk
 from jwcrypto import jws as jwc_jws
 
-from examsvc.crypto.jws import TokenError, b64url, check_signature, public_jwk, sign, unb64url, verify
+from examsvc.core.crypto.jws import TokenError, b64url, check_signature, public_jwk, sign, unb64url, verify
 
 # RFC 8037, Appendix A.1 (key) and A.4 (signature over "Example of Ed25519 signing").
 RFC_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from examsvc import models  # noqa: F401
-from examsvc.db import Base
-from examsvc.migrate import is_current
+from examsvc.core.db import Base
+from examsvc.core.migrate import is_current
 
 
 def test_models_and_migrations_agree(engine):

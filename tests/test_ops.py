@@ -47,8 +47,8 @@ def test_prune_deletes_only_what_no_rule_reads(app, world):
 
     from examsvc.auth.models import LoginAttempt, LoginSession, User
     from examsvc.cli import main
-    from examsvc.db import db_session, utcnow
-    from examsvc.ratelimit import RateCounter
+    from examsvc.core.db import db_session, utcnow
+    from examsvc.web.ratelimit import RateCounter
 
     now = utcnow()
     with app.app_context():

@@ -15,7 +15,7 @@ from examsvc.audit.models import AuditEvent
 from examsvc.audit.service import SYSTEM
 from examsvc.classes.models import TrainingClass
 from examsvc.cli import main
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.orgs.service import bureau_name
 from examsvc.papers import service as papers
 from examsvc.papers import views as paper_views

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from examsvc.classes.models import Enrollment, TrainingClass
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.roster import AttemptFact
 from examsvc.oversight.payment import passed_at, payable, payments_of_year
 

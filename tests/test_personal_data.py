@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from examsvc.demo_classes import demo_classes, demo_people
+from examsvc.demo.classes import demo_classes, demo_people
 
 from .class_helpers import class_form, person, roster_csv
 from .helpers import Client

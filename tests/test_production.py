@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from examsvc.scratch import scratch_database
+from examsvc.core.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Attempt, Sitting
 from examsvc.exams.roster import exam_states
 from examsvc.papers.models import Paper

@@ -12,8 +12,8 @@ from examsvc.audit.service import verify as verify_chain
 from examsvc.certificates.models import Certificate
 from examsvc.classes.models import Enrollment, TrainingClass
 from examsvc.cli import main
-from examsvc.config import Config, ConfigError
-from examsvc.db import db_session
+from examsvc.core.config import Config, ConfigError
+from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt
 from examsvc.oversight import coverage
 from examsvc.trainees.models import Trainee

@@ -7,7 +7,7 @@ kind of user actually gets from each route, object by object, is tests/test_acce
 
 from __future__ import annotations
 
-from examsvc.access import access_of
+from examsvc.web.access import access_of
 
 from .conftest import PASSWORD
 

@@ -25,10 +25,10 @@ from sqlalchemy import select
 from examsvc.audit.models import AuditEvent
 from examsvc.auth.models import User
 from examsvc.certificates import public_views
-from examsvc.certificates.signing import current_signer
-from examsvc.crypto import totp
-from examsvc.db import db_session
-from examsvc.pdf import PdfError
+from examsvc.core.crypto import totp
+from examsvc.core.db import db_session
+from examsvc.core.pdf import PdfError
+from examsvc.core.signing_keys import current_signer
 
 from .cert_helpers import altered, api
 from .class_helpers import person, roster_csv

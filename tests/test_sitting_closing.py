@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
-from examsvc.db import db_session
+from examsvc.core.db import db_session
 from examsvc.exams.attempts import may_sit
 from examsvc.exams.models import Attempt, Sitting
 from examsvc.exams.roster import published_facts

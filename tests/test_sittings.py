@@ -10,7 +10,7 @@ from sqlalchemy import select
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.service import create_user
 from examsvc.classes.models import TrainingClass
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import ProctorAffiliation, Sitting, SittingProctor
 from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
 from examsvc.classes.models import Enrollment
-from examsvc.db import db_session, utcnow
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams import service as sittings
 from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.exams.results import check_in

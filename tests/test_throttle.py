@@ -49,7 +49,7 @@ def test_failures_outside_the_window_do_not_count(client, world, app):
     from sqlalchemy import select
 
     from examsvc.auth.models import LoginAttempt
-    from examsvc.db import db_session
+    from examsvc.core.db import db_session
 
     for _ in range(3):
         client.post("/login", {"username": "school1", "password": "wrong-password-1"})

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from examsvc.crypto import totp
+from examsvc.core.crypto import totp
 
 from .conftest import PASSWORD, _b32decode
 
@@ -21,7 +21,7 @@ def test_officer_password_alone_does_not_sign_in(client, world):
 def test_first_sign_in_enrols_an_authenticator(client, world, app):
     from examsvc.audit.service import SYSTEM
     from examsvc.auth.service import create_user
-    from examsvc.db import db_session
+    from examsvc.core.db import db_session
 
     with app.app_context():
         create_user(

@@ -13,8 +13,8 @@ from sqlalchemy import event, func, select
 
 from examsvc.certificates import fast_verify
 from examsvc.certificates.models import Certificate
-from examsvc.db import db_session
-from examsvc.ratelimit import RateCounter
+from examsvc.core.db import db_session
+from examsvc.web.ratelimit import RateCounter
 
 from .cert_helpers import altered, api, certified
 
@@ -84,9 +84,9 @@ def _signed_without_a_row(app, token: str) -> str:  # type: ignore[no-untyped-de
     back after signing): not a certificate we issued."""
     import time
 
-    from examsvc.certificates.signing import current_signer
     from examsvc.certificates.verification import claims_even_if_expired
-    from examsvc.crypto.jws import sign
+    from examsvc.core.crypto.jws import sign
+    from examsvc.core.signing_keys import current_signer
 
     key_dir = app.config["EXAMSVC"].resolved_key_dir()
     claims = claims_even_if_expired(token, key_dir, int(time.time()))[1]

@@ -58,8 +58,8 @@ def test_offline_verifier(app, client, sitting, tablet, officer, tmp_path):
 def _old_list(app, revoked: list[int], days_ago: int, signer=None) -> bytes:  # type: ignore[no-untyped-def]
     """A revocation list as the server signed it `days_ago` days ago (it lives one day)."""
     from examsvc.certificates import statuslist
-    from examsvc.certificates.signing import current_signer
-    from examsvc.crypto.jws import sign
+    from examsvc.core.crypto.jws import sign
+    from examsvc.core.signing_keys import current_signer
 
     made = int(time.time()) - days_ago * 86400
     kid, key = signer or current_signer(app.config["EXAMSVC"].resolved_key_dir())
@@ -88,7 +88,7 @@ def test_an_expired_list_cannot_vouch_but_still_shows_revocations(
 def test_a_list_not_signed_by_the_bureau_is_refused(app, client, sitting, tablet, officer, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from examsvc.certificates.signing import current_signer
+    from examsvc.core.signing_keys import current_signer
 
     certs = certified(app, sitting, tablet, officer)
     kid = current_signer(app.config["EXAMSVC"].resolved_key_dir())[0]

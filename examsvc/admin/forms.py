@@ -7,9 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..auth.models import ROLES
-from ..formutil import choices
-from ..labels import KIND_LABELS, ROLE_LABELS
 from ..orgs.models import ORG_KINDS
+from ..web.formutil import choices
+from ..web.labels import KIND_LABELS, ROLE_LABELS
 
 
 def role_choices() -> list[SelectChoice]:

@@ -13,16 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from ..access import roles
 from ..audit.models import AuditEvent
 from ..auth import service as users
 from ..auth.models import User
-from ..db import db_session
-from ..formutil import choices
-from ..msgid import RuleError
+from ..core.db import db_session
+from ..core.msgid import RuleError
 from ..orgs import service as orgs
 from ..orgs.models import Organisation
-from ..viewutil import get_or_404, refusal
+from ..web.access import roles
+from ..web.formutil import choices
+from ..web.viewutil import get_or_404, refusal
 from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -9,7 +9,7 @@ from dataclasses import fields as dataclass_fields
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..core.db import utcnow
 from .chain import (
     GENESIS_HASH,
     ChainProblem,

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, TOTP and login sessions. Imports orgs/, audit/ and below."""

@@ -12,11 +12,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..crypto import aead, totp
-from ..crypto.keyfiles import SymmetricKey
-from ..crypto.passwords import hash_password, password_problem, verify_password
-from ..db import utcnow
-from ..msgid import N_, RuleError
+from ..core.crypto import aead, totp
+from ..core.crypto.keyfiles import SymmetricKey
+from ..core.crypto.passwords import hash_password, password_problem, verify_password
+from ..core.db import utcnow
+from ..core.msgid import N_, RuleError
 from ..orgs.models import Organisation
 from .models import LoginAttempt, LoginSession, User
 from .rules import ROLE_ORG_KIND, ThrottleLimits, is_throttled, needs_totp, role_fits_org

@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from ..access import login_only, public
-from ..db import db_session
-from ..viewutil import refusal
+from ..core.db import db_session
+from ..web.access import login_only, public
+from ..web.viewutil import refusal
 from . import service
 from .forms import LoginForm, PasswordChangeForm, TotpForm
 from .models import User

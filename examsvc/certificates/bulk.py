@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..classes.roster import RowProblem
-from ..db import BEIJING
-from ..keyring import Keyring
-from ..msgid import N_
-from ..trainees.identity import id_card_problem, mask, normalise
+from ..core.db import BEIJING
+from ..core.identity import id_card_problem, mask, normalise
+from ..core.keyring import Keyring
+from ..core.msgid import N_
 from ..trainees.service import by_hashes, hash_of
 from .models import Certificate
 from .verification import Verdict, verdict_by_number, verdict_of_certificate

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..db import db_session, utcnow
+from ..core.db import db_session, utcnow
 from . import revocations
 from .models import Certificate
 from .verification import verdict_of_certificate

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask
 
-from ..db import db_session
-from ..ops import request_log
-from ..ratelimit import redis_key
-from ..security import PAGE_HEADERS
+from ..core.db import db_session
+from ..web import request_log
+from ..web.ratelimit import redis_key
+from ..web.security import PAGE_HEADERS
 from . import revocations
 from .public_views import COUNTED, TOO_MANY
 from .verification import TOKEN_MAX, Verdict, claims_even_if_expired

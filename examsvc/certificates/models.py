@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..classes.models import Enrollment
-from ..db import Base, UTCDateTime
+from ..core.db import Base, UTCDateTime
 
 
 class Certificate(Base):

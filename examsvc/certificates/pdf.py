@@ -15,9 +15,9 @@ import qrcode
 import qrcode.constants
 from flask import render_template
 
-from ..db import BEIJING
-from ..labels import code_label
-from ..pdf import render_pdf
+from ..core.db import BEIJING
+from ..core.pdf import render_pdf
+from ..web.labels import code_label
 from .models import Certificate
 
 

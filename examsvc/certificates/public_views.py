@@ -16,18 +16,18 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..access import public
 from ..classes.roster import RowProblem, csv_bytes, read_cells
-from ..crypto.jws import sign
-from ..db import db_session, utcnow
-from ..extensions import csrf
+from ..core.crypto.jws import sign
+from ..core.db import db_session, utcnow
+from ..core.pdf import PdfError
+from ..core.signing_keys import current_signer, published
 from ..orgs.service import bureau_name
-from ..pdf import PdfError
+from ..web.access import public
+from ..web.extensions import csrf
 from . import bulk, revocations, statuslist
 from .models import Certificate
 from .pdf import certificates_pdf
 from .service import bureau_code
-from .signing import current_signer, published
 from .verification import TOKEN_MAX, Verdict, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)

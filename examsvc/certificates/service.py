@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes.models import Enrollment, TrainingClass
-from ..config import Config
-from ..crypto.jws import sign
-from ..db import BEIJING, add_years, utcnow
-from ..msgid import N_, RuleError
+from ..core.config import Config
+from ..core.crypto.jws import sign
+from ..core.db import BEIJING, add_years, utcnow
+from ..core.msgid import N_, RuleError
+from ..core.signing_keys import current_signer
+from ..exams.models import Attempt
 from ..orgs.service import bureau_code
 from . import revocations
 from .hours import Credit, YearLine, ledger
 from .models import Certificate
-from .signing import current_signer
 
 
 def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[str, object]:
@@ -98,8 +99,6 @@ def issue(
 
 def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config) -> int:  # type: ignore[no-untyped-def]
     """One certificate per passed attempt of a published sitting that has none yet."""
-    from ..exams.models import Attempt
-
     passed = session.scalars(
         select(Attempt)
         .where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterable
 
-from ..crypto.jws import b64url, unb64url
+from ..core.crypto.jws import b64url, unb64url
 
 MIN_BITS = 131_072
 

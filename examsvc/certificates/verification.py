@@ -12,10 +12,10 @@ from threading import Lock
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from ..crypto.jws import TokenError, genuine_claims
-from ..db import BEIJING
+from ..core.crypto.jws import TokenError, genuine_claims
+from ..core.db import BEIJING
+from ..core.signing_keys import public_keys
 from .models import Certificate
-from .signing import public_keys
 
 STATUSES = ("valid", "revoked", "expired", "not_genuine", "not_found")
 TOKEN_MAX = 2000  # characters: ours are far shorter; a longer one is refused unread

@@ -7,13 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import roles
+from ..audit.service import Actor
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..db import db_session
+from ..classes.signals import officer_class_page
+from ..core.db import db_session
+from ..core.pdf import PdfError
+from ..exams.models import Attempt, Sitting
+from ..exams.signals import result_corrected, results_published
 from ..orgs.service import bureau_name
-from ..pdf import PdfError
-from ..viewutil import apply_change, get_or_404
+from ..trainees.models import Trainee
+from ..trainees.signals import trainee_page
+from ..web.access import roles
+from ..web.viewutil import apply_change, get_or_404
 from . import revocations, service
 from .models import Certificate
 from .pdf import certificates_pdf, certificates_zip
@@ -39,12 +45,34 @@ def _mark_after_commit(revoked: list[Certificate]) -> None:
         current_app.logger.warning("revocation mirror: marking again after the commit failed")
 
 
+def _config():  # type: ignore[no-untyped-def]
+    return current_app.config["EXAMSVC"]
+
+
 def class_certificates(training_class: TrainingClass) -> list[Certificate]:
-    return list(
-        db_session().scalars(
-            select(Certificate).where(Certificate.class_id == training_class.id).order_by(Certificate.id)
-        )
-    )
+    query = select(Certificate).where(Certificate.class_id == training_class.id).order_by(Certificate.id)
+    return list(db_session().scalars(query))
+
+
+@officer_class_page.connect
+def _class_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
+    return {"certificates": class_certificates(training_class)}
+
+
+@trainee_page.connect
+def _trainee_panel(trainee: Trainee, **_: object) -> dict[str, object]:
+    certificates, ledger = service.trainee_record(db_session(), trainee)
+    return {"certificates": certificates, "ledger": ledger}
+
+
+@results_published.connect
+def _certify(sitting: Sitting, *, session, actor: Actor, **_: object) -> None:  # type: ignore[no-untyped-def]
+    service.issue_for_sitting(session, actor, sitting, _config())
+
+
+@result_corrected.connect
+def _follow(attempt: Attempt, *, session, actor: Actor, sitting: Sitting, reason: str, **_: object) -> None:  # type: ignore[no-untyped-def]
+    service.follow_correction(session, actor, current_user, sitting, attempt, reason, _config(), _mirror())
 
 
 def _download(training_class: TrainingClass, make, suffix: str, mimetype: str):  # type: ignore[no-untyped-def]

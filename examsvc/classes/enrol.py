@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..keyring import Keyring
-from ..msgid import N_
+from ..core.keyring import Keyring
+from ..core.msgid import N_
 from ..trainees import service as trainees
 from . import lifecycle
 from .models import OPEN_STATUSES, Enrollment, TrainingClass

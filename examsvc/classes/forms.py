@@ -6,9 +6,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..formutil import choices
-from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS
-from ..trainees.identity import DOCUMENT_TYPES
+from ..core.identity import DOCUMENT_TYPES
+from ..web.formutil import choices
+from ..web.labels import CATEGORY_LABELS, INDUSTRY_LABELS
 from .roster import MAX_HOURS
 
 DOCUMENT_LABELS = {

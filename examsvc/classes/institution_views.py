@@ -7,16 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import roles
 from ..auth.service import actor_of
-from ..db import db_session
-from ..msgid import RuleError
-from ..viewutil import apply_change, refusal
+from ..core.db import db_session
+from ..core.msgid import RuleError
+from ..web.access import roles
+from ..web.panels import gather
+from ..web.viewutil import apply_change, refusal
 from . import enrol, service
 from .forms import ClassForm, HoursForm, RosterUploadForm, TraineeForm
 from .models import Enrollment, TrainingClass
 from .pages import class_context, class_rules, roster_export, template_download
 from .roster import COLUMNS, check_cells, read_cells
+from .signals import institution_class_page
 
 bp = Blueprint("inst_classes", __name__, url_prefix="/institution/classes")
 
@@ -38,33 +40,14 @@ def _detail(training_class: TrainingClass, problems=None, status: int = 200, **f
     forms.setdefault("single", False)  # problems of one trainee added by hand: no row numbers
     forms.setdefault("upload_form", RosterUploadForm())
     forms.setdefault("trainee_form", TraineeForm())
-    forms["results"] = _published_results(training_class)
-    forms["exam_states"] = _exam_states(training_class) if forms["results"] else {}
     return render_template(
         "institution/class.html",
         problems=problems or [],
         hours_form=HoursForm(),
         **forms,
+        **gather(institution_class_page, training_class),  # published results: from the sittings
         **class_context(training_class),
     ), status
-
-
-def _published_results(training_class: TrainingClass) -> list:  # type: ignore[type-arg]
-    """Only numbers, and only once the bureau has published them: never a paper, key or answer."""
-    from ..exams.closing import counts  # exams build on classes
-    from ..exams.models import Sitting
-
-    sittings = db_session().scalars(
-        select(Sitting).where(Sitting.class_id == training_class.id, Sitting.status == "published")
-    )
-    return [(sitting.kind, counts(db_session(), sitting)) for sitting in sittings]
-
-
-def _exam_states(training_class: TrainingClass) -> dict[str, int]:
-    """How many trainees stand where in the one-retake rule: numbers only, never who."""
-    from ..exams.roster import state_counts
-
-    return dict(state_counts(db_session(), training_class))
 
 
 @bp.route("/")

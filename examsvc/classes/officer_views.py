@@ -7,15 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from ..access import roles
 from ..auth.service import actor_of
-from ..db import db_session, utcnow
+from ..core.db import db_session, utcnow
 from ..orgs.models import Organisation
-from ..viewutil import apply_change, get_or_404
+from ..trainees.models import Trainee
+from ..trainees.signals import trainee_page
+from ..web.access import roles
+from ..web.panels import gather
+from ..web.viewutil import apply_change, get_or_404
 from . import service
+from .enrol import eligible
 from .forms import ReturnForm
 from .models import CLASS_STATUSES, Enrollment, TrainingClass
 from .pages import class_context, class_rules, roster_export
+from .signals import officer_class_page
 
 bp = Blueprint("review", __name__, url_prefix="/officer/classes")
 
@@ -54,45 +59,11 @@ def class_list():  # type: ignore[no-untyped-def]
 
 
 def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # type: ignore[no-untyped-def]
-    # papers and sittings build on classes, not the other way round
-    from ..certificates.views import class_certificates
-    from ..exams.closing import counts
-    from ..exams.forms import SittingForm
-    from ..exams.models import Sitting, SittingProctor
-    from ..exams.roster import exam_states
-    from ..papers.forms import GenerateForm
-    from ..papers.models import Paper
-
-    papers = (
-        db_session()
-        .scalars(select(Paper).where(Paper.class_id == training_class.id).order_by(Paper.id))
-        .all()
-    )
-    sittings = db_session().scalars(select(Sitting).where(Sitting.class_id == training_class.id)).all()
-    proctors = {
-        s.id: db_session().scalars(select(SittingProctor).where(SittingProctor.sitting_id == s.id)).all()
-        for s in sittings
-    }
-    sitting_form = SittingForm(  # prefixed: the page also holds the paper form, with its own start time
-        prefix="sitting",
-        venue=training_class.venue,
-        county_code=training_class.venue_county_code,
-        duration_minutes=90,
-    )
     return render_template(
         "officer/class.html",
-        sittings=sittings,
-        sitting_proctors=proctors,
-        sitting_counts={st.id: counts(db_session(), st) for st in sittings},
-        sitting_form=sitting_form,
-        certificates=class_certificates(training_class),
-        exam_states=exam_states(db_session(), training_class)
-        if any(s.status == "published" for s in sittings)
-        else None,
         return_form=return_form,
-        papers=papers,
-        generate_form=GenerateForm(),
         now=utcnow(),
+        **gather(officer_class_page, training_class),  # papers, sittings, certificates: from above
         **class_context(training_class),
     )
 
@@ -137,3 +108,16 @@ def class_return(class_id: int):  # type: ignore[no-untyped-def]
 @roles("officer")
 def roster_download(class_id: int, fmt: str):  # type: ignore[no-untyped-def]
     return roster_export(get_or_404(TrainingClass, class_id), fmt)
+
+
+@trainee_page.connect
+def _trainee_enrollments(trainee: Trainee, **_: object) -> dict[str, object]:
+    enrollments = (
+        db_session()
+        .scalars(select(Enrollment).where(Enrollment.trainee_id == trainee.id).order_by(Enrollment.id.desc()))
+        .all()
+    )
+    return {
+        "enrollments": enrollments,
+        "eligible": {e.id for e in enrollments if eligible(e.training_class, e)},
+    }

@@ -6,7 +6,7 @@ from flask import Response, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..db import db_session
+from ..core.db import db_session
 from .enrol import eligible
 from .forms import DOCUMENT_LABELS
 from .models import Enrollment, TrainingClass

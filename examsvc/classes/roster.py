@@ -10,8 +10,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..msgid import N_
-from ..trainees.identity import credit_code_problem, document_problem, normalise, phone_problem
+from ..core.identity import credit_code_problem, document_problem, normalise, phone_problem
+from ..core.msgid import N_
 
 # (key, Chinese header, English header, required)
 COLUMNS = (

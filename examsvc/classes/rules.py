@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
-from ..msgid import N_
+from ..core.config import Config
+from ..core.msgid import N_
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..db import today_in_beijing, utcnow
-from ..msgid import N_, RuleError
+from ..core.db import today_in_beijing, utcnow
+from ..core.msgid import N_, RuleError
 from ..orgs.suspension import refuse_if_suspended
 from ..questions.codes import CATEGORIES, INDUSTRIES
 from . import lifecycle

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..msgid import N_
+from ..core.msgid import N_
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes import service as classes
 from ..classes.models import Enrollment
-from ..msgid import N_
+from ..core.msgid import N_
 from .models import Attempt, Sitting
 from .results import ResultError, _guard, attempt_of
 from .roster import sitting_roster
+from .service import is_assigned
 
 
 def confirm(session: Session, actor: Actor, user: User, sitting: Sitting, enrollment: Enrollment) -> Attempt:
@@ -45,8 +46,6 @@ def _open_items(session: Session, sitting: Sitting) -> list[str]:
 
 
 def lock(session: Session, actor: Actor, user: User, sitting: Sitting) -> Sitting:
-    from .service import is_assigned
-
     if not is_assigned(session, sitting, user):
         raise ResultError(N_("You are not assigned to this sitting."), status=404)
     if sitting.status != "scheduled":

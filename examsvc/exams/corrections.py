@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..db import utcnow
-from ..msgid import N_
+from ..core.db import utcnow
+from ..core.msgid import N_
 from ..questions.cipher import BankCipher
 from .models import Attempt, Sitting
 from .results import ResultError, mark_entry

@@ -6,7 +6,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipl
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formutil import choices
+from ..web.formutil import choices
 
 
 class SittingForm(FlaskForm):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..msgid import N_
+from ..core.msgid import N_
 from ..papers.variants import LETTERS, SECTION_ORDER, SeatVariant, seat_variant
 
 TRUE_TOKENS = frozenset({"对", "√", "✓", "T", "TRUE", "Y"})

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes.models import Enrollment
-from ..db import utcnow
-from ..msgid import N_, RuleError
+from ..core.db import utcnow
+from ..core.msgid import N_, RuleError
 from ..papers.service import open_paper_for_grading, spec_from_json
 from ..questions.cipher import BankCipher
 from .grading import Marking, grade, paper_seat_key, parse_sheet

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..classes.enrol import eligible
 from ..classes.models import Enrollment, TrainingClass
-from ..msgid import N_
+from ..core.msgid import N_
 from .attempts import Attempt as AttemptFact
 from .attempts import may_sit, state
 from .models import Attempt, Sitting

@@ -12,8 +12,8 @@ from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes import service as classes
 from ..classes.models import Enrollment, TrainingClass
-from ..config import Config
-from ..msgid import N_, RuleError
+from ..core.config import Config
+from ..core.msgid import N_, RuleError
 from ..papers.models import Paper
 from ..trainees.models import Trainee
 from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
-from ..msgid import N_
+from ..core.msgid import N_
 from .models import IdempotencyRecord
 from .results import ResultError
 

@@ -10,13 +10,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import public, roles
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
-from ..db import db_session, utcnow
+from ..core.db import db_session, utcnow
 from ..papers.service import open_paper_for_grading
+from ..papers.views import paper_pdf
 from ..questions.cipher import BankCipher
-from ..viewutil import get_or_404
+from ..web.access import public, roles
+from ..web.viewutil import get_or_404
 from . import closing, results
 from .grading import entry_layout
 from .models import Sitting
@@ -93,8 +94,6 @@ def service_worker():  # type: ignore[no-untyped-def]
 @roles("proctor")
 def paper(sitting_id: int):  # type: ignore[no-untyped-def]
     """The proctors of the sitting print its paper from the release time (audited), like the officer."""
-    from ..papers.views import paper_pdf  # papers and exams stay separate packages
-
     st = _sitting_for_me(sitting_id)
     found = paper_of(db_session(), st)
     if found is None:

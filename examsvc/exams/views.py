@@ -9,17 +9,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import roles
 from ..auth.service import actor_of
-from ..certificates.service import follow_correction, issue_for_sitting
 from ..classes.models import Enrollment, TrainingClass
-from ..db import BEIJING, db_session
-from ..formutil import choices
+from ..classes.signals import institution_class_page, officer_class_page
+from ..core.db import BEIJING, db_session
 from ..questions.cipher import BankCipher
-from ..viewutil import apply_change, get_or_404
+from ..web.access import roles
+from ..web.formutil import choices
+from ..web.viewutil import apply_change, get_or_404
 from . import closing, corrections, results, service
+from .closing import counts
 from .forms import AssignForm, SittingForm
 from .models import Attempt, Sitting, SittingProctor
+from .roster import exam_states, state_counts
+from .signals import result_corrected, results_published
 
 bp = Blueprint("sittings", __name__)
 
@@ -94,12 +97,12 @@ def assign(sitting_id: int):  # type: ignore[no-untyped-def]
 def publish(sitting_id: int):  # type: ignore[no-untyped-def]
     sitting = get_or_404(Sitting, sitting_id)
 
-    def publish_and_certify(s):  # type: ignore[no-untyped-def]
+    def publish(s):  # type: ignore[no-untyped-def]
         closing.publish(s, actor_of(current_user), sitting)
         # Certificates come with the results, in the same transaction: both or neither.
-        return issue_for_sitting(s, actor_of(current_user), sitting, _config())
+        results_published.send(sitting, session=s, actor=actor_of(current_user))
 
-    apply_change(publish_and_certify, _("Results published."))
+    apply_change(publish, _("Results published."))
     return redirect(url_for("review.class_view", class_id=sitting.class_id) + "#sittings")
 
 
@@ -131,10 +134,8 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
     seat = form.get("seat_no", "")
     cipher = BankCipher(db_session(), current_app.extensions["examsvc.keys"])
     actor, reason = actor_of(current_user), form.get("reason", "")
-    redis = current_app.extensions["examsvc.limiter"].redis
-    mirror = None if redis is None else (redis, current_app.extensions["examsvc.mirror"])
 
-    def correct_and_certify(s):  # type: ignore[no-untyped-def]
+    def correct(s):  # type: ignore[no-untyped-def]
         corrections.correct(
             s,
             actor,
@@ -146,7 +147,42 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
             typed=results.typed_entry(sitting, form),
             reason=reason,
         )
-        follow_correction(s, actor, current_user, sitting, attempt, reason, _config(), mirror)
+        result_corrected.send(attempt, session=s, actor=actor, sitting=sitting, reason=reason)
 
-    apply_change(correct_and_certify, _("Correction saved; the old and new values are in the audit trail."))
+    apply_change(correct, _("Correction saved; the old and new values are in the audit trail."))
     return redirect(url_for("sittings.results_page", sitting_id=sitting.id))
+
+
+@officer_class_page.connect
+def _sittings_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
+    sittings = db_session().scalars(select(Sitting).where(Sitting.class_id == training_class.id)).all()
+    proctors = {
+        st.id: db_session().scalars(select(SittingProctor).where(SittingProctor.sitting_id == st.id)).all()
+        for st in sittings
+    }
+    sitting_form = SittingForm(  # prefixed: the page also holds the paper form, with its own start time
+        prefix="sitting",
+        venue=training_class.venue,
+        county_code=training_class.venue_county_code,
+        duration_minutes=90,
+    )
+    published = any(st.status == "published" for st in sittings)
+    return {
+        "sittings": sittings,
+        "sitting_proctors": proctors,
+        "sitting_counts": {st.id: counts(db_session(), st) for st in sittings},
+        "sitting_form": sitting_form,
+        "exam_states": exam_states(db_session(), training_class) if published else None,
+    }
+
+
+@institution_class_page.connect
+def _results_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
+    """Only numbers, and only once the bureau has published them: never a paper, key or answer."""
+    sittings = db_session().scalars(
+        select(Sitting).where(Sitting.class_id == training_class.id, Sitting.status == "published")
+    )
+    results = [(sitting.kind, counts(db_session(), sitting)) for sitting in sittings]
+    # How many trainees stand where in the one-retake rule: numbers only, never who.
+    states = dict(state_counts(db_session(), training_class)) if results else {}
+    return {"results": results, "exam_states": states}

@@ -6,15 +6,15 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import public, roles
 from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..auth.rules import HOME_ENDPOINT
 from ..classes.models import TrainingClass
-from ..db import db_session
+from ..core.db import db_session
 from ..exams.service import assigned_sittings
-from ..i18n import LANGUAGES
 from ..orgs.models import Organisation
+from ..web.access import public, roles
+from ..web.i18n import LANGUAGES
 
 bp = Blueprint("home", __name__)
 

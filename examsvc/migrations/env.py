@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from examsvc import models  # noqa: F401  (registers every table)
-from examsvc.db import Base
+from examsvc.core.db import Base
 
 config = context.config
 engine = config.attributes["engine"]

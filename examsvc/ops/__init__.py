@@ -1,0 +1,1 @@
+"""Operations: health, backup and restore, retention, housekeeping. Imports certificates/ and below."""

@@ -23,8 +23,8 @@ from typing import IO
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..db import Base
-from ..migrate import current_revision
+from ..core.db import Base
+from ..core.migrate import current_revision
 
 FORMAT = "examsvc-backup/1"
 BATCH = 1000

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from ..access import public
-from ..db import db_session
-from ..migrate import is_current_on
+from ..core.db import db_session
+from ..core.migrate import is_current_on
+from ..web.access import public
 
 bp = Blueprint("ops", __name__)
 

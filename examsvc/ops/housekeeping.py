@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..auth.models import LoginAttempt, LoginSession
-from ..config import Config
-from ..db import utcnow
-from ..ratelimit import RateCounter
+from ..core.config import Config
+from ..core.db import utcnow
+from ..web.ratelimit import RateCounter
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..certificates.models import Certificate
 from ..classes.models import Enrollment, TrainingClass
-from ..db import add_years
+from ..core.db import add_years
 from ..trainees.models import Trainee
 
 ANONYMISED = "（已匿名）"

@@ -1,0 +1,1 @@
+"""Organisations (the bureau, counties, institutions, employers) and suspensions. Imports audit/ and below."""

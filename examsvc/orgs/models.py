@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, utcnow
+from ..core.db import Base, UTCDateTime, utcnow
 
 ORG_KINDS = ("bureau", "county", "institution", "employer")
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..msgid import N_, RuleError
-from ..trainees.identity import credit_code_problem
+from ..core.identity import credit_code_problem
+from ..core.msgid import N_, RuleError
 from .models import ORG_KINDS, Organisation
 
 

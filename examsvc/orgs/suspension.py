@@ -11,8 +11,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..audit.service import Actor, record
-from ..db import Base, UTCDateTime, add_years, utcnow
-from ..msgid import N_, RuleError
+from ..core.db import Base, UTCDateTime, add_years, utcnow
+from ..core.msgid import N_, RuleError
 
 DEFAULT_YEARS = 3
 

@@ -20,12 +20,12 @@ from ..certificates.models import Certificate
 from ..classes.enrol import eligible
 from ..classes.models import Enrollment, TrainingClass
 from ..classes.roster import csv_bytes, xlsx_bytes
+from ..core.pdf import render_pdf
 from ..exams.models import Attempt, Sitting, SittingProctor
 from ..exams.roster import exam_states
-from ..i18n import local_time
-from ..labels import SITTING_KIND_ZH, code_label
 from ..papers.models import Paper
-from ..pdf import render_pdf
+from ..web.i18n import local_time
+from ..web.labels import SITTING_KIND_ZH, code_label
 
 PRESENCE = {"present": "到场", "absent": "缺考", "refused": "身份核验未通过"}
 SITTING_STATUS = {"scheduled": "已安排", "locked": "已锁定", "published": "已公布"}

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..classes.models import Enrollment, TrainingClass
-from ..db import utcnow
+from ..core.db import utcnow
 from ..exams.grading import Answer, SeatKey, paper_seat_variant, parse_sheet, seat_key
 from ..exams.models import Attempt, Sitting
 from ..papers.models import Paper

@@ -6,15 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort
 from flask_login import current_user
 
-from ..access import roles
 from ..audit.service import record
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..db import db_session, today_in_beijing
+from ..core.db import db_session, today_in_beijing
 from ..orgs.models import Organisation
 from ..orgs.service import bureau_name
 from ..trainees.models import Trainee
-from ..viewutil import get_or_404
+from ..web.access import roles
+from ..web.viewutil import get_or_404
 from .class_file import Section, class_file, pdf_bytes, zip_bytes
 from .people_files import employer_file, trainee_file
 

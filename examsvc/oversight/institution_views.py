@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..db import db_session, today_in_beijing
+from ..core.db import db_session, today_in_beijing
 from ..orgs.models import Organisation
 from ..orgs.suspension import SuspensionError, all_in_force, default_end, lift, suspend
 from ..questions.cipher import BankCipher
-from ..viewutil import get_or_404
+from ..web.access import roles
+from ..web.viewutil import get_or_404
 from .copying import EXAMINED, MIN_SHARE, MIN_SHARED, institution_pairs, institution_patterns
 from .institutions import flags, pattern_flags, quality
 

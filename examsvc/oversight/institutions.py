@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from ..audit.models import AuditEvent
 from ..certificates.models import Certificate
 from ..classes.models import Enrollment, TrainingClass
+from ..core.msgid import N_
 from ..exams.models import Attempt, Sitting
-from ..msgid import N_
 from ..orgs.models import Organisation
 from .copying import Patterns
 

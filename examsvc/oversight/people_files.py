@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from ..certificates.service import trainee_record, trainee_records
 from ..classes.models import Enrollment
 from ..exams.models import Attempt, Sitting
-from ..i18n import local_time
-from ..labels import SITTING_KIND_ZH, code_label
 from ..orgs.models import Organisation
 from ..trainees.models import Trainee
+from ..web.i18n import local_time
+from ..web.labels import SITTING_KIND_ZH, code_label
 from .class_file import CERT_HEADER, PRESENCE, Section, certificate_row
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..msgid import N_
+from ..core.msgid import N_
 from ..questions.codes import CATEGORIES, INDUSTRIES
 
 MOST = 1_000_000  # people in one industry × category of a city: far more is a typing error

@@ -10,16 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from ..access import roles
 from ..audit.service import record
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..classes.pages import spreadsheet
-from ..db import BEIJING, db_session, utcnow
-from ..labels import SITTING_KIND_ZH, code_label
+from ..core.db import BEIJING, db_session, utcnow
 from ..orgs.models import Organisation
 from ..questions.codes import CATEGORIES, INDUSTRIES
-from ..viewutil import get_or_404
+from ..web.access import roles
+from ..web.labels import SITTING_KIND_ZH, code_label
+from ..web.viewutil import get_or_404
 from . import coverage
 from .charts import progress_chart
 from .models import CoverageTarget

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from ..audit.service import CLI_ACTOR
 from ..classes.models import TrainingClass
-from ..db import BEIJING, db_session, utcnow
-from ..msgid import RuleError
+from ..core.db import BEIJING, db_session, utcnow
+from ..core.msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from . import service

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..formutil import choices
-from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS
+from ..web.formutil import choices
+from ..web.labels import CATEGORY_LABELS, INDUSTRY_LABELS
 
 
 class BlueprintForm(FlaskForm):

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..classes.models import TrainingClass
-from ..db import Base, UTCDateTime, utcnow
+from ..core.db import Base, UTCDateTime, utcnow
 
 
 class Blueprint(Base):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..db import BEIJING
-from ..labels import SITTING_KIND_ZH
-from ..pdf import OPTIONS, PdfError, render_pdf  # noqa: F401 (the one renderer, shared)
+from ..core.db import BEIJING
+from ..core.pdf import OPTIONS, PdfError, render_pdf  # noqa: F401 (the one renderer, shared)
+from ..web.labels import SITTING_KIND_ZH
 from .layout import paginate, question_lines
 from .models import Paper
 from .service import spec_from_json

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..classes.models import TrainingClass
 from ..classes.service import enrolled_count
-from ..config import Config
-from ..db import BEIJING, utcnow
-from ..msgid import N_, RuleError
+from ..core.config import Config
+from ..core.db import BEIJING, utcnow
+from ..core.msgid import N_, RuleError
 from ..questions.cipher import BankCipher
 from ..questions.envelope import canonical_json
 from ..questions.models import Question, QuestionVersion

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..msgid import N_
+from ..core.msgid import N_
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 
 

@@ -10,15 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import roles
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
-from ..db import BEIJING, db_session, utcnow
-from ..msgid import RuleError
+from ..classes.signals import officer_class_page
+from ..core.db import BEIJING, db_session, utcnow
+from ..core.msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
-from ..viewutil import apply_change, get_or_404, refusal
+from ..web.access import roles
+from ..web.viewutil import apply_change, get_or_404, refusal
 from . import service
 from .forms import BlueprintForm, GenerateForm
 from .models import Blueprint, Paper
@@ -26,6 +27,12 @@ from .pdf import PdfError, paper_facts, paper_html, render_pdf
 from .spec import DEFAULT_SPEC, Spec
 
 bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
+
+
+@officer_class_page.connect
+def _papers_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
+    papers = db_session().scalars(select(Paper).where(Paper.class_id == training_class.id).order_by(Paper.id))
+    return {"papers": papers.all(), "generate_form": GenerateForm()}
 
 
 def _cipher() -> BankCipher:

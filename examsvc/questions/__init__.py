@@ -1,0 +1,1 @@
+"""The encrypted question bank: authoring, bundles, envelopes, key rotation. Imports trainees/ and below."""

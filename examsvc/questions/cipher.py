@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..crypto import aead
-from ..crypto.keyfiles import SymmetricKey
-from ..keyring import Keyring
+from ..core.crypto import aead
+from ..core.crypto.keyfiles import SymmetricKey
+from ..core.keyring import Keyring
 from . import envelope
 from .models import BankDataKey, QuestionVersion
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..audit.service import CLI_ACTOR, record
-from ..db import db_session
+from ..core.db import db_session
 from . import bundle
 from .authoring import bank_files, read_paths
 from .cipher import BankCipher

@@ -10,8 +10,8 @@ import json
 import secrets
 from collections.abc import Mapping
 
-from ..crypto import aead
-from ..crypto.keyfiles import KEY_BYTES, SymmetricKey
+from ..core.crypto import aead
+from ..core.crypto.keyfiles import KEY_BYTES, SymmetricKey
 
 
 def content_aad(question_id: int, version: int) -> bytes:

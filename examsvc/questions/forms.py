@@ -7,8 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formutil import choices
-from ..labels import CATEGORY_LABELS, INDUSTRY_LABELS, QUESTION_TYPE_LABELS, STATUS_LABELS, TOPIC_LABELS
+from ..web.formutil import choices
+from ..web.labels import CATEGORY_LABELS, INDUSTRY_LABELS, QUESTION_TYPE_LABELS, STATUS_LABELS, TOPIC_LABELS
 from .codes import CATEGORIES
 from .rules import OPTION_KEYS
 

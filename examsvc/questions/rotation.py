@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..keyring import Keyring, create_bank_kek
+from ..core.keyring import Keyring, create_bank_kek
 from . import envelope
 from .models import BankDataKey
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..msgid import N_
+from ..core.msgid import N_
 from .codes import CATEGORIES, GENERAL, INDUSTRIES, QUESTION_TYPES, STATUSES, TOPICS
 
 EXTERNAL_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}-[0-9]{4,6}$")

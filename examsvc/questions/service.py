@@ -9,8 +9,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..db import utcnow
-from ..msgid import N_, RuleError
+from ..core.db import utcnow
+from ..core.msgid import N_, RuleError
 from .cipher import BankCipher
 from .models import Question, QuestionVersion
 from .rules import QuestionRecord, record_from

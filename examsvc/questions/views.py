@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import roles
 from ..auth.service import actor_of
-from ..db import db_session
-from ..msgid import RuleError
-from ..viewutil import apply_change, get_or_404, refusal
+from ..core.db import db_session
+from ..core.msgid import RuleError
+from ..web.access import roles
+from ..web.viewutil import apply_change, get_or_404, refusal
 from .cipher import BankCipher
 from .forms import FilterForm, QuestionForm
 from .models import Question, QuestionVersion

@@ -6,9 +6,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from ..crypto import aead
-from ..crypto.keyfiles import SymmetricKey
-from .identity import normalise
+from ..core.crypto import aead
+from ..core.crypto.keyfiles import SymmetricKey
+from ..core.identity import normalise
 
 
 def id_hash(lookup_key: SymmetricKey, doc_type: str, number: str) -> str:

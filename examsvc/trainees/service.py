@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor
-from ..db import utcnow
-from ..keyring import Keyring
+from ..core.db import utcnow
+from ..core.identity import mask, mask_phone
+from ..core.keyring import Keyring
 from ..orgs.models import Organisation
 from ..orgs.service import create_organisation
 from . import pii
-from .identity import mask, mask_phone
 from .models import Trainee
 
 CHUNK = 5000  # hashes per IN (...) list

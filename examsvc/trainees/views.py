@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
-from ..access import roles
-from ..classes.enrol import eligible
-from ..classes.models import Enrollment
-from ..db import db_session
+from ..core.db import db_session
+from ..web.access import roles
+from ..web.panels import gather
 from .models import Trainee
+from .signals import trainee_page
 
 bp = Blueprint("trainees", __name__, url_prefix="/officer/trainees")
 
@@ -30,19 +30,8 @@ def trainee_view(trainee_id: int):  # type: ignore[no-untyped-def]
     trainee = db_session().get(Trainee, trainee_id)
     if trainee is None:
         abort(404)
-    enrollments = (
-        db_session()
-        .scalars(select(Enrollment).where(Enrollment.trainee_id == trainee.id).order_by(Enrollment.id.desc()))
-        .all()
-    )
-    from ..certificates.service import trainee_record  # certificates build on trainees
-
-    certificates, ledger = trainee_record(db_session(), trainee)
     return render_template(
         "officer/trainee.html",
         trainee=trainee,
-        enrollments=enrollments,
-        certificates=certificates,
-        ledger=ledger,
-        eligible={e.id for e in enrollments if eligible(e.training_class, e)},
+        **gather(trainee_page, trainee),  # classes and certificates: from above
     )

@@ -1,4 +1,4 @@
-"""Fuzz targets: the certificate token verifier (examsvc/crypto/jws.py) and the bank bundle reader
+"""Fuzz targets: the certificate token verifier (examsvc/core/crypto/jws.py) and the bank bundle reader
 (examsvc/questions/bundle.py)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fuzz_common import Target
 from fuzz_common import text as _text
 
-from examsvc.crypto import jws
+from examsvc.core.crypto import jws
 from examsvc.questions import bundle
 
 TOKEN_REASONS = {"malformed", "algorithm", "unknown_key", "signature", "expired", "not_yet_valid"}

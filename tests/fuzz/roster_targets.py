@@ -1,5 +1,5 @@
 """Fuzz targets: roster files and cells (examsvc/classes/roster.py) and the ID number, credit code
-and phone checks (examsvc/trainees/identity.py)."""
+and phone checks (examsvc/core/identity.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fuzz_common import Target
 from fuzz_common import text as _text
 
 from examsvc.classes.roster import check_cells
-from examsvc.trainees import identity
+from examsvc.core import identity
 from tests.class_helpers import EMPLOYER, HEADER, person, roster_csv, xlsx_bytes
 from tests.fuzz_strategies import assert_typed_roster_answer, read_or_refuse
 

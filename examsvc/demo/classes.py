@@ -8,15 +8,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit.service import Actor
-from .classes import enrol, service
-from .classes.models import TrainingClass
-from .classes.roster import COLUMNS, check_cells
-from .classes.rules import ClassRules
-from .config import Config
-from .keyring import Keyring
-from .orgs.models import Organisation
-from .trainees.identity import make_credit_code, make_id_number
+from ..audit.service import Actor
+from ..classes import enrol, service
+from ..classes.models import TrainingClass
+from ..classes.roster import COLUMNS, check_cells
+from ..classes.rules import ClassRules
+from ..core.config import Config
+from ..core.identity import make_credit_code, make_id_number
+from ..core.keyring import Keyring
+from ..orgs.models import Organisation
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = (
@@ -117,7 +117,7 @@ def demo_classes(school_a: str, school_b: str) -> list[DemoClass]:
             (6, 10, 8),
             130,
             25,
-            ("submit", "approve"),  # demo_exams.py schedules its sitting (ready for check-in)
+            ("submit", "approve"),  # demo/exams.py schedules its sitting (ready for check-in)
         ),
         DemoClass(
             school_b,
@@ -127,7 +127,7 @@ def demo_classes(school_a: str, school_b: str) -> list[DemoClass]:
             (6, 12, 8),
             160,
             18,
-            ("submit", "approve"),  # demo_exams.py runs its exam and publishes the results
+            ("submit", "approve"),  # demo/exams.py runs its exam and publishes the results
         ),
         DemoClass(
             school_b,

@@ -4,7 +4,7 @@
 - `id_lookup.key`: the HMAC key of the keyed hash by which an ID number is looked up.
 - `bank-kek-<UTC time>.key`: key-encryption keys of the question bank; the newest wraps new data
   keys, older ones stay until `examsvc bank rotate-key` has re-wrapped everything they wrapped.
-- `cert-kek.key` and `cert-signing-<UTC time>.json`: certificate signing keys (certificates/signing.py).
+- `cert-kek.key` and `cert-signing-<UTC time>.json`: certificate signing keys (core/signing_keys.py).
 
 Development creates missing keys on first start; production refuses to start without them
 (`examsvc keys init` creates them), so a misconfigured key directory never silently makes fresh
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .certificates import signing
+from . import signing_keys
 from .crypto.keyfiles import KeyFileError, SymmetricKey, create_key, ensure_key_dir, load_key
 
 PERSONAL_DATA = "personal_data"
@@ -46,8 +46,8 @@ def init_keys(key_dir: Path) -> list[str]:
     if not bank_kek_names(key_dir):
         create_bank_kek(key_dir)
         created.append(bank_kek_names(key_dir)[-1])
-    if not signing.published(key_dir):
-        created.append("certificate signing key " + signing.rotate(key_dir).kid)
+    if not signing_keys.published(key_dir):
+        created.append("certificate signing key " + signing_keys.rotate(key_dir).kid)
     return created
 
 
@@ -90,6 +90,6 @@ def load_keyring(key_dir: Path, create_missing: bool) -> Keyring:
         id_lookup=load_key(key_dir, ID_LOOKUP),
     )
     keyring.bank_keks()  # fail at start-up, not at the first exam, when the bank key is missing
-    if not signing.published(key_dir):
+    if not signing_keys.published(key_dir):
         raise KeyFileError(f"no certificate signing key in {key_dir}; run: examsvc keys init")
     return keyring

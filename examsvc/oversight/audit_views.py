@@ -12,11 +12,12 @@ from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from wtforms.validators import DataRequired
 
-from ..access import roles
+from ..audit import service
+from ..audit.models import AuditEvent
 from ..auth.service import actor_of
-from ..db import BEIJING, db_session, utcnow
-from . import checkpoint, service
-from .models import AuditEvent
+from ..core.db import BEIJING, db_session, utcnow
+from ..web.access import roles
+from . import checkpoint
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE = 50

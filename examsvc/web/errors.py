@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .ops import request_log
+from . import request_log
 
 log = logging.getLogger(__name__)
 

@@ -7,20 +7,20 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit.service import Actor
-from .auth.models import User
-from .certificates.models import Certificate
-from .certificates.service import issue_for_sitting, revoke
-from .classes.models import TrainingClass
-from .config import Config
-from .db import utcnow
-from .exams import closing, results
-from .exams import service as sittings
-from .exams.grading import key_sheet, paper_seat_key
-from .exams.roster import sitting_roster
-from .keyring import Keyring
-from .papers.service import generate_paper, open_paper_for_grading
-from .questions.cipher import BankCipher
+from ..audit.service import Actor
+from ..auth.models import User
+from ..certificates.models import Certificate
+from ..certificates.service import issue_for_sitting, revoke
+from ..classes.models import TrainingClass
+from ..core.config import Config
+from ..core.db import utcnow
+from ..core.keyring import Keyring
+from ..exams import closing, results
+from ..exams import service as sittings
+from ..exams.grading import key_sheet, paper_seat_key
+from ..exams.roster import sitting_roster
+from ..papers.service import generate_paper, open_paper_for_grading
+from ..questions.cipher import BankCipher
 
 
 def _schedule(session: Session, actor: Actor, training_class: TrainingClass, starts, config: Config):  # type: ignore[no-untyped-def]

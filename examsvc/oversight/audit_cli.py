@@ -9,10 +9,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..db import db_session, utcnow
+from ..audit import service as audit
+from ..audit.service import CLI_ACTOR
+from ..core.db import db_session, utcnow
 from . import checkpoint
-from . import service as audit
-from .service import CLI_ACTOR
 
 
 @click.group("audit", cls=AppGroup)

@@ -9,8 +9,8 @@ from flask import abort, flash
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .db import db_session
-from .msgid import RuleError
+from ..core.db import db_session
+from ..core.msgid import RuleError
 
 T = TypeVar("T")
 

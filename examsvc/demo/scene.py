@@ -15,21 +15,21 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit.service import Actor
-from .auth.models import User
-from .auth.service import create_user
-from .classes.roster import csv_bytes
-from .config import Config
-from .demo_classes import load_demo_classes, sample_roster_with_errors
-from .demo_exams import load_demo_exam_day
-from .keyring import Keyring
-from .orgs.models import Organisation
-from .orgs.service import create_organisation
-from .questions.authoring import bank_files, read_paths
-from .questions.cipher import BankCipher
-from .questions.models import Question
-from .questions.service import import_records
-from .resources import question_bank_dir
+from ..audit.service import Actor
+from ..auth.models import User
+from ..auth.service import create_user
+from ..classes.roster import csv_bytes
+from ..core.config import Config
+from ..core.keyring import Keyring
+from ..core.resources import question_bank_dir
+from ..orgs.models import Organisation
+from ..orgs.service import create_organisation
+from ..questions.authoring import bank_files, read_paths
+from ..questions.cipher import BankCipher
+from ..questions.models import Question
+from ..questions.service import import_records
+from .classes import load_demo_classes, sample_roster_with_errors
+from .exams import load_demo_exam_day
 
 DEMO_ACTOR = Actor(None, "demo")
 

@@ -16,7 +16,7 @@ from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, UTCDateTime
+from ..core.db import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from ..crypto.aead import seal, unseal
-from ..crypto.jws import b64url, public_jwk, unb64url
-from ..crypto.keyfiles import KeyFileError, ensure_key_dir, load_or_create_key
+from .crypto.aead import seal, unseal
+from .crypto.jws import b64url, public_jwk, unb64url
+from .crypto.keyfiles import KeyFileError, ensure_key_dir, load_or_create_key
 
 KEK = "cert-kek"
 PREFIX = "cert-signing-"

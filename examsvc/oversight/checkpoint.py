@@ -16,12 +16,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..certificates.signing import current_signer, public_keys
-from ..crypto.jws import TokenError, genuine_claims, sign
-from ..msgid import N_
+from ..audit.models import AuditEvent
+from ..audit.service import Actor, record, verify
+from ..core.crypto.jws import TokenError, genuine_claims, sign
+from ..core.msgid import N_
+from ..core.signing_keys import current_signer, public_keys
 from ..orgs.service import bureau_code
-from .models import AuditEvent
-from .service import Actor, record, verify
 
 KIND = "examsvc-audit-checkpoint"
 
