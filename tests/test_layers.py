@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from examsvc.classes.signals import institution_class_page, officer_class_page
+from examsvc.exams.signals import result_corrected, results_published
+from examsvc.trainees.signals import trainee_page
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "examsvc"
 # The app factory imports the wiring late: importing any examsvc submodule runs examsvc/__init__
@@ -91,3 +95,17 @@ def test_no_module_imports_a_project_module_inside_a_function():
             if (relative, function) not in DEFERRED_IMPORTS_ALLOWED:
                 offenders.append(f"{relative}:{line} in {function}()")
     assert offenders == []
+
+
+def test_every_page_and_result_signal_has_its_receivers(app):
+    """Receivers live in the higher domains' views modules, which the wiring imports."""
+    expected = {
+        officer_class_page: 3,  # papers, sittings, certificates
+        institution_class_page: 1,  # published counts
+        trainee_page: 2,  # enrolments, certificates
+        results_published: 1,  # certificates
+        result_corrected: 1,  # certificates
+    }
+    assert {signal.name: len(signal.receivers) for signal in expected} == {
+        signal.name: count for signal, count in expected.items()
+    }

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from examsvc.migrate.alembic_config()."""
+"""Alembic environment: the engine comes from examsvc.core.migrate.alembic_config()."""
 
 from __future__ import annotations
 

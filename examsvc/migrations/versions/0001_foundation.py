@@ -7,7 +7,7 @@ Create Date: 2026-11-23 15:59:43.036428
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('ip', sa.String(length=45), nullable=False),
-    sa.Column('at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempt'))
     )
@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('county_code', sa.String(length=12), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('bureau', 'county', 'institution', 'employer')", name=op.f('ck_organisation_kind')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('kind', 'code', name=op.f('uq_organisation_kind_code'))
@@ -51,10 +51,10 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('totp_secret', sa.LargeBinary(), nullable=True),
-    sa.Column('totp_enrolled_at', examsvc.db.UTCDateTime(), nullable=True),
+    sa.Column('totp_enrolled_at', examsvc.core.db.UTCDateTime(), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=True),
-    sa.Column('password_changed_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('password_changed_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("role IN ('admin', 'officer', 'proctor', 'institution')", name=op.f('ck_user_account_role')),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_user_account_org_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
@@ -66,7 +66,7 @@ def upgrade() -> None:
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_label', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
@@ -90,8 +90,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_login_session_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_session')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_login_session_token_hash'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 16:12:36.303346
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0002'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('key_id', sa.String(length=32), nullable=False),
     sa.Column('wrapped', sa.LargeBinary(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_data_key')),
     sa.UniqueConstraint('key_id', name=op.f('uq_bank_data_key_key_id'))
     )
@@ -33,8 +33,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('current_version', sa.Integer(), nullable=False),
     sa.Column('times_used', sa.Integer(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'active', 'retired')", name=op.f('ck_question_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
     sa.UniqueConstraint('external_id', name=op.f('uq_question_external_id'))
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('for_manager', sa.Boolean(), nullable=False),
     sa.Column('for_team_leader', sa.Boolean(), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
     sa.CheckConstraint("type IN ('single', 'multiple', 'truefalse')", name=op.f('ck_question_version_type')),
     sa.CheckConstraint('difficulty BETWEEN 1 AND 5', name=op.f('ck_question_version_difficulty')),

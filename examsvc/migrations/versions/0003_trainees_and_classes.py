@@ -7,7 +7,7 @@ Create Date: 2026-11-23 16:25:34.089454
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0003'
@@ -30,8 +30,8 @@ def upgrade() -> None:
     sa.Column('employer_id', sa.Integer(), nullable=True),
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('industry', sa.String(length=32), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("id_type IN ('id_card', 'passport', 'hk_macao_permit', 'taiwan_permit')", name=op.f('ck_trainee_id_type')),
     sa.ForeignKeyConstraint(['employer_id'], ['organisation.id'], name=op.f('fk_trainee_employer_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trainee')),
@@ -56,10 +56,10 @@ def upgrade() -> None:
     sa.Column('hours_practical', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('return_reason', sa.Text(), nullable=True),
-    sa.Column('submitted_at', examsvc.db.UTCDateTime(), nullable=True),
-    sa.Column('decided_at', examsvc.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', examsvc.core.db.UTCDateTime(), nullable=True),
+    sa.Column('decided_at', examsvc.core.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("category IN ('leader', 'manager', 'team_leader')", name=op.f('ck_training_class_category')),
     sa.CheckConstraint("status IN ('draft', 'submitted', 'returned', 'approved', 'exam_scheduled', 'examined', 'archived')", name=op.f('ck_training_class_status')),
     sa.CheckConstraint('end_date >= start_date', name=op.f('ck_training_class_dates')),
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('class_id', sa.Integer(), nullable=False),
     sa.Column('trainee_id', sa.Integer(), nullable=False),
     sa.Column('hours_completed', sa.Integer(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint('hours_completed >= 0', name=op.f('ck_enrollment_hours_completed')),
     sa.ForeignKeyConstraint(['class_id'], ['training_class.id'], name=op.f('fk_enrollment_class_id_training_class')),
     sa.ForeignKeyConstraint(['trainee_id'], ['trainee.id'], name=op.f('fk_enrollment_trainee_id_trainee')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 16:48:17.855976
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0004'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('industry', sa.String(length=32), nullable=False),
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('spec', sa.Text(), nullable=False),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_blueprint')),
     sa.UniqueConstraint('industry', 'category', name=op.f('uq_blueprint_industry_category'))
@@ -40,9 +40,9 @@ def upgrade() -> None:
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('seats', sa.Integer(), nullable=False),
-    sa.Column('starts_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('release_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('release_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
     sa.CheckConstraint("sitting IN ('first', 'retake')", name=op.f('ck_paper_sitting')),
     sa.ForeignKeyConstraint(['class_id'], ['training_class.id'], name=op.f('fk_paper_class_id_training_class')),

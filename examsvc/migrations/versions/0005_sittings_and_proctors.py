@@ -7,7 +7,7 @@ Create Date: 2026-11-23 17:07:52.902275
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0005'
@@ -24,10 +24,10 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('venue', sa.String(length=120), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=False),
-    sa.Column('starts_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('first', 'retake')", name=op.f('ck_exam_sitting_kind')),
     sa.CheckConstraint("status IN ('scheduled', 'locked', 'published')", name=op.f('ck_exam_sitting_status')),
     sa.CheckConstraint('duration_minutes BETWEEN 10 AND 300', name=op.f('ck_exam_sitting_duration')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 17:21:29.897536
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0006'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('body_hash', sa.String(length=64), nullable=False),
     sa.Column('response', sa.String(length=2000), nullable=False),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_idempotency_record_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
     sa.UniqueConstraint('key', name=op.f('uq_idempotency_record_key'))
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('entered_by', sa.Integer(), nullable=True),
     sa.Column('confirmed_by', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('first', 'retake')", name=op.f('ck_exam_attempt_kind')),
     sa.CheckConstraint("presence = 'present' OR (score_tenths IS NULL AND answers IS NULL)", name=op.f('ck_exam_attempt_absent_no_score')),
     sa.CheckConstraint("presence IN ('present', 'absent', 'refused')", name=op.f('ck_exam_attempt_presence')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 19:37:51.495971
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0008'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bucket', sa.String(length=120), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('window_ends', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('window_ends', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_counter')),
     sa.UniqueConstraint('bucket', name=op.f('uq_rate_counter_bucket'))
     )
@@ -38,12 +38,12 @@ def upgrade() -> None:
     sa.Column('class_id', sa.Integer(), nullable=False),
     sa.Column('hours', sa.Integer(), nullable=False),
     sa.Column('credit_year', sa.Integer(), nullable=False),
-    sa.Column('issued_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('issued_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.Column('kid', sa.String(length=40), nullable=False),
     sa.Column('token', sa.Text(), nullable=False),
     sa.Column('status_index', sa.Integer(), nullable=False),
-    sa.Column('revoked_at', examsvc.db.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', examsvc.core.db.UTCDateTime(), nullable=True),
     sa.Column('revoke_reason', sa.String(length=300), nullable=True),
     sa.Column('revoked_by', sa.Integer(), nullable=True),
     sa.CheckConstraint('hours > 0', name=op.f('ck_certificate_hours')),

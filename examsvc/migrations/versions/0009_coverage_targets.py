@@ -7,7 +7,7 @@ Create Date: 2026-11-29 03:40:00
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0009'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('set_by', sa.Integer(), nullable=True),
-    sa.Column('updated_at', examsvc.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', examsvc.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint('people >= 0', name=op.f('ck_coverage_target_people')),
     sa.ForeignKeyConstraint(['set_by'], ['user_account.id'], name=op.f('fk_coverage_target_set_by_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coverage_target')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-29 03:45:00
 
 from alembic import op
 import sqlalchemy as sa
-import examsvc.db
+import examsvc.core.db
 
 
 revision = '0010'
@@ -24,8 +24,8 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('suspended_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', examsvc.db.UTCDateTime(), nullable=False),
-    sa.Column('lifted_at', examsvc.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', examsvc.core.db.UTCDateTime(), nullable=False),
+    sa.Column('lifted_at', examsvc.core.db.UTCDateTime(), nullable=True),
     sa.Column('lift_reason', sa.String(length=500), nullable=True),
     sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_institution_suspension_dates')),
     sa.CheckConstraint('lifted_at IS NULL OR lift_reason IS NOT NULL', name=op.f('ck_institution_suspension_lifted_with_reason')),
