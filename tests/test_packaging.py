@@ -56,7 +56,7 @@ def test_installed_wheel_finds_its_templates(wheel, tmp_path):
         capture_output=True,
     )
     probe = (
-        "from examsvc.resources import templates_dir, question_bank_dir;"
+        "from examsvc.core.resources import templates_dir, question_bank_dir;"
         "print(templates_dir()); print(question_bank_dir())"
     )
     done = subprocess.run(
