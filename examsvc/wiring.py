@@ -18,6 +18,7 @@ from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
 from .classes.institution_views import bp as inst_classes_bp
 from .classes.officer_views import bp as review_bp
+from .core.clock import Clock
 from .core.config import Config
 from .core.crypto.passwords import make_hasher
 from .core.db import Database, db_session, make_engine
@@ -51,6 +52,7 @@ def wire(app: Flask, cfg: Config) -> None:
     app.extensions["examsvc.hasher"] = make_hasher(cfg.argon2_time_cost, cfg.argon2_memory_kib)
     app.extensions["examsvc.limiter"] = Limiter(cfg.redis_url)
     app.extensions["examsvc.mirror"] = Mirror.of_database(cfg.resolved_database_url())
+    app.extensions["examsvc.clock"] = Clock()
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

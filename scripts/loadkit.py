@@ -124,14 +124,15 @@ def build_world(app, tablets: int, per_class: int, class_count: int = 0, officer
         today = tablets // crew
         rules, cipher = ClassRules.from_config(config), BankCipher(s, keys)
         starts = utcnow() - timedelta(minutes=10)
+        scheduled = starts - timedelta(days=7)  # the world's past: the office scheduled a week ahead
         header = [key for key, *_ in COLUMNS]
         for n in range(max(class_count, today)):
             data = classes.ClassInput(
                 f"压测班{n:03d}",
                 "coal_mine",
                 "manager",
-                date(2026, 12, 1),
-                date(2026, 12, 5),
+                date.today() - timedelta(days=12),  # trained and finished before exam day
+                date.today() - timedelta(days=8),
                 "南宁",
                 "450103",
                 8,
@@ -143,20 +144,21 @@ def build_world(app, tablets: int, per_class: int, class_count: int = 0, officer
             enrol.add_to_roster(s, SYSTEM, keys, training_class, check_cells([header, *rows]), rules)
             classes.submit(s, SYSTEM, training_class, rules)
             classes.approve(s, SYSTEM, training_class, rules)
-            paper = generate_paper(s, SYSTEM, cipher, training_class, "first", starts, config)
+            paper = generate_paper(s, SYSTEM, cipher, training_class, "first", config)
             sitting = sittings.schedule(
                 s,
                 SYSTEM,
                 training_class,
                 sittings.SittingInput("first", "考场", "450123", starts, 90),
                 config,
+                scheduled,
             )
             roster = s.scalars(select(Enrollment.id).where(Enrollment.class_id == training_class.id)).all()
             if n >= today:
                 _publish(s, sitting, roster, config)
                 continue
             group = proctors[crew * n : crew * n + crew]
-            sittings.assign(s, SYSTEM, sitting, [p.id for p in group], config)
+            sittings.assign(s, SYSTEM, sitting, [p.id for p in group], config, scheduled)
             world.sittings_today.append(sitting.id)
             payload = open_paper_for_grading(cipher, paper, utcnow())
             for seat, enrollment_id in enumerate(roster, start=1):

@@ -54,8 +54,8 @@ def class_form(**overrides: object) -> dict[str, object]:
         "title": "2026年第一期矿山安全管理人员培训班",
         "industry": "coal_mine",
         "category": "manager",
-        "start_date": "2026-12-01",
-        "end_date": "2026-12-05",
+        "start_date": "2026-11-23",  # in the past: the class has trained when its sitting comes
+        "end_date": "2026-11-27",
         "venue": "南宁市青秀区培训中心",
         "venue_county_code": "450103",
         "hours_online": "8",

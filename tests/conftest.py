@@ -24,7 +24,7 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth import service as users
 from examsvc.auth.models import User
 from examsvc.core.crypto import totp
-from examsvc.core.db import db_session, make_engine, utcnow
+from examsvc.core.db import db_session, make_engine
 from examsvc.core.migrate import upgrade_database
 from examsvc.core.scratch import scratch_database
 from examsvc.exams.models import Sitting
@@ -195,6 +195,21 @@ def officer(app, world) -> Client:  # type: ignore[no-untyped-def]
     return client
 
 
+def second_officer_client(app, world) -> Client:  # type: ignore[no-untyped-def]
+    """Another exam officer of the bureau, signed in: the second pair of eyes on a correction."""
+    with app.app_context():
+        world.make_user(db_session(), "officer", "officer2", world.bureau)
+        db_session().commit()
+    client = Client(app)
+    world.login(client, "officer2")
+    return client
+
+
+@pytest.fixture
+def second_officer(app, world) -> Client:  # type: ignore[no-untyped-def]
+    return second_officer_client(app, world)
+
+
 @pytest.fixture
 def sitting(app, world, officer):  # type: ignore[no-untyped-def]
     """An approved class, its released paper, a sitting that started, two proctors assigned."""
@@ -202,11 +217,13 @@ def sitting(app, world, officer):  # type: ignore[no-untyped-def]
 
 
 def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "sheet", venue: str = "考场"):  # type: ignore[no-untyped-def]
-    """Through the officer's pages: the paper, a sitting that started 5 minutes ago, every proctor."""
-    starts = (utcnow() - timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai"))
+    """Through the officer's pages: the paper, a sitting 10 minutes ahead, every proctor; then the
+    app's clock moves on 15 minutes, so the sitting started 5 minutes ago."""
+    clock = app.extensions["examsvc.clock"]
+    starts = (clock.now() + timedelta(minutes=10)).astimezone(ZoneInfo("Asia/Shanghai"))
     local = starts.strftime("%Y-%m-%dT%H:%M")
     page = f"/officer/classes/{class_id}"
-    officer.post(f"{page}/papers", {"sitting": kind, "starts_at": local}, page=page)
+    officer.post(f"{page}/papers", {"sitting": kind}, page=page)
     officer.post(
         f"{page}/sittings",
         {
@@ -224,6 +241,7 @@ def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "she
         st = s.scalar(select(Sitting).where(Sitting.class_id == class_id, Sitting.kind == kind))
         ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
     assert officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids}).status_code == 302
+    clock.advance(timedelta(minutes=15))
     return st
 
 

@@ -12,7 +12,7 @@ from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 
 from .class_helpers import new_class, roster_csv, upload
-from .tablet_helpers import base, call, enrollments, enter
+from .tablet_helpers import call, confirm, enrollments, enter
 
 
 def register_class(school, rows: list[list[object]], **form: object) -> int:  # type: ignore[no-untyped-def]
@@ -53,7 +53,7 @@ def hold_exam(app, officer, tablet, confirmer, sitting: Sitting, passes: list[bo
     for seat, (enrollment_id, right) in enumerate(zip(ids, passes, strict=True), start=1):
         enter(app, tablet, sitting, enrollment_id, seat, right=right)
     for enrollment_id in ids:
-        assert call(confirmer, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+        assert confirm(app, confirmer, sitting, enrollment_id).status_code == 200
     assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
     page = f"/officer/classes/{sitting.class_id}"
     assert officer.post(f"/officer/sittings/{sitting.id}/publish", page=page).status_code == 302

@@ -18,7 +18,7 @@ from examsvc.questions.service import current_versions_query
 from examsvc.trainees.models import Trainee
 
 from .class_helpers import person
-from .conftest import PASSWORD, World, schedule_sitting
+from .conftest import PASSWORD, World, schedule_sitting, second_officer_client
 from .helpers import Client
 from .hostile_helpers import (
     approve,
@@ -29,6 +29,7 @@ from .hostile_helpers import (
     upload_roster,
 )
 from .paper_helpers import import_bank
+from .tablet_helpers import correct
 
 
 def meta(tag: str) -> str:
@@ -142,8 +143,7 @@ def _officer_types_after_the_exam(sc) -> None:  # type: ignore[no-untyped-def]
     assert officer.post(f"/officer/certificates/{revoked.id}/revoke", reason, page=page).status_code == 302
     failed = attempt_of(sc.app, sitting, sc.exam.enrollments[2])
     correction = {"presence": "absent", "reason": HOSTILE["correction"]}
-    results = f"/officer/sittings/{sitting.id}/results"
-    officer.post(f"/officer/sittings/{sitting.id}/attempts/{failed}/correct", correction, page=results)
+    correct(sc.app, officer, second_officer_client(sc.app, sc.world), sitting, failed, correction)
     suspension = {"reason": HOSTILE["suspension"], "ends_on": "2029-12-31"}
     suspend = f"/officer/institutions/{sc.world.other_institution}/suspend"
     assert officer.post(suspend, suspension, page="/officer/institutions/").status_code == 302

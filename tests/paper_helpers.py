@@ -52,7 +52,7 @@ def draft_class(app, world, title: str = "试卷测试班", people: int = 3, fir
         s = db_session()
         rules = ClassRules.from_config(app.config["EXAMSVC"])
         data = service.ClassInput(
-            title, "coal_mine", "manager", date(2026, 12, 1), date(2026, 12, 5), "南宁", "450103", 8, 16, 0
+            title, "coal_mine", "manager", date(2026, 11, 23), date(2026, 11, 27), "南宁", "450103", 8, 16, 0
         )
         training_class = service.create_class(s, SYSTEM, world.institution, data)
         people_rows = [[*person(i)[:6], 24] for i in range(first_person, first_person + people)]

@@ -10,7 +10,7 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth.service import create_user
 from examsvc.classes.models import Enrollment
 from examsvc.core.db import db_session
-from examsvc.exams.models import Attempt
+from examsvc.exams.models import Attempt, CorrectionRequest
 from examsvc.papers.models import Paper
 from examsvc.papers.variants import seat_variant
 from examsvc.questions.cipher import BankCipher
@@ -74,6 +74,16 @@ def right_answers(app, sitting, seat: int) -> str:  # type: ignore[no-untyped-de
     return right_sheet(questions, variant)
 
 
+def stored_result(app, sitting, enrollment_id) -> tuple[float | None, bool | None]:  # type: ignore[no-untyped-def]
+    """(score, passed) as the server stored them: the tablet itself is never told (blind entry)."""
+    with app.app_context():
+        attempt = db_session().scalar(
+            select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.enrollment_id == enrollment_id)
+        )
+    score = None if attempt is None or attempt.score_tenths is None else attempt.score_tenths / 10
+    return score, None if attempt is None else attempt.passed
+
+
 def base(sitting, enrollment_id):  # type: ignore[no-untyped-def]
     return f"/proctor/sittings/{sitting.id}/candidates/{enrollment_id}"
 
@@ -95,6 +105,38 @@ def enter(app, client, sitting, enrollment_id, seat, right=True, sheet=None):  #
     assert call(client, f"{base(sitting, enrollment_id)}/result", body).status_code == 200
 
 
+def confirm(app, client, sitting, enrollment_id):  # type: ignore[no-untyped-def]
+    """A second proctor confirms the entry as it stands now (the version their page shows)."""
+    with app.app_context():
+        version = db_session().scalar(
+            select(Attempt.version).where(
+                Attempt.sitting_id == sitting.id, Attempt.enrollment_id == enrollment_id
+            )
+        )
+    return call(client, f"{base(sitting, enrollment_id)}/confirm", {"version": version})
+
+
+def correct(app, officer, approver, sitting, attempt_id, change, approval="已核对原始答题卡"):  # type: ignore[no-untyped-def]
+    """`officer` asks for `change` (the form's fields, its reason included) on the result as it
+    stands; `approver`, a second officer, approves it (None: the request stays pending)."""
+    page = f"/officer/sittings/{sitting.id}/results"
+    with app.app_context():
+        version = db_session().get(Attempt, attempt_id).version
+    url = f"/officer/sittings/{sitting.id}/attempts/{attempt_id}/correct"
+    officer.post(url, {**change, "version": version}, page=page)
+    if approver is None:
+        return
+    with app.app_context():
+        request_id = db_session().scalar(
+            select(CorrectionRequest.id).where(
+                CorrectionRequest.attempt_id == attempt_id, CorrectionRequest.status == "pending"
+            )
+        )
+    if request_id is not None:
+        approve = f"/officer/sittings/{sitting.id}/corrections/{request_id}/approve"
+        approver.post(approve, {"reason": approval}, page=page)
+
+
 def close_sitting(app, tablet, officer, sitting) -> None:  # type: ignore[no-untyped-def]
     """The second proctor confirms every entry, the first locks, the officer publishes."""
     lock_sitting(app, tablet, sitting)
@@ -107,7 +149,8 @@ def lock_sitting(app, tablet, sitting) -> None:  # type: ignore[no-untyped-def]
     second = Client(app)
     second.login("proctor2", PASSWORD)
     with app.app_context():
-        ids = db_session().scalars(select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id))
-        for enrollment_id in list(ids):
-            assert call(second, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+        query = select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id)
+        ids = list(db_session().scalars(query))
+    for enrollment_id in ids:
+        assert confirm(app, second, sitting, enrollment_id).status_code == 200
     assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200

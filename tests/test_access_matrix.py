@@ -27,7 +27,7 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
 from examsvc.classes.models import Enrollment
 from examsvc.core.db import db_session
-from examsvc.exams.models import Attempt
+from examsvc.exams.models import Attempt, CorrectionRequest
 from examsvc.orgs.models import Organisation
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
@@ -176,6 +176,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "sittings.assign"): officer("/officer/sittings/{retake}/proctors"),
     ("POST", "sittings.assign"): officer("/officer/sittings/{retake}/proctors", ok=UNPROCESSABLE),
     ("POST", "sittings.publish"): officer("/officer/sittings/{retake}/publish", ok=DONE_OR_REFUSED),
+    ("POST", "sittings.reschedule"): officer("/officer/sittings/{retake}/reschedule", ok=DONE_OR_REFUSED),
+    ("POST", "sittings.cancel"): officer("/officer/sittings/{retake}/cancel", ok=DONE_OR_REFUSED),
+    ("POST", "sittings.approve_correction"): officer(
+        "/officer/sittings/{first}/corrections/{correction}/approve", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "sittings.reject_correction"): officer(
+        "/officer/sittings/{first}/corrections/{correction}/reject", ok=DONE_OR_REFUSED
+    ),
     ("GET", "sittings.results_page"): officer("/officer/sittings/{first}/results"),
     ("POST", "sittings.correct"): officer(
         "/officer/sittings/{first}/attempts/{attempt}/correct", ok=DONE_OR_REFUSED
@@ -273,6 +281,16 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             name="第三培训学校",
             county_code="450123",
         )
+        first_attempt = s.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id))
+        correction = CorrectionRequest(  # asked by the officer who probes: deciding it is refused
+            attempt_id=first_attempt.id,
+            attempt_version=first_attempt.version,
+            presence="absent",
+            typed="",
+            reason="矩阵",
+            requested_by=s.scalar(select(User.id).where(User.username == "officer1")),
+        )
+        s.add(correction)
         s.commit()
         candidate = s.scalar(  # the one who failed: the retake's only candidate
             select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(False))
@@ -282,7 +300,8 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             "first": sitting.id,
             "retake": retake.id,
             "candidate": candidate,
-            "attempt": s.scalar(select(Attempt.id).where(Attempt.sitting_id == sitting.id)),
+            "attempt": first_attempt.id,
+            "correction": correction.id,
             "trainee": s.scalar(select(Enrollment.trainee_id).where(Enrollment.id == candidate)),
             "paper": s.scalar(select(Paper.id).where(Paper.class_id == sitting.class_id)),
             "certificate": certificates[0].id,

@@ -16,7 +16,8 @@ from examsvc.papers.service import open_paper_for_grading
 from examsvc.papers.variants import LETTERS
 from examsvc.questions.cipher import BankCipher
 
-from .tablet_helpers import close_sitting, enrollments, enter
+from .conftest import second_officer_client
+from .tablet_helpers import close_sitting, correct, enrollments, enter
 
 
 def _sheet(app, sitting, seat: int, wrong_option_of: dict[int, str]) -> str:  # type: ignore[no-untyped-def]
@@ -104,8 +105,7 @@ def test_each_sitting_is_checked_once_until_a_correction(app, world, sitting, ta
         "answers": right_answers(app, sitting, 2),
         "reason": "录入错误",
     }
-    results = f"/officer/sittings/{sitting.id}/results"
-    officer.post(f"/officer/sittings/{sitting.id}/attempts/{seat_2}/correct", fix, page=results)
+    correct(app, officer, second_officer_client(app, world), sitting, seat_2, fix)
     listed = officer.get("/officer/institutions/").get_data(as_text=True)
     assert len(openings) == 2 and flag not in listed  # looked at again, and the pair is gone
     patterns = officer.get(f"/officer/institutions/{world.institution}/patterns")

@@ -170,23 +170,24 @@ def test_export_writes_json_lines(app, sitting, tablet, officer, tmp_path):
     assert all(person(n)[2] not in text for n in (1, 2, 3)) and person(2)[2][-4:] == details["id_last4"]
 
 
-def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, tablet, officer):
+def test_a_correction_after_publishing_issues_or_revokes(
+    app, client, sitting, tablet, officer, second_officer
+):
     from examsvc.exams.models import Attempt
 
-    from .tablet_helpers import right_answers
+    from .tablet_helpers import correct, right_answers
 
     certs = certified(app, sitting, tablet, officer)  # seat 3 failed: no certificate
     with app.app_context():
         failed = db_session().scalar(select(Attempt).where(Attempt.seat_no == 3))
         passed = db_session().scalar(select(Attempt).where(Attempt.id == certs[0].attempt_id))
-    page = f"/officer/sittings/{sitting.id}/results"
     fix = {
         "presence": "present",
         "seat_no": "3",
         "answers": right_answers(app, sitting, 3),
         "reason": "阅卷错误",
     }
-    officer.post(f"/officer/sittings/{sitting.id}/attempts/{failed.id}/correct", fix, page=page)
+    correct(app, officer, second_officer, sitting, failed.id, fix)
     with app.app_context():
         new = db_session().scalar(select(Certificate).where(Certificate.attempt_id == failed.id))
         assert new is not None and new.revoked_at is None
@@ -196,7 +197,7 @@ def test_a_correction_after_publishing_issues_or_revokes(app, client, sitting, t
         "answers": " ".join(["-"] * 90),
         "reason": "答题卡录错",
     }
-    officer.post(f"/officer/sittings/{sitting.id}/attempts/{passed.id}/correct", blank, page=page)
+    correct(app, officer, second_officer, sitting, passed.id, blank)
     assert api(client, {"token": certs[0].token}).get_json()["status"] == "revoked"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,15 +15,15 @@ from examsvc.audit.models import AuditEvent
 from examsvc.audit.service import SYSTEM
 from examsvc.classes.models import TrainingClass
 from examsvc.cli import main
-from examsvc.core.db import db_session, utcnow
+from examsvc.core.db import db_session
 from examsvc.orgs.service import bureau_name
 from examsvc.papers import service as papers
-from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper
 from examsvc.papers.spec import DEFAULT_SPEC
 from examsvc.questions.cipher import BankCipher
 from examsvc.questions.models import Question
 
+from .conftest import schedule_sitting
 from .helpers import Client
 from .paper_helpers import approved_class, page_count, pdf_text
 
@@ -33,12 +33,9 @@ def class_id(app, world):  # type: ignore[no-untyped-def]
     return approved_class(app, world)
 
 
-def _generate(client, class_id, starts: datetime, sitting="first"):  # type: ignore[no-untyped-def]
-    local = starts.astimezone(paper_views.BEIJING).strftime("%Y-%m-%dT%H:%M")
+def _generate(client, class_id, sitting="first"):  # type: ignore[no-untyped-def]
     page = f"/officer/classes/{class_id}"
-    return client.post(
-        f"/officer/classes/{class_id}/papers", {"sitting": sitting, "starts_at": local}, page=page
-    )
+    return client.post(f"/officer/classes/{class_id}/papers", {"sitting": sitting}, page=page)
 
 
 def _paper(app, class_id, sitting="first"):  # type: ignore[no-untyped-def]
@@ -49,17 +46,22 @@ def _paper(app, class_id, sitting="first"):  # type: ignore[no-untyped-def]
 def test_officer_generates_a_sealed_paper_and_cannot_open_it_before_release(
     app, officer, class_id, monkeypatch
 ):
-    starts = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
-    assert _generate(officer, class_id, starts).status_code == 302
+    """Guard: Paper.released (no release time of its own: sealed until its sitting sets one)."""
+    assert _generate(officer, class_id).status_code == 302
     paper = _paper(app, class_id)
-    assert paper.release_at == starts - timedelta(minutes=60)
+    assert paper.release_at is None  # no sitting yet: sealed, whatever the clock says
     page = officer.get(f"/officer/classes/{class_id}").get_data(as_text=True)
     assert paper.content_hash[:16] in page and "已密封" in page
     url = f"/officer/papers/{paper.id}.pdf"
-    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    assert officer.get(url).status_code == 403
+    sitting = schedule_sitting(app, officer, class_id, "first")  # starts in 10 minutes, then the clock moves
+    paper = _paper(app, class_id)
+    assert paper.release_at == sitting.starts_at - timedelta(minutes=60)
+    clock = app.extensions["examsvc.clock"]
+    clock.advance(paper.release_at - timedelta(seconds=1) - clock.now())
     response = officer.get(url)
     assert response.status_code == 403 and b"%PDF" not in response.get_data()
-    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at)
+    clock.advance(timedelta(seconds=1))
     response = officer.get(url)
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
     with app.app_context():
@@ -70,7 +72,7 @@ def test_officer_generates_a_sealed_paper_and_cannot_open_it_before_release(
 
 
 def test_the_class_pdf_has_every_seat_with_its_own_order(app, officer, class_id, tmp_path, monkeypatch):
-    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    schedule_sitting(app, officer, class_id, "first")
     paper = _paper(app, class_id)
     pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
     pages = page_count(pdf, tmp_path)
@@ -102,7 +104,7 @@ def test_the_class_pdf_has_every_seat_with_its_own_order(app, officer, class_id,
 
 
 def test_the_cli_prints_a_released_paper_as_the_download_does(app, officer, class_id, tmp_path):
-    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    schedule_sitting(app, officer, class_id, "first")
     paper = _paper(app, class_id)
     out = tmp_path / "printed.pdf"
     code = paper.training_class.code
@@ -120,7 +122,7 @@ def test_the_cli_prints_a_released_paper_as_the_download_does(app, officer, clas
 def test_the_pdf_prints_hostile_names_as_text(app, world, officer, tmp_path):
     hostile = '<meta name="pdfkit-cookie" content="x=y"><iframe src="file:///etc/passwd"></iframe>'
     class_id = approved_class(app, world, title=hostile)
-    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    schedule_sitting(app, officer, class_id, "first")
     pdf = officer.get(f"/officer/papers/{_paper(app, class_id).id}.pdf").get_data()
     text = pdf_text(pdf, tmp_path, 1, 1)
     assert '<meta name="pdfkit-cookie"' in text.replace("\n", "")  # shown, not obeyed
@@ -128,9 +130,8 @@ def test_the_pdf_prints_hostile_names_as_text(app, world, officer, tmp_path):
 
 
 def test_one_paper_per_class_and_sitting(app, officer, class_id):
-    starts = utcnow() + timedelta(days=3)
-    _generate(officer, class_id, starts)
-    response = _generate(officer, class_id, starts)
+    _generate(officer, class_id)
+    response = _generate(officer, class_id)
     assert "已有本场次的试卷" in officer.get(response.location).get_data(as_text=True)
     with app.app_context():
         s = db_session()
@@ -143,8 +144,8 @@ def test_one_paper_per_class_and_sitting(app, officer, class_id):
 
 
 def test_a_retake_paper_avoids_the_first_papers_questions(app, officer, class_id):
-    _generate(officer, class_id, utcnow() + timedelta(days=1))
-    _generate(officer, class_id, utcnow() + timedelta(days=8), sitting="retake")
+    _generate(officer, class_id)
+    _generate(officer, class_id, sitting="retake")
     first, retake = _paper(app, class_id), _paper(app, class_id, "retake")
     assert retake is not None
     assert not set(json.loads(first.question_ids)) & set(json.loads(retake.question_ids))
@@ -154,7 +155,7 @@ def test_a_retake_paper_avoids_the_first_papers_questions(app, officer, class_id
 
 
 def test_a_retake_needs_the_first_paper(app, officer, class_id):
-    response = _generate(officer, class_id, utcnow() + timedelta(days=8), sitting="retake")
+    response = _generate(officer, class_id, sitting="retake")
     assert "补考试卷需要先有首考试卷" in officer.get(response.location).get_data(as_text=True)
 
 
@@ -162,13 +163,13 @@ def test_papers_are_only_for_approved_classes(app, world, officer, class_id):
     with app.app_context():
         db_session().get(TrainingClass, class_id).status = "submitted"
         db_session().commit()
-    _generate(officer, class_id, utcnow() + timedelta(days=1))
+    _generate(officer, class_id)
     assert _paper(app, class_id) is None
 
 
 @pytest.mark.parametrize("username", ["school1", "proctor1", "admin1"])
 def test_nobody_else_touches_papers(app, world, officer, class_id, username):
-    _generate(officer, class_id, utcnow() - timedelta(minutes=1))  # released, even
+    schedule_sitting(app, officer, class_id, "first")  # released, even
     paper = _paper(app, class_id)
     client = Client(app)
     world.login(client, username)
@@ -186,13 +187,8 @@ def test_cli_lists_generates_and_refuses_to_print_a_sealed_paper(app, world, cla
     with app.app_context():
         code = db_session().get(TrainingClass, class_id).code
     runner = app.test_cli_runner()
-    later = (datetime.now(UTC) + timedelta(days=5)).astimezone(paper_views.BEIJING).strftime("%Y-%m-%d %H:%M")
-    assert (
-        runner.invoke(
-            main, ["papers", "generate", "--class", code, "--sitting", "first", "--starts", later]
-        ).exit_code
-        == 0
-    )
+    generated = runner.invoke(main, ["papers", "generate", "--class", code, "--sitting", "first"])
+    assert generated.exit_code == 0 and "sealed until its sitting is scheduled" in generated.output
     listed = json.loads(runner.invoke(main, ["papers", "list", "--json"]).output)
     assert listed[0]["class"] == code and listed[0]["status"] == "sealed" and len(listed[0]["hash"]) == 64
     out = tmp_path / "paper.pdf"
@@ -237,7 +233,7 @@ def test_blueprint_the_bank_cannot_fill_names_the_shortfall(app, world, officer,
 def test_a_saved_blueprint_is_used(app, world, officer, class_id):
     form = _blueprint()
     assert officer.post("/officer/blueprints", form).status_code == 302
-    _generate(officer, class_id, utcnow() + timedelta(days=1))
+    _generate(officer, class_id)
     assert len(json.loads(_paper(app, class_id).question_ids)) == 50
 
 
@@ -247,20 +243,20 @@ def test_same_seed_same_paper(app, world, class_id):
         training_class = s.get(TrainingClass, class_id)
         cipher = BankCipher(s, app.extensions["examsvc.keys"])
         first = papers.generate_paper(
-            s, SYSTEM, cipher, training_class, "first", utcnow(), app.config["EXAMSVC"], seed=99
+            s, SYSTEM, cipher, training_class, "first", app.config["EXAMSVC"], seed=99
         )
         ids = first.question_ids
         s.delete(first)
         s.flush()
         again = papers.generate_paper(
-            s, SYSTEM, cipher, training_class, "first", utcnow(), app.config["EXAMSVC"], seed=99
+            s, SYSTEM, cipher, training_class, "first", app.config["EXAMSVC"], seed=99
         )
         assert again.question_ids == ids  # re-derivable for an audit
         s.rollback()
 
 
 def test_every_page_carries_its_seat_serial_and_no_answer_is_printed(app, officer, class_id, tmp_path):
-    _generate(officer, class_id, utcnow() - timedelta(minutes=1))
+    schedule_sitting(app, officer, class_id, "first")
     paper = _paper(app, class_id)
     pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
     pages = page_count(pdf, tmp_path)

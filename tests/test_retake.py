@@ -19,14 +19,16 @@ from examsvc.papers.models import Paper
 
 from .conftest import schedule_sitting
 from .helpers import Client
-from .tablet_helpers import base, call, close_sitting, enrollments, enter, right_answers
+from .tablet_helpers import base, call, close_sitting, enrollments, enter, right_answers, stored_result
 
 
 def _into_the_past(app, sitting) -> None:  # type: ignore[no-untyped-def]
     """The first sitting took place yesterday, so that its proctors are free for the retake today."""
     with app.app_context():
         s = db_session()
-        s.get(Sitting, sitting.id).starts_at = utcnow() - timedelta(days=1)
+        moved = s.get(Sitting, sitting.id)
+        moved.starts_at = utcnow() - timedelta(days=1)
+        moved.release_at = moved.starts_at - timedelta(hours=1)
         s.commit()
 
 
@@ -107,10 +109,11 @@ def test_a_sitting_marked_by_hand_takes_totals(app, world, tablet, officer):
     for bad in ("101", "abc", "-3", "80.25", ""):
         answer = _score(tablet, st, first, version["version"], bad)
         assert answer.status_code == 422 and "0" in answer.get_json()["message"], bad
-    answer = _score(tablet, st, first, version["version"], "85.5").get_json()
-    assert answer["score"] == 85.5 and answer["passed"] is True
+    assert _score(tablet, st, first, version["version"], "85.5").status_code == 200
+    assert stored_result(app, st, first) == (85.5, True)
     version = call(tablet, f"{base(st, second)}/check-in", {"presence": "present", "seat_no": 2}).get_json()
-    assert _score(tablet, st, second, version["version"], "79．5").get_json()["passed"] is False
+    assert _score(tablet, st, second, version["version"], "79．5").status_code == 200
+    assert stored_result(app, st, second) == (79.5, False)
     with app.app_context():
         stored = db_session().scalars(select(Attempt).where(Attempt.sitting_id == st.id)).all()
     assert sorted(a.score_tenths for a in stored) == [795, 855] and all(a.answers is None for a in stored)
@@ -134,5 +137,6 @@ def test_partial_credit_follows_the_blueprint(app, sitting, tablet, percent, los
     cut = [a[:-1] if len(a) > 1 else a for a in right]
     shortened = sum(1 for a, b in zip(right, cut, strict=True) if a != b)
     body = {"answers": " ".join(cut), "version": version["version"], "idempotency_key": secrets.token_hex(16)}
-    answer = call(tablet, f"{base(sitting, first)}/result", body).get_json()
-    assert shortened > 0 and answer["score"] == pytest.approx(100 - lost_each * shortened)
+    assert call(tablet, f"{base(sitting, first)}/result", body).status_code == 200
+    score, _ = stored_result(app, sitting, first)
+    assert shortened > 0 and score == pytest.approx(100 - lost_each * shortened)

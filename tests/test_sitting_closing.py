@@ -6,19 +6,20 @@ import json
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from examsvc.audit.models import AuditEvent
 from examsvc.core.db import db_session
 from examsvc.exams.attempts import may_sit
-from examsvc.exams.models import Attempt, Sitting
+from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
 from examsvc.exams.roster import published_facts
-from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper
 
 from .conftest import PASSWORD
 from .helpers import Client
-from .tablet_helpers import add_proctor, base, call, enrollments, enter, right_answers
+from .tablet_helpers import add_proctor, base, call, confirm, correct, enrollments, enter, right_answers
 
 
 def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, officer):
@@ -27,12 +28,12 @@ def test_four_eyes_lock_publish_and_the_one_retake(app, world, sitting, tablet, 
     enter(app, tablet, sitting, second, 2, right=False)
     call(tablet, f"{base(sitting, third)}/check-in", {"presence": "absent"})
     # The proctor who entered a sheet cannot confirm it; the sitting cannot lock before every confirmation.
-    assert call(tablet, f"{base(sitting, first)}/confirm", {}).status_code == 409
+    assert confirm(app, tablet, sitting, first).status_code == 409
     assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 422
     second_proctor = Client(app)
     second_proctor.login("proctor2", PASSWORD)
     for enrollment_id in (first, second, third):
-        assert call(second_proctor, f"{base(sitting, enrollment_id)}/confirm", {}).status_code == 200
+        assert confirm(app, second_proctor, sitting, enrollment_id).status_code == 200
     # An edit after confirmation needs a new confirmation.
     assert call(tablet, f"/proctor/sittings/{sitting.id}/lock", {}).status_code == 200
     assert (
@@ -64,7 +65,7 @@ def test_an_edit_after_confirmation_needs_a_new_one(app, sitting, tablet):
     call(tablet, f"{base(sitting, first)}/check-in", {"presence": "absent"})
     second_proctor = Client(app)
     second_proctor.login("proctor2", PASSWORD)
-    call(second_proctor, f"{base(sitting, first)}/confirm", {})
+    confirm(app, second_proctor, sitting, first)
     call(tablet, f"{base(sitting, first)}/check-in", {"presence": "refused"})
     with app.app_context():
         assert db_session().scalar(select(Attempt.confirmed_by)) is None
@@ -91,7 +92,8 @@ def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, si
 
     with app.app_context():
         paper = db_session().scalar(select(Paper).where(Paper.class_id == sitting.class_id))
-    monkeypatch.setattr(paper_views, "utcnow", lambda: paper.release_at - timedelta(seconds=1))
+    clock = app.extensions["examsvc.clock"]
+    clock.advance(paper.release_at - timedelta(seconds=1) - clock.now())  # back before the release
     assert (
         tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 403
     )  # sealed for proctors too
@@ -101,7 +103,11 @@ def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, si
     assert stranger.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 404
 
 
-def test_only_an_officer_corrects_a_locked_sheet_with_a_reason(app, sitting, tablet, officer):
+def test_a_locked_result_changes_only_with_two_officers_and_reasons(
+    app, sitting, tablet, officer, second_officer
+):
+    """Guards: corrections.request_correction (a reason), corrections._undecided (not the asking
+    officer), the correction_request four_eyes constraint, corrections.approve (a reason)."""
     first = enrollments(app, sitting)[0]
     call(tablet, f"{base(sitting, first)}/check-in", {"presence": "absent"})
     with app.app_context():
@@ -114,22 +120,29 @@ def test_only_an_officer_corrects_a_locked_sheet_with_a_reason(app, sitting, tab
         call(tablet, f"{base(sitting, first)}/check-in", {"presence": "present", "seat_no": 1}).status_code
         == 409
     )
-    url = f"/officer/sittings/{sitting.id}/attempts/{attempt_id}/correct"
-    page = f"/officer/sittings/{sitting.id}/results"
     right = right_answers(app, sitting, 1)
-    officer.post(url, {"presence": "present", "seat_no": "1", "answers": right, "reason": ""}, page=page)
+    change = {"presence": "present", "seat_no": "1", "answers": right}
+    correct(app, officer, None, sitting, attempt_id, {**change, "reason": ""})
     with app.app_context():
-        assert db_session().get(Attempt, attempt_id).presence == "absent"  # no reason, no correction
-    officer.post(
-        url,
-        {
-            "presence": "present",
-            "seat_no": "1",
-            "answers": right,
-            "reason": "答题卡登记错误，已核对原始答题卡",
-        },
-        page=page,
-    )
+        assert db_session().scalar(select(func.count(CorrectionRequest.id))) == 0  # no reason, no request
+    correct(app, officer, officer, sitting, attempt_id, {**change, "reason": "答题卡登记错误"})
+    with app.app_context():  # the officer who asked cannot approve: still absent, still pending
+        assert db_session().get(Attempt, attempt_id).presence == "absent"
+        request = db_session().scalar(select(CorrectionRequest))
+        assert request.status == "pending"
+    approve = f"/officer/sittings/{sitting.id}/corrections/{request.id}/approve"
+    page = f"/officer/sittings/{sitting.id}/results"
+    second_officer.post(approve, {"reason": ""}, page=page)
+    with app.app_context():  # an approval needs its reason too
+        assert db_session().get(Attempt, attempt_id).presence == "absent"
+    second_officer.post(approve, {"reason": "已核对原始答题卡"}, page=page)
+    with app.app_context():
+        s = db_session()
+        decided = s.get(CorrectionRequest, request.id)
+        decided.decided_by = decided.requested_by
+        with pytest.raises(IntegrityError):  # the database itself: the asker never decides
+            s.flush()
+        s.rollback()
 
     with app.app_context():
         s = db_session()
@@ -138,7 +151,8 @@ def test_only_an_officer_corrects_a_locked_sheet_with_a_reason(app, sitting, tab
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "attempt.correct")).one()
         detail = json.loads(event.detail)
         assert detail["before"]["presence"] == "absent" and detail["after"]["score"] == 100.0
-        assert "核对" in detail["reason"]
+        assert "登记错误" in detail["reason"] and "核对" in detail["approval"]
+    url = f"/officer/sittings/{sitting.id}/attempts/{attempt_id}/correct"
     assert (
         tablet.post(
             url, {"presence": "absent", "reason": "x"}, page=f"/proctor/sittings/{sitting.id}"

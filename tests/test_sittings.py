@@ -10,9 +10,8 @@ from sqlalchemy import select
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.service import create_user
 from examsvc.classes.models import TrainingClass
-from examsvc.core.db import db_session, utcnow
+from examsvc.core.db import BEIJING, db_session, utcnow
 from examsvc.exams.models import ProctorAffiliation, Sitting, SittingProctor
-from examsvc.papers import views as paper_views
 from examsvc.papers.models import Paper
 
 from .class_helpers import person
@@ -28,7 +27,7 @@ def class_id(app, world):  # type: ignore[no-untyped-def]
 
 
 def _local(when) -> str:  # type: ignore[no-untyped-def]
-    return when.astimezone(paper_views.BEIJING).strftime("%Y-%m-%dT%H:%M")
+    return when.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
 
 
 def _schedule(client, class_id, starts, kind="first"):  # type: ignore[no-untyped-def]
@@ -55,12 +54,16 @@ def _user_id(app, username):  # type: ignore[no-untyped-def]
 
 
 def test_scheduling_moves_the_class_and_the_papers_seal(app, officer, class_id):
+    """Guard: exams.service._sync_paper (a paper's release comes from its sitting, nowhere else)."""
     starts = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
-    officer.post(
+    officer.post(  # a start time sent with the paper (as the old form did) is not the paper's to take
         f"/officer/classes/{class_id}/papers",
-        {"sitting": "first", "starts_at": _local(starts + timedelta(days=9))},
+        {"sitting": "first", "starts_at": _local(utcnow() - timedelta(days=1))},
         page=f"/officer/classes/{class_id}",
     )
+    with app.app_context():
+        paper = db_session().scalar(select(Paper).where(Paper.class_id == class_id))
+        assert paper.release_at is None and not paper.released(utcnow() + timedelta(days=365))
     response = _schedule(officer, class_id, starts)
     sitting = _sitting(app, class_id)
     assert response.location.endswith(f"/officer/sittings/{sitting.id}/proctors")

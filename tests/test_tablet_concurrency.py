@@ -83,7 +83,6 @@ def test_duplicates_sent_at_once_store_one_result(tmp_path):
                 BankCipher(s, app.extensions["examsvc.keys"]),
                 training_class,
                 "first",
-                starts,
                 app.config["EXAMSVC"],
             )
             sitting = sittings.schedule(
@@ -92,12 +91,13 @@ def test_duplicates_sent_at_once_store_one_result(tmp_path):
                 training_class,
                 sittings.SittingInput("first", "考场", "450123", starts, 90),
                 app.config["EXAMSVC"],
+                starts - timedelta(days=1),  # scheduled the day before
             )
             proctors = list(s.scalars(select(User.id).where(User.role == "proctor")))
-            sittings.assign(s, SYSTEM, sitting, proctors, app.config["EXAMSVC"])
+            sittings.assign(s, SYSTEM, sitting, proctors, app.config["EXAMSVC"], starts - timedelta(days=1))
             proctor = s.scalar(select(User).where(User.username == "proctor1"))
             enrollment = s.scalar(select(Enrollment).where(Enrollment.class_id == class_id).limit(1))
-            attempt = check_in(s, SYSTEM, proctor, sitting, enrollment, "present", 1)
+            attempt = check_in(s, SYSTEM, proctor, sitting, enrollment, "present", 1, None, utcnow())
             ids = (sitting.id, enrollment.id, attempt.version)
             s.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -120,8 +120,8 @@ def test_duplicates_sent_at_once_store_one_result(tmp_path):
         for t in threads:
             t.join()
         assert sorted(code for code, _ in outcomes) == [200] * TABLETS, outcomes
-        scores = {(r["attempt"], r["score"], r["version"]) for _, r in outcomes}
-        assert len(scores) == 1  # every duplicate got the one stored result
+        answers = {(r["attempt"], r["state"], r["version"]) for _, r in outcomes}
+        assert len(answers) == 1  # every duplicate got the one stored result
         with app.app_context():
             s = db_session()
             assert s.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1

@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from ..auth.service import actor_of
-from ..core.db import db_session, utcnow
+from ..core.db import db_session
 from ..orgs.models import Organisation
 from ..trainees.models import Trainee
 from ..trainees.signals import trainee_page
 from ..web.access import roles
 from ..web.panels import gather
-from ..web.viewutil import apply_change, get_or_404
+from ..web.viewutil import apply_change, clock_now, get_or_404
 from . import service
 from .enrol import eligible
 from .forms import ReturnForm
@@ -62,7 +62,7 @@ def _officer_page(training_class: TrainingClass, return_form: ReturnForm):  # ty
     return render_template(
         "officer/class.html",
         return_form=return_form,
-        now=utcnow(),
+        now=clock_now(),  # the papers' seals
         **gather(officer_class_page, training_class),  # papers, sittings, certificates: from above
         **class_context(training_class),
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor
 from ..auth.models import User
 from ..certificates.models import Certificate
-from ..certificates.service import issue_for_sitting, revoke
+from ..certificates.service import revoke
 from ..classes.models import TrainingClass
 from ..core.config import Config
 from ..core.db import utcnow
@@ -24,12 +24,14 @@ from ..questions.cipher import BankCipher
 
 
 def _schedule(session: Session, actor: Actor, training_class: TrainingClass, starts, config: Config):  # type: ignore[no-untyped-def]
+    """The sitting as the office scheduled it, a week before it starts (the scene tells its past)."""
     data = sittings.SittingInput("first", training_class.venue, training_class.venue_county_code, starts, 90)
-    sitting = sittings.schedule(session, actor, training_class, data, config)
+    week_before = starts - timedelta(days=7)
+    sitting = sittings.schedule(session, actor, training_class, data, config, week_before)
     proctors = list(
         session.scalars(select(User.id).where(User.role == "proctor", User.org_id == _county(session)))
     )
-    sittings.assign(session, actor, sitting, proctors, config)
+    sittings.assign(session, actor, sitting, proctors, config, week_before)
     return sitting
 
 
@@ -47,19 +49,16 @@ def load_demo_exam_day(
     sealed, ready, done = approved[0], approved[1], approved[2]
     cipher = BankCipher(session, keyring)
     now = utcnow().replace(second=0, microsecond=0)
-    generate_paper(
-        session, actor, cipher, sealed, "first", now + timedelta(days=14), config
-    )  # sealed, no sitting
+    generate_paper(session, actor, cipher, sealed, "first", config)  # sealed: no sitting yet
 
-    generate_paper(session, actor, cipher, ready, "first", now - timedelta(minutes=30), config)
-    _schedule(session, actor, ready, now - timedelta(minutes=30), config)  # released: ready for check-in
+    generate_paper(session, actor, cipher, ready, "first", config)
+    _schedule(session, actor, ready, now - timedelta(minutes=30), config)  # under way: ready for check-in
 
     yesterday = now - timedelta(days=1)
-    paper = generate_paper(session, actor, cipher, done, "first", yesterday, config)
+    paper = generate_paper(session, actor, cipher, done, "first", config)
     sitting = _schedule(session, actor, done, yesterday, config)
     sit_and_lock(session, actor, cipher, sitting, paper, lambda seat, n: _outcome(seat, n))
-    closing.publish(session, actor, sitting)
-    issue_for_sitting(session, actor, sitting, config)
+    closing.publish(session, actor, sitting, yesterday + timedelta(hours=3))  # certificates follow
     first = session.scalar(
         select(Certificate).where(Certificate.class_id == done.id).order_by(Certificate.id)
     )
@@ -76,8 +75,9 @@ def _outcome(seat: int, roster_size: int) -> str:
 
 def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, paper, outcome) -> None:  # type: ignore[no-untyped-def]
     """Runs a whole sitting as its proctors would: `outcome(seat, roster size)` says pass, fail or
-    absent for each candidate; every entry is confirmed by the second proctor; the sitting is locked."""
-    now = utcnow()
+    absent for each candidate; every entry is confirmed by the second proctor; the sitting is locked,
+    all during the sitting's own hour."""
+    now = sitting.starts_at + timedelta(minutes=20)
     entering = session.scalar(select(User).where(User.username == "proctor"))
     confirming = session.scalar(select(User).where(User.username == "proctor2"))
     payload = open_paper_for_grading(cipher, paper, now)
@@ -92,6 +92,8 @@ def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, pa
             enrollment,
             "absent" if result == "absent" else "present",
             None if result == "absent" else seat,
+            None,
+            now,
         )
         if result != "absent":
             key = paper_seat_key(payload, paper.seed, seat)
@@ -105,6 +107,7 @@ def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, pa
                 enrollment,
                 sheet,
                 attempt.version,
+                now,
             )
-        closing.confirm(session, actor, confirming, sitting, enrollment)
-    closing.lock(session, actor, entering, sitting)
+        closing.confirm(session, actor, confirming, sitting, enrollment, attempt.version, now)
+    closing.lock(session, actor, entering, sitting, now)

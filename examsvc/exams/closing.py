@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,22 +19,46 @@ from ..auth.models import User
 from ..classes import service as classes
 from ..classes.models import Enrollment
 from ..core.msgid import N_
+from .errors import ResultError
+from .lifecycle import Act, gate
 from .models import Attempt, Sitting
-from .results import ResultError, _guard, attempt_of
+from .results import _guard, attempt_of, entry_values
 from .roster import sitting_roster
 from .service import is_assigned
+from .signals import results_published
 
 
-def confirm(session: Session, actor: Actor, user: User, sitting: Sitting, enrollment: Enrollment) -> Attempt:
-    _guard(session, sitting, user, enrollment)
+def confirm(
+    session: Session,
+    actor: Actor,
+    user: User,
+    sitting: Sitting,
+    enrollment: Enrollment,
+    seen_version: int | None,
+    now: datetime,
+) -> Attempt:
+    """The second proctor confirms the entry exactly as it was shown to them (`seen_version`):
+    an entry changed since is refused, never confirmed unseen."""
+    _guard(session, sitting, user, enrollment, Act.CONFIRM, now)
     attempt = attempt_of(session, sitting, enrollment)
     if attempt is None or (attempt.presence == "present" and attempt.score_tenths is None):
         raise ResultError(N_("There is nothing to confirm yet for this candidate."))
     if attempt.entered_by == user.id:
         raise ResultError(N_("A second proctor confirms: not the one who entered it."), status=409)
+    if seen_version != attempt.version:
+        raise ResultError(
+            N_("This entry changed after you looked at it: check the new value, then confirm."), status=409
+        )
     attempt.confirmed_by = user.id
-    session.flush()
-    record(session, actor, "attempt.confirm", "attempt", attempt.id)
+    session.flush()  # bumps the version: the confirmation binds the value it saw, recorded below
+    record(
+        session,
+        actor,
+        "attempt.confirm",
+        "attempt",
+        attempt.id,
+        {**entry_values(attempt), "seen": seen_version},
+    )
     return attempt
 
 
@@ -45,11 +70,10 @@ def _open_items(session: Session, sitting: Sitting) -> list[str]:
     ]
 
 
-def lock(session: Session, actor: Actor, user: User, sitting: Sitting) -> Sitting:
+def lock(session: Session, actor: Actor, user: User, sitting: Sitting, now: datetime) -> Sitting:
     if not is_assigned(session, sitting, user):
         raise ResultError(N_("You are not assigned to this sitting."), status=404)
-    if sitting.status != "scheduled":
-        raise ResultError(N_("The sitting is locked: a correction needs an officer."), status=409)
+    gate(sitting, Act.LOCK, now)
     missing = _open_items(session, sitting)
     if missing:
         raise ResultError(
@@ -61,15 +85,15 @@ def lock(session: Session, actor: Actor, user: User, sitting: Sitting) -> Sittin
     return sitting
 
 
-def publish(session: Session, actor: Actor, sitting: Sitting) -> Sitting:
-    if sitting.status != "locked":
-        raise ResultError(N_("Results are published after the proctors lock the sitting."), status=409)
+def publish(session: Session, actor: Actor, sitting: Sitting, now: datetime) -> Sitting:
+    gate(sitting, Act.PUBLISH, now)
     sitting.status = "published"
     session.flush()
     training_class = sitting.training_class
     if sitting.kind == "first" and training_class.status == "exam_scheduled":
         classes.advance(session, actor, training_class, "mark_examined")
     record(session, actor, "sitting.publish", "sitting", sitting.id, counts(session, sitting).__dict__)
+    results_published.send(sitting, session=session, actor=actor)  # certificates follow, same transaction
     return sitting
 
 

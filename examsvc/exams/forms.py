@@ -36,6 +36,17 @@ class SittingForm(FlaskForm):
     )
 
 
+class RescheduleForm(FlaskForm):
+    starts_at = DateTimeLocalField(
+        _l("New start (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
 class AssignForm(FlaskForm):
     proctors = SelectMultipleField(
         _l("Proctors"), coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False)

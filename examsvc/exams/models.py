@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..classes.models import TrainingClass
 from ..core.db import Base, UTCDateTime, utcnow
+from .lifecycle import Times
 
 
 class Sitting(Base):
@@ -17,7 +18,8 @@ class Sitting(Base):
     __table_args__ = (
         UniqueConstraint("class_id", "kind"),  # one first sitting and one retake per class
         CheckConstraint("kind IN ('first', 'retake')", name="kind"),
-        CheckConstraint("status IN ('scheduled', 'locked', 'published')", name="status"),
+        CheckConstraint("status IN ('scheduled', 'cancelled', 'locked', 'published')", name="status"),
+        CheckConstraint("release_at <= starts_at", name="release_before_start"),
         CheckConstraint("duration_minutes BETWEEN 10 AND 300", name="duration"),
         CheckConstraint("marking IN ('sheet', 'score')", name="marking"),
     )
@@ -28,6 +30,9 @@ class Sitting(Base):
     venue: Mapped[str] = mapped_column(String(120))
     county_code: Mapped[str] = mapped_column(String(6))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # When the sitting's paper opens for printing; set with starts_at (exams/service.py), and copied
+    # onto the paper, whose seal follows its sitting and nothing else.
+    release_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_minutes: Mapped[int]
     # sheet: proctors type the answer sheet and the server grades it; score: marked by hand, total typed
     marking: Mapped[str] = mapped_column(String(10), default="sheet", server_default="sheet")
@@ -38,6 +43,10 @@ class Sitting(Base):
     suspicious_pairs: Mapped[int | None]
 
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")
+
+    @property
+    def times(self) -> Times:
+        return Times(self.release_at, self.starts_at, self.duration_minutes)
 
 
 class SittingProctor(Base):
@@ -105,3 +114,32 @@ class IdempotencyRecord(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[str] = mapped_column(String(2000))  # JSON
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CorrectionRequest(Base):
+    """A change to a locked or published result: one officer asks, another decides. The database
+    itself refuses a decision by the officer who asked."""
+
+    __tablename__ = "correction_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        CheckConstraint("presence IN ('present', 'absent', 'refused')", name="presence"),
+        CheckConstraint("decided_by IS NULL OR decided_by <> requested_by", name="four_eyes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempt.id"), index=True)
+    attempt_version: Mapped[int]  # the result as the asking officer saw it: changed since, refused
+    presence: Mapped[str] = mapped_column(String(10))
+    seat_no: Mapped[int | None]
+    typed: Mapped[str] = mapped_column(String(1000))  # the sheet or total, as for a proctor's entry
+    reason: Mapped[str] = mapped_column(String(300))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+
+    attempt: Mapped[Attempt] = relationship(lazy="joined")
+    requester: Mapped[User] = relationship(foreign_keys=[requested_by], lazy="joined")

@@ -9,7 +9,7 @@ overwriting someone else's. Replays are answered by submissions.py before these 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,33 +18,25 @@ from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes.models import Enrollment
 from ..core.db import utcnow
-from ..core.msgid import N_, RuleError
-from ..papers.service import open_paper_for_grading, spec_from_json
+from ..core.msgid import N_
+from ..papers.service import PaperSealed, open_paper_for_grading, spec_from_json
 from ..questions.cipher import BankCipher
+from .errors import ResultError
 from .grading import Marking, grade, paper_seat_key, parse_sheet
+from .lifecycle import Act, gate
 from .models import Attempt, Sitting
 from .roster import published_facts, refusal
 from .service import is_assigned, paper_of
 
 
-class ResultError(RuleError):
-    """A check-in or a result is refused; `status` is the HTTP status a tablet should get."""
-
-    def __init__(
-        self, message: str, status: int = 422, problems: list | None = None, **params: object
-    ) -> None:
-        super().__init__(message, **params)
-        self.status = status
-        self.problems = problems or []
-
-
-def _guard(session: Session, sitting: Sitting, user: User, enrollment: Enrollment) -> None:
+def _guard(
+    session: Session, sitting: Sitting, user: User, enrollment: Enrollment, act: Act, now: datetime
+) -> None:
     if not is_assigned(session, sitting, user):
         raise ResultError(N_("You are not assigned to this sitting."), status=404)
     if enrollment.class_id != sitting.class_id:
         raise ResultError(N_("This candidate is not on this sitting's roster."), status=404)
-    if sitting.status != "scheduled":
-        raise ResultError(N_("The sitting is locked: a correction needs an officer."), status=409)
+    gate(sitting, act, now)
 
 
 def attempt_of(session: Session, sitting: Sitting, enrollment: Enrollment) -> Attempt | None:
@@ -61,10 +53,11 @@ def check_in(
     enrollment: Enrollment,
     presence: str,
     seat_no: int | None,
-    expected_version: int | None = None,
+    expected_version: int | None,
+    now: datetime,
 ) -> Attempt:
     """Record presence and seat. `expected_version`: the attempt as the tablet last saw it (0: none)."""
-    _guard(session, sitting, user, enrollment)
+    _guard(session, sitting, user, enrollment, Act.CHECK_IN, now)
     if presence not in {"present", "absent", "refused"}:
         raise ResultError(N_("Mark the candidate present, absent or identity refused."))
     attempt = attempt_of(session, sitting, enrollment)
@@ -108,24 +101,20 @@ def check_in(
             attempt.answers = attempt.score_tenths = attempt.passed = None
         attempt.updated_at = utcnow()
     session.flush()
-    record(session, actor, "attempt.check_in", "attempt", attempt.id, {"presence": presence, "seat": seat_no})
+    record(session, actor, "attempt.check_in", "attempt", attempt.id, entry_values(attempt))
     return attempt
 
 
-@dataclass(frozen=True)
-class Entry:
-    attempt_id: int
-    score_tenths: int
-    passed: bool
-    version: int
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "attempt": self.attempt_id,
-            "score": self.score_tenths / 10,
-            "passed": self.passed,
-            "version": self.version,
-        }
+def entry_values(attempt: Attempt) -> dict[str, object]:
+    """What an audit entry of a save or a confirmation binds: the version and the value as typed."""
+    score = None if attempt.score_tenths is None else attempt.score_tenths / 10
+    return {
+        "version": attempt.version,
+        "presence": attempt.presence,
+        "seat": attempt.seat_no,
+        "answers": attempt.answers,
+        "score": score,
+    }
 
 
 def typed_entry(sitting: Sitting, values) -> str:  # type: ignore[no-untyped-def]
@@ -133,10 +122,16 @@ def typed_entry(sitting: Sitting, values) -> str:  # type: ignore[no-untyped-def
     return str(values.get("score" if sitting.marking == "score" else "answers", "")).strip()
 
 
-def mark_sheet(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
+def mark_sheet(
+    session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str, now: datetime
+) -> None:
     """Grade the typed sheet against the key of the attempt's seat and store answers and score."""
     paper = paper_of(session, sitting)
-    key = paper_seat_key(open_paper_for_grading(cipher, paper, utcnow()), paper.seed, attempt.seat_no)
+    try:
+        payload = open_paper_for_grading(cipher, paper, now)
+    except PaperSealed as exc:  # a paper re-sealed by a reschedule: a refusal, never a server error
+        raise ResultError(str(exc), status=409, **exc.params) from exc
+    key = paper_seat_key(payload, paper.seed, attempt.seat_no)
     answers, problems = parse_sheet(typed, key)
     if problems:
         raise ResultError(
@@ -167,11 +162,13 @@ def mark_score(session: Session, sitting: Sitting, attempt: Attempt, typed: str)
     attempt.passed = tenths >= spec.pass_mark * 10
 
 
-def mark_entry(session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str) -> None:
+def mark_entry(
+    session: Session, cipher: BankCipher, sitting: Sitting, attempt: Attempt, typed: str, now: datetime
+) -> None:
     if sitting.marking == "score":
         mark_score(session, sitting, attempt, typed)
     else:
-        mark_sheet(session, cipher, sitting, attempt, typed)
+        mark_sheet(session, cipher, sitting, attempt, typed, now)
 
 
 def enter_result(
@@ -183,16 +180,18 @@ def enter_result(
     enrollment: Enrollment,
     typed: str,
     expected_version: int,
+    now: datetime,
 ) -> dict[str, object]:
-    """Grade the typed sheet (or take the typed total) and store it on the candidate's attempt."""
-    _guard(session, sitting, user, enrollment)
+    """Grade the typed sheet (or take the typed total) and store it on the candidate's attempt.
+    The answer says saved and the new version, never the score: entry is blind."""
+    _guard(session, sitting, user, enrollment, Act.ENTER, now)
     attempt = attempt_of(session, sitting, enrollment)
     if attempt is None or attempt.presence != "present" or attempt.seat_no is None:
         raise ResultError(N_("Check the candidate in with a seat number first."))
     if attempt.version != expected_version:
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
-    mark_entry(session, cipher, sitting, attempt, typed)
+    mark_entry(session, cipher, sitting, attempt, typed, now)
     attempt.entered_by, attempt.confirmed_by, attempt.updated_at = user.id, None, utcnow()
     session.flush()  # bumps the version
-    record(session, actor, "attempt.result", "attempt", attempt.id, {"score": attempt.score_tenths / 10})
-    return Entry(attempt.id, attempt.score_tenths, bool(attempt.passed), attempt.version).as_json()
+    record(session, actor, "attempt.result", "attempt", attempt.id, entry_values(attempt))
+    return {"attempt": attempt.id, "version": attempt.version, "state": "saved"}

@@ -13,11 +13,14 @@ from ..auth.models import User
 from ..classes import service as classes
 from ..classes.models import Enrollment, TrainingClass
 from ..core.config import Config
+from ..core.db import BEIJING
 from ..core.msgid import N_, RuleError
 from ..papers.models import Paper
+from ..papers.signals import paper_generated
 from ..trainees.models import Trainee
 from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest
-from .models import ProctorAffiliation, Sitting, SittingProctor
+from .lifecycle import Act, gate
+from .models import Attempt, ProctorAffiliation, Sitting, SittingProctor
 
 
 class SittingError(RuleError):
@@ -45,16 +48,76 @@ def paper_of(session: Session, sitting: Sitting) -> Paper | None:
     )
 
 
-def _sync_paper(session: Session, sitting: Sitting, config: Config) -> None:
-    """A paper opens relative to its sitting: moving the sitting moves the seal."""
+def _local(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _sync_paper(session: Session, actor: Actor, sitting: Sitting) -> None:
+    """A paper opens with its sitting and nothing else: moving the sitting moves the seal, and a
+    cancelled sitting seals its paper again. Audited with the old and new release times."""
     paper = paper_of(session, sitting)
-    if paper is not None:
-        paper.starts_at = sitting.starts_at
-        paper.release_at = sitting.starts_at - timedelta(minutes=config.paper_release_minutes)
+    if paper is None:
+        return
+    live = sitting.status != "cancelled"
+    starts, release = (sitting.starts_at, sitting.release_at) if live else (None, None)
+    if (paper.starts_at, paper.release_at) == (starts, release):
+        return
+    before = None if paper.release_at is None else paper.release_at.isoformat()
+    paper.starts_at, paper.release_at = starts, release
+    session.flush()
+    after = None if release is None else release.isoformat()
+    record(session, actor, "paper.release", "paper", paper.id, {"from": before, "to": after})
+
+
+@paper_generated.connect
+def _paper_follows_its_sitting(paper: Paper, *, session: Session, actor: Actor, **_: object) -> None:
+    sitting = session.scalar(
+        select(Sitting).where(Sitting.class_id == paper.class_id, Sitting.kind == paper.sitting)
+    )
+    if sitting is not None:
+        _sync_paper(session, actor, sitting)
+
+
+def _check_start(
+    session: Session, training_class: TrainingClass, kind: str, starts_at: datetime, now: datetime
+) -> None:
+    """A sitting starts in the future, after the training, and a retake after the first sitting."""
+    if starts_at <= now:
+        raise SittingError(N_("A sitting is scheduled to start in the future."), field="starts_at")
+    if starts_at.astimezone(BEIJING).date() < training_class.end_date:
+        raise SittingError(
+            N_("The exam comes after the training: this class ends on %(end)s."),
+            field="starts_at",
+            end=training_class.end_date.isoformat(),
+        )
+    if kind == "retake":
+        first = session.scalar(
+            select(Sitting).where(Sitting.class_id == training_class.id, Sitting.kind == "first")
+        )
+        if first is not None and starts_at < first.times.ends_at:
+            raise SittingError(
+                N_("A retake starts after the first sitting ends (%(end)s)."),
+                field="starts_at",
+                end=_local(first.times.ends_at),
+            )
+
+
+def _set_times(sitting: Sitting, starts_at: datetime, config: Config) -> None:
+    sitting.starts_at = starts_at
+    sitting.release_at = starts_at - timedelta(minutes=config.paper_release_minutes)
+
+
+def _times(sitting: Sitting) -> dict[str, str]:
+    return {"starts": sitting.starts_at.isoformat(), "release": sitting.release_at.isoformat()}
 
 
 def schedule(
-    session: Session, actor: Actor, training_class: TrainingClass, data: SittingInput, config: Config
+    session: Session,
+    actor: Actor,
+    training_class: TrainingClass,
+    data: SittingInput,
+    config: Config,
+    now: datetime,
 ) -> Sitting:
     exists = session.scalar(
         select(Sitting.id).where(Sitting.class_id == training_class.id, Sitting.kind == data.kind)
@@ -65,20 +128,76 @@ def schedule(
         raise SittingError(N_("A first sitting is scheduled for an approved class."))
     if data.kind == "retake" and training_class.status not in {"exam_scheduled", "examined"}:
         raise SittingError(N_("A retake is scheduled after the first sitting is scheduled."))
+    _check_start(session, training_class, data.kind, data.starts_at, now)
     sitting = Sitting(class_id=training_class.id, **data.__dict__)
+    _set_times(sitting, data.starts_at, config)
     session.add(sitting)
     session.flush()
     if data.kind == "first":
         classes.advance(session, actor, training_class, "schedule_exam")
-    _sync_paper(session, sitting, config)
     record(
         session,
         actor,
         "sitting.schedule",
         "sitting",
         sitting.id,
-        {"class": training_class.code, "kind": data.kind, "starts": data.starts_at.isoformat()},
+        {"class": training_class.code, "kind": data.kind, **_times(sitting)},
     )
+    _sync_paper(session, actor, sitting)
+    return sitting
+
+
+def _has_attempts(session: Session, sitting: Sitting) -> bool:
+    return session.scalar(select(func.count(Attempt.id)).where(Attempt.sitting_id == sitting.id)) > 0
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise SittingError(N_("Say why: a reason is required."), field="reason")
+    return reason.strip()[:300]
+
+
+def reschedule(
+    session: Session,
+    actor: Actor,
+    sitting: Sitting,
+    starts_at: datetime,
+    reason: str,
+    config: Config,
+    now: datetime,
+) -> Sitting:
+    """Move a sitting that has not started (or bring back a cancelled one) to a new time."""
+    gate(sitting, Act.RESCHEDULE, now)
+    why = _reason(reason)
+    if _has_attempts(session, sitting):
+        raise SittingError(N_("Candidates have already been checked in: this sitting cannot move."))
+    _check_start(session, sitting.training_class, sitting.kind, starts_at, now)
+    before = _times(sitting)
+    _set_times(sitting, starts_at, config)
+    sitting.status = "scheduled"
+    session.flush()
+    record(
+        session,
+        actor,
+        "sitting.reschedule",
+        "sitting",
+        sitting.id,
+        {"before": before, "after": _times(sitting), "reason": why},
+    )
+    _sync_paper(session, actor, sitting)
+    return sitting
+
+
+def cancel(session: Session, actor: Actor, sitting: Sitting, reason: str, now: datetime) -> Sitting:
+    """Call a sitting off before anyone is checked in; its paper seals again until it is rescheduled."""
+    gate(sitting, Act.CANCEL, now)
+    why = _reason(reason)
+    if _has_attempts(session, sitting):
+        raise SittingError(N_("Candidates have already been checked in: this sitting cannot be cancelled."))
+    sitting.status = "cancelled"
+    session.flush()
+    record(session, actor, "sitting.cancel", "sitting", sitting.id, {**_times(sitting), "reason": why})
+    _sync_paper(session, actor, sitting)
     return sitting
 
 
@@ -155,8 +274,11 @@ def suggestion(session: Session, sitting: Sitting, config: Config) -> list[User]
     return [users[p.user_id] for p in picked]
 
 
-def assign(session: Session, actor: Actor, sitting: Sitting, user_ids: list[int], config: Config) -> None:
+def assign(
+    session: Session, actor: Actor, sitting: Sitting, user_ids: list[int], config: Config, now: datetime
+) -> None:
     """Replace the sitting's proctors with exactly these, or refuse with every reason."""
+    gate(sitting, Act.ASSIGN, now)
     users = list(session.scalars(select(User).where(User.id.in_(user_ids), User.role == "proctor")))
     if len(users) != len(set(user_ids)):
         raise SittingError(N_("Only proctor accounts can be assigned."))

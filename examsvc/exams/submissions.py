@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..core.msgid import N_
+from .errors import ResultError
 from .models import IdempotencyRecord
-from .results import ResultError
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
-from ..core.db import db_session, utcnow
+from ..core.db import db_session
+from ..core.msgid import RuleError
 from ..papers.service import open_paper_for_grading
 from ..papers.views import paper_pdf
 from ..questions.cipher import BankCipher
 from ..web.access import public, roles
-from ..web.viewutil import get_or_404
+from ..web.viewutil import clock_now, get_or_404
 from . import closing, results
+from .errors import ResultError
 from .grading import entry_layout
+from .lifecycle import phase_of
 from .models import Sitting
 from .roster import sitting_roster
 from .service import is_assigned, paper_of
@@ -65,6 +68,7 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "proctor/sitting.html",
         sitting=st,
+        phase=phase_of(st, clock_now()),
         roster=roster,
         layout=_grid_layout(st),
         new_key=lambda: secrets.token_urlsafe(16),
@@ -75,10 +79,11 @@ def _grid_layout(st: Sitting) -> list[tuple[str, str]] | None:
     """The touch grid's rows, once the paper is released (its shape is part of the seal until then)."""
     s = db_session()
     paper = paper_of(s, st)
-    if st.marking != "sheet" or paper is None or not paper.released(utcnow()):
+    now = clock_now()
+    if st.marking != "sheet" or paper is None or not paper.released(now):
         return None
     cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
-    return entry_layout(open_paper_for_grading(cipher, paper, utcnow())["questions"])
+    return entry_layout(open_paper_for_grading(cipher, paper, now)["questions"])
 
 
 @bp.route("/sw.js")
@@ -114,16 +119,17 @@ def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ig
     try:
         answer = once(s, current_user, submission, action)
         s.commit()
-    except results.ResultError as exc:
+    except RuleError as exc:  # every refusal, whatever the domain that raised it: never a 500
         s.rollback()
-        return _answer(False, _(str(exc), **exc.params), exc.status, st, problems=exc.problems)
+        status, problems = getattr(exc, "status", 422), getattr(exc, "problems", None)
+        return _answer(False, _(str(exc), **exc.params), status, st, problems=problems)
     except (StaleDataError, IntegrityError):
         # Another request saved this attempt between our read and our write. If it was the same
         # submission (a duplicate sent at once), it is stored now: answer with it.
         s.rollback()
         try:
             stored = stored_answer(s, current_user, submission)
-        except results.ResultError:
+        except ResultError:
             stored = None
         if stored is None:
             return _answer(
@@ -155,10 +161,19 @@ def check_in(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-de
 
     def action() -> dict[str, object]:
         attempt = results.check_in(
-            db_session(), actor_of(current_user), current_user, st, enrollment, presence, seat_no, version
+            db_session(),
+            actor_of(current_user),
+            current_user,
+            st,
+            enrollment,
+            presence,
+            seat_no,
+            version,
+            now,
         )
         return {"attempt": attempt.id, "version": attempt.version, "presence": presence, "seat": seat_no}
 
+    now = clock_now()
     submission = Submission(str(values.get("idempotency_key") or ""), body)
     return _submit(st, submission, action, _("%(name)s checked in.", name=enrollment.trainee.name))
 
@@ -176,11 +191,12 @@ def result(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
         s = db_session()
         cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
         return results.enter_result(
-            s, actor_of(current_user), current_user, cipher, st, enrollment, typed, version
+            s, actor_of(current_user), current_user, cipher, st, enrollment, typed, version, now
         )
 
+    now = clock_now()
     submission = Submission(str(values.get("idempotency_key") or ""), body)
-    return _submit(st, submission, action, _("%(name)s: result saved.", name=enrollment.trainee.name))
+    return _submit(st, submission, action, _("%(name)s: saved.", name=enrollment.trainee.name))
 
 
 @bp.route("/<int:sitting_id>/candidates/<int:enrollment_id>/confirm", methods=["POST"])
@@ -189,9 +205,10 @@ def confirm(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-def
     st = _sitting_for_me(sitting_id)
     enrollment = get_or_404(Enrollment, enrollment_id)
     s = db_session()
+    seen = _version(_values())
     try:
-        closing.confirm(s, actor_of(current_user), current_user, st, enrollment)
-    except results.ResultError as exc:
+        closing.confirm(s, actor_of(current_user), current_user, st, enrollment, seen, clock_now())
+    except ResultError as exc:
         s.rollback()
         return _answer(False, _(str(exc), **exc.params), exc.status, st)
     s.commit()
@@ -204,8 +221,8 @@ def lock(sitting_id: int):  # type: ignore[no-untyped-def]
     st = _sitting_for_me(sitting_id)
     s = db_session()
     try:
-        closing.lock(s, actor_of(current_user), current_user, st)
-    except results.ResultError as exc:
+        closing.lock(s, actor_of(current_user), current_user, st, clock_now())
+    except ResultError as exc:
         s.rollback()
         return _answer(False, _(str(exc), **exc.params), exc.status, st)
     s.commit()

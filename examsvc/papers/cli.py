@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -49,8 +48,8 @@ def papers_list(as_json: bool) -> None:
             "class": p.training_class.code,
             "sitting": p.sitting,
             "status": "released" if p.released(now) else "sealed",
-            "starts_at": p.starts_at.isoformat(),
-            "release_at": p.release_at.isoformat(),
+            "starts_at": p.starts_at.isoformat() if p.starts_at else None,
+            "release_at": p.release_at.isoformat() if p.release_at else None,
             "hash": p.content_hash,
             "relaxed": p.relaxed.split(",") if p.relaxed else [],
         }
@@ -68,25 +67,21 @@ def papers_list(as_json: bool) -> None:
 @papers_group.command("generate")
 @click.option("--class", "ref", required=True, help="class code, e.g. 2026-00012")
 @click.option("--sitting", type=click.Choice(["first", "retake"]), required=True)
-@click.option("--starts", required=True, help="exam start, Beijing time: 'YYYY-MM-DD HH:MM'")
-def papers_generate(ref: str, sitting: str, starts: str) -> None:
-    """Assemble, seal and store the class's paper for one sitting (audited)."""
-    try:
-        local = datetime.strptime(starts, "%Y-%m-%d %H:%M").replace(tzinfo=BEIJING)
-    except ValueError as exc:
-        raise click.ClickException("--starts must look like 2026-12-01 09:00") from exc
+def papers_generate(ref: str, sitting: str) -> None:
+    """Assemble, seal and store the class's paper for one sitting (audited); it opens before the
+    sitting, as the sitting's schedule says."""
     s = db_session()
     cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
     try:
         paper = service.generate_paper(
-            s, CLI_ACTOR, cipher, _class(ref), sitting, local.astimezone(UTC), current_app.config["EXAMSVC"]
+            s, CLI_ACTOR, cipher, _class(ref), sitting, current_app.config["EXAMSVC"]
         )
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
     s.commit()
+    opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if paper.release_at else None
     click.echo(
-        f"{ref} {sitting}: sealed until {paper.release_at.astimezone(BEIJING):%Y-%m-%d %H:%M}, "
-        f"hash {paper.content_hash}"
+        f"{ref} {sitting}: sealed until {opens or 'its sitting is scheduled'}, hash {paper.content_hash}"
     )
 
 
@@ -103,7 +98,9 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
         raise click.ClickException(f"{ref} has no {sitting} paper")
     cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
     try:
-        payload = service.open_paper(s, CLI_ACTOR, cipher, paper, utcnow(), "print")
+        payload = service.open_paper(
+            s, CLI_ACTOR, cipher, paper, current_app.extensions["examsvc.clock"].now(), "print"
+        )
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
     with current_app.test_request_context():

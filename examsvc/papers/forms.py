@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..web.formutil import choices
@@ -57,7 +57,4 @@ class BlueprintForm(FlaskForm):
 class GenerateForm(FlaskForm):
     sitting = SelectField(
         _l("Sitting"), choices=choices([("first", _l("First sitting")), ("retake", _l("Retake"))])
-    )
-    starts_at = DateTimeLocalField(
-        _l("Exam starts (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )

@@ -43,12 +43,14 @@ class Paper(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)  # sealed: questions, options, answer key
     content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the plaintext, shown while sealed
     seats: Mapped[int]
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    release_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Copied from the paper's sitting by exams/service.py and nothing else; None while the class has
+    # no such sitting, or it is cancelled: the paper stays sealed.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
 
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")
 
     def released(self, now: datetime) -> bool:
-        return now >= self.release_at
+        return self.release_at is not None and now >= self.release_at

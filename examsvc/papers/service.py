@@ -23,6 +23,7 @@ from ..questions.models import Question, QuestionVersion
 from ..questions.service import current_versions_query
 from .assembly import Candidate, History, Infeasible, assemble, shortfalls
 from .models import Blueprint, Paper
+from .signals import paper_generated
 from .spec import DEFAULT_SPEC, Spec, spec_problems
 
 
@@ -132,10 +133,11 @@ def generate_paper(
     cipher: BankCipher,
     training_class: TrainingClass,
     sitting: str,
-    starts_at: datetime,
     config: Config,
     seed: int | None = None,
 ) -> Paper:
+    """Assemble and seal the class's paper for one sitting. It opens when its sitting says so
+    (exams, through papers.signals.paper_generated): never at a time given here."""
     if training_class.status not in {"approved", "exam_scheduled", "examined"}:
         raise PaperError(N_("Papers are made for approved classes only."))
     existing = {p.sitting for p in session.scalars(select(Paper).where(Paper.class_id == training_class.id))}
@@ -189,8 +191,6 @@ def generate_paper(
         content=cipher.seal_blob(payload, _aad(training_class, sitting)),
         content_hash=hashlib.sha256(canonical_json(payload)).hexdigest(),
         seats=max(enrolled_count(session, training_class), 1),
-        starts_at=starts_at,
-        release_at=starts_at - timedelta(minutes=config.paper_release_minutes),
         created_by=actor.label,
     )
     session.add(paper)
@@ -213,6 +213,7 @@ def generate_paper(
             "relaxed": paper.relaxed,
         },
     )
+    paper_generated.send(paper, session=session, actor=actor)  # the sitting, if any, sets its release
     return paper
 
 
@@ -228,6 +229,8 @@ def open_paper(
 ) -> dict:
     """The paper's questions and key, only from its release time; every opening is audited."""
     if not paper.released(now):
+        if paper.release_at is None:
+            raise PaperSealed(N_("This paper is sealed until its sitting is scheduled."))
         opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         raise PaperSealed(N_("This paper is sealed until %(time)s (Beijing time)."), time=opens)
     payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))

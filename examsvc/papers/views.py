@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,13 +11,13 @@ from sqlalchemy import select
 from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..classes.signals import officer_class_page
-from ..core.db import BEIJING, db_session, utcnow
+from ..core.db import db_session
 from ..core.msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 from ..web.access import roles
-from ..web.viewutil import apply_change, get_or_404, refusal
+from ..web.viewutil import apply_change, clock_now, get_or_404, refusal
 from . import service
 from .forms import BlueprintForm, GenerateForm
 from .models import Blueprint, Paper
@@ -33,6 +31,10 @@ bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
 def _papers_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
     papers = db_session().scalars(select(Paper).where(Paper.class_id == training_class.id).order_by(Paper.id))
     return {"papers": papers.all(), "generate_form": GenerateForm()}
+
+
+def _config():  # type: ignore[no-untyped-def]
+    return current_app.config["EXAMSVC"]
 
 
 def _cipher() -> BankCipher:
@@ -106,21 +108,14 @@ def generate(class_id: int):  # type: ignore[no-untyped-def]
     training_class = get_or_404(TrainingClass, class_id)
     form = GenerateForm()
     if form.validate_on_submit():
-        starts = form.starts_at.data.replace(tzinfo=BEIJING).astimezone(UTC)
         apply_change(
             lambda s: service.generate_paper(
-                s,
-                actor_of(current_user),
-                _cipher(),
-                training_class,
-                form.sitting.data,
-                starts,
-                current_app.config["EXAMSVC"],
+                s, actor_of(current_user), _cipher(), training_class, form.sitting.data, _config()
             ),
             _("Paper generated and sealed."),
         )
     else:
-        flash(_("Choose the sitting and the start time."), "error")
+        flash(_("Choose the sitting."), "error")
     return redirect(url_for("review.class_view", class_id=class_id) + "#papers")
 
 
@@ -128,7 +123,7 @@ def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
     """The whole class's PDF, once the seal has opened; the opening is audited with the caller."""
     s = db_session()
     try:
-        payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, utcnow(), "download")
+        payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, clock_now(), "download")
     except RuleError as exc:
         return render_template("errors/error.html", code=403, message=refusal(exc)), 403
     c = paper.training_class

@@ -1,7 +1,9 @@
 // The proctor's tablet, offline first. Each check-in and each answer sheet goes into an outbox in
 // IndexedDB, then to the server; whatever has not arrived is sent again when the network returns.
-// Every entry carries its own idempotency key, so a resend is never stored twice. Without this
-// script the page still works: its forms post to the same URLs.
+// Every entry carries its own idempotency key, so a resend is never stored twice. Only a failure
+// that may pass (no network, a 5xx, 429) is retried; an entry the server refused (another 4xx) stays
+// in a list with its reason until the proctor dismisses it. The server's answer says "saved", never
+// a score: entry is blind. Without this script the page still works: its forms post to the same URLs.
 "use strict";
 
 (function () {
@@ -33,6 +35,9 @@
   async function mine() {
     const entries = await done(store("readonly").getAll());
     return entries.filter((e) => e.user === user && e.sitting === sitting);
+  }
+  async function waiting() {
+    return (await mine()).filter((e) => !e.refused);
   }
 
   function newKey() {
@@ -74,26 +79,53 @@
     const tr = row(entry);
     if (!tr) return;
     if (!ok) {
-      const problems = (data.problems || []).map((p) => p.question + ": " + p.message).join("; ");
-      say(tr, (data.message || data.error || "") + (problems ? " " + problems : ""), true);
+      say(tr, reasonOf(data), true);
       return;
     }
     tr.dataset.version = data.version;
-    tr.querySelectorAll("input[name=version]").forEach((input) => { input.value = data.version; });
-    if (entry.kind === "result") {
-      const badge = tr.querySelector(".badge.score");
-      badge.textContent = data.score;
-      badge.hidden = false;
-    }
+    tr.querySelectorAll("form.checkin input[name=version], form.sheet input[name=version]").forEach((input) => {
+      input.value = data.version;
+    });
     say(tr, root.dataset.msgSent, false);
   }
 
+  // ---- entries the server refused: shown with their reason, never sent again
+  const refusedList = document.getElementById("refused");
+  async function showRefused() {
+    const refused = (await mine()).filter((e) => e.refused);
+    refusedList.hidden = !refused.length;
+    refusedList.replaceChildren();
+    if (!refused.length) return;
+    const title = document.createElement("li");
+    title.textContent = refusedList.dataset.msgTitle;
+    refusedList.appendChild(title);
+    for (const entry of refused) {
+      const item = document.createElement("li");
+      const tr = row(entry);
+      const who = tr ? tr.cells[0].textContent : "#" + entry.enrollment;
+      item.textContent = who + ": " + entry.refused + " ";
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = refusedList.dataset.msgDismiss;
+      dismiss.addEventListener("click", async () => {
+        await done(store("readwrite").delete(entry.id));
+        showRefused();
+      });
+      item.appendChild(dismiss);
+      refusedList.appendChild(item);
+    }
+  }
+  function reasonOf(data) {
+    const problems = (data.problems || []).map((p) => p.question + ": " + p.message).join("; ");
+    return (data.message || data.error || "") + (problems ? " " + problems : "");
+  }
+
   async function showStatus(signInNeeded) {
-    const waiting = (await mine()).length;
+    const count = (await waiting()).length;
     statusLine.hidden = false;
     statusLine.classList.toggle("error", signInNeeded || !reachable);
     if (signInNeeded) statusLine.textContent = root.dataset.msgSignin;
-    else if (waiting || !reachable) statusLine.textContent = root.dataset.msgOffline.replace("%(count)s", waiting);
+    else if (count || !reachable) statusLine.textContent = root.dataset.msgOffline.replace("%(count)s", count);
     else statusLine.textContent = root.dataset.msgOnline;
   }
 
@@ -129,7 +161,7 @@
     let sent = 0;
     let signInNeeded = false;
     try {
-      for (const entry of await mine()) {
+      for (const entry of await waiting()) {
         let answer;
         try {
           answer = await send(entry);
@@ -138,7 +170,7 @@
           break;
         }
         const status = answer.response.status;
-        if (status >= 500 || status === 429) {
+        if (status >= 500 || status === 429 || status === 408) {
           // The server did not take it (database away, overloaded, a proxy's error page): nothing
           // was saved there, so the entry stays here and goes again with the next round.
           reachable = false;
@@ -149,14 +181,20 @@
           signInNeeded = true; // a sign-in page came back instead of an answer: keep everything
           break;
         }
-        await done(store("readwrite").delete(entry.id));
+        if (answer.response.ok) {
+          await done(store("readwrite").delete(entry.id));
+        } else {
+          entry.refused = reasonOf(answer.data); // permanent: kept to be read, not to be sent again
+          await done(store("readwrite").put(entry));
+          await showRefused();
+        }
         showAnswer(entry, answer.response.ok, answer.data);
         sent += 1;
       }
     } finally {
       flushing = false;
     }
-    if (sent && !(await mine()).length) {
+    if (sent && !(await waiting()).length) {
       fetch(location.href, { credentials: "same-origin" }).catch(() => {}); // refreshes the offline copy
     }
     await showStatus(signInNeeded);
@@ -280,7 +318,8 @@
 
   openOutbox().then(async (opened) => {
     db = opened;
-    (await mine()).forEach(showLocally); // entries still waiting from before a reload
+    (await waiting()).forEach(showLocally); // entries still waiting from before a reload
+    await showRefused();
     flush();
   });
 })();

@@ -53,6 +53,10 @@ ACTION_LABELS = {
     "class.roster_add": _l("Added trainees to a roster"),
     "class.roster_remove": _l("Removed a trainee from a roster"),
     "class.hours": _l("Recorded hours completed"),
+    "sitting.schedule": _l("Scheduled a sitting"),
+    "sitting.reschedule": _l("Moved a sitting"),
+    "sitting.cancel": _l("Cancelled a sitting"),
+    "paper.release": _l("Set a paper's release time"),
 }
 
 
@@ -125,7 +129,18 @@ EXAM_STATE_LABELS = {
     "must_retrain": _l("Must retrain"),
 }
 
+SITTING_PHASE_LABELS = {
+    "scheduled": _l("Scheduled (paper sealed)"),
+    "released": _l("Paper released"),
+    "open": _l("Exam in progress"),
+    "closed": _l("Exam over, entries open"),
+    "locked": _l("Locked"),
+    "published": _l("Published"),
+    "cancelled": _l("Cancelled"),
+}
+
 _CODE_LABELS = {
+    "sitting_phase": SITTING_PHASE_LABELS,
     "type": QUESTION_TYPE_LABELS,
     "category": CATEGORY_LABELS,
     "category_short": CATEGORY_SHORT_LABELS,

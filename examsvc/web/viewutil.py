@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
-from flask import abort, flash
+from flask import abort, current_app, flash
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,11 @@ def apply_change(change: Callable[[Session], T], done: str | None = None) -> T |
     if done:
         flash(done, "info")
     return result
+
+
+def clock_now() -> datetime:
+    """The app's clock (core/clock.py): every time gate asks it, never datetime.now()."""
+    return current_app.extensions["examsvc.clock"].now()
 
 
 def get_or_404(model: type[T], object_id: int) -> T:
