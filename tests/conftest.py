@@ -216,9 +216,11 @@ def sitting(app, world, officer):  # type: ignore[no-untyped-def]
     return schedule_sitting(app, officer, approved_class(app, world), "first")
 
 
-def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "sheet", venue: str = "考场"):  # type: ignore[no-untyped-def]
-    """Through the officer's pages: the paper, a sitting 10 minutes ahead, every proctor; then the
-    app's clock moves on 15 minutes, so the sitting started 5 minutes ago."""
+def schedule_sitting(  # type: ignore[no-untyped-def]
+    app, officer, class_id: int, kind: str, marking: str = "sheet", venue: str = "考场", started: bool = True
+):
+    """Through the officer's pages: the paper, a sitting 10 minutes ahead, every proctor; then
+    (`started`) the app's clock moves on 15 minutes, so the sitting started 5 minutes ago."""
     clock = app.extensions["examsvc.clock"]
     starts = (clock.now() + timedelta(minutes=10)).astimezone(ZoneInfo("Asia/Shanghai"))
     local = starts.strftime("%Y-%m-%dT%H:%M")
@@ -241,7 +243,8 @@ def schedule_sitting(app, officer, class_id: int, kind: str, marking: str = "she
         st = s.scalar(select(Sitting).where(Sitting.class_id == class_id, Sitting.kind == kind))
         ids = list(s.scalars(select(User.id).where(User.role == "proctor")))
     assert officer.post(f"/officer/sittings/{st.id}/proctors", {"proctors": ids}).status_code == 302
-    clock.advance(timedelta(minutes=15))
+    if started:
+        clock.advance(timedelta(minutes=15))
     return st
 
 

@@ -22,7 +22,7 @@ from ..web.viewutil import clock_now, get_or_404
 from . import closing, results
 from .errors import ResultError
 from .grading import entry_layout
-from .lifecycle import phase_of
+from .lifecycle import Act, gate, phase_of
 from .models import Sitting
 from .roster import sitting_roster
 from .service import is_assigned, paper_of
@@ -100,6 +100,10 @@ def service_worker():  # type: ignore[no-untyped-def]
 def paper(sitting_id: int):  # type: ignore[no-untyped-def]
     """The proctors of the sitting print its paper from the release time (audited), like the officer."""
     st = _sitting_for_me(sitting_id)
+    try:
+        gate(st, Act.PRINT_PAPER, clock_now())
+    except ResultError as exc:
+        return render_template("errors/error.html", code=403, message=_(str(exc), **exc.params)), 403
     found = paper_of(db_session(), st)
     if found is None:
         abort(404)
