@@ -105,6 +105,20 @@ def test_trainee_already_in_another_open_class_of_the_same_category(app, school)
     assert _count(app, Trainee) == 1
 
 
+def test_a_refusal_never_names_another_institutions_class(app, world, school):
+    """Guard: enrol.add_to_roster names a class only when it is the uploading institution's own."""
+    first = new_class(school)
+    upload(school, first, roster_csv([person(1)]))
+    other = Client(app)
+    with app.app_context():
+        world.make_user(db_session(), "institution", "school2", world.other_institution)
+        db_session().commit()
+    world.login(other, "school2")
+    theirs = new_class(other)
+    page = upload(other, theirs, roster_csv([person(1)])).get_data(as_text=True)
+    assert "已在同类别的在办班次中" in page and f"{first:05d}" not in page and "测试培训学校" not in page
+
+
 def test_over_the_class_cap(app, school):
     class_id = new_class(school, category="leader", hours_online=4, hours_offline=12)
     assert upload(school, class_id, roster_csv([person(i) for i in range(1, 39)])).status_code == 302

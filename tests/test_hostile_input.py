@@ -27,7 +27,7 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
-from .class_helpers import person, roster_csv
+from .class_helpers import roster_csv
 from .conftest import bound_app, make_test_config
 from .helpers import Client
 from .hostile_scene import CONFIRMER_USERNAME, HOSTILE, build
@@ -161,7 +161,7 @@ def test_the_bulk_check_answer_neutralises_the_names_it_echoes(scene):
     """An employer's sheet comes back with its names (the scene's app: SQLite has one writer)."""
     client = Client(scene.app)
     names = ['=HYPERLINK("http://evil.example")', "+1+1", "-1+1", "@SUM(1)"]
-    sheet = roster_csv([[n, person(60 + i)[2]] for i, n in enumerate(names)], header=["姓名", "证件号码"])
+    sheet = roster_csv([[n, f"AQ2026{60 + i:06d}"] for i, n in enumerate(names)], header=["姓名", "证书编号"])
     upload = {"sheet": (io.BytesIO(sheet), "staff.csv")}
     answer = client.post("/verify/bulk", upload, page="/verify", content_type="multipart/form-data")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"

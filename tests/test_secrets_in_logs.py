@@ -121,8 +121,13 @@ def test_no_secret_in_logs_error_pages_exports_or_audit_trail(
     assert public.get(f"/v/{tokens[0]}/certificate.pdf").status_code == 200
     assert api(public, {"token": tokens[1]}).get_json()["status"] == "valid"
     public.post("/verify", {"number": exam.certificates[0].number, "name": people[0][0]})
-    employees = [[p[0], p[2]] for p in people] + [["某人", person(40)[2]]]
-    upload = {"sheet": (io.BytesIO(roster_csv(employees, header=["姓名", "证件号码"])), "staff.csv")}
+    numbers = [c.number for c in exam.certificates] + ["AQ2026999999"]  # the third failed: unknown
+    employees = [[p[0], p[2], n] for p, n in zip(people, numbers, strict=False)] + [
+        ["某人", person(40)[2], "X"]
+    ]
+    # An HR export with ID numbers in it: the column is not read, and the numbers go nowhere.
+    sheet = roster_csv(employees, header=["姓名", "证件号码", "证书编号"])
+    upload = {"sheet": (io.BytesIO(sheet), "staff.csv")}
     bulk = public.post("/verify/bulk", upload, page="/verify", content_type="multipart/form-data")
     assert bulk.status_code == 200
 

@@ -5,6 +5,7 @@ Nothing here needs an account, and nothing here writes but a rate-limit counter.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
@@ -16,10 +17,12 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..classes.roster import RowProblem, csv_bytes, read_cells
+from ..audit.service import SYSTEM, record
+from ..classes.roster import RowProblem, csv_bytes
 from ..core.crypto.jws import sign
 from ..core.db import db_session, utcnow
 from ..core.pdf import PdfError
+from ..core.sheets import SheetError, read_sheet
 from ..core.signing_keys import current_signer, published
 from ..orgs.service import bureau_name
 from ..web.access import public
@@ -31,7 +34,6 @@ from .service import bureau_code
 from .verification import TOKEN_MAX, Verdict, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
-MAX_UPLOAD = 5 * 1024 * 1024
 TOO_MANY = {"error": "too many look-ups; try again in a minute"}  # also said by fast_verify.py
 COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
 
@@ -191,6 +193,11 @@ def lookup():  # type: ignore[no-untyped-def]
     return render_template("public/lookup.html", form=form, bulk_form=BulkForm())
 
 
+def _bulk_limited(limit: str, window_seconds: int):  # type: ignore[no-untyped-def]
+    page = render_template("public/verify.html", verdict=None, limited=True, limit=limit)
+    return page, 429, {"Retry-After": str(window_seconds)}
+
+
 @bp.route("/verify/bulk", methods=["POST"])
 @public
 def bulk_check():  # type: ignore[no-untyped-def]
@@ -198,32 +205,34 @@ def bulk_check():  # type: ignore[no-untyped-def]
     form = BulkForm()
     if not form.validate_on_submit():
         return render_template("public/lookup.html", form=LookupForm(), bulk_form=form), 400
+    s, limiter, cfg = db_session(), current_app.extensions["examsvc.limiter"], _config()
+    client = request.remote_addr or "unknown"
+    # Charged before the file is read: a client past its limit costs no parsing at all.
+    if not limiter.hit(s, "bulk-files", client, 1, cfg.verify_bulk_files_per_hour, 3600):
+        limit = _("At most %(max)d files per hour from one address.", max=cfg.verify_bulk_files_per_hour)
+        return _bulk_limited(limit, 3600)
     upload = form.sheet.data
-    try:
-        cells = read_cells(upload.read(MAX_UPLOAD + 1)[:MAX_UPLOAD], upload.filename or "")
-    except ValueError as exc:
-        problems = [RowProblem(0, "", str(exc))]
+    try:  # one byte past the limit is enough to refuse the file, naming the limit
+        cells = read_sheet(
+            upload.read(bulk.BULK_LIMITS.max_bytes + 1), upload.filename or "", bulk.BULK_LIMITS
+        )
+    except SheetError as exc:
+        problems = [RowProblem(0, "", str(exc), tuple(exc.params.items()))]
     else:
         queries, problems = bulk.parse(cells)
     if problems:
         return render_template(
             "public/lookup.html", form=LookupForm(), bulk_form=form, problems=problems
         ), 422
-    s, limiter = db_session(), current_app.extensions["examsvc.limiter"]
-    client, rows = request.remote_addr or "unknown", len(queries)
-    if not limiter.hit(s, "bulk", client, rows, _config().verify_bulk_rows_per_hour, 3600):
-        return render_template("public/verify.html", verdict=None, limited=True), 429
-    keyring = current_app.extensions["examsvc.keys"]
-    answers = bulk.check(s, keyring, _config().resolved_key_dir(), queries, utcnow())
-    header = [
-        "行号 row",
-        "姓名 name",
-        "证件号码 ID (masked)",
-        "证书编号 number",
-        "状态 status",
-        "本年度有效学时 hours",
-    ]
-    rows = [[a.row, a.name, a.id_masked, a.number, a.status, a.valid_hours_this_year] for a in answers]
+    if not limiter.hit(s, "bulk-rows", client, len(queries), cfg.verify_bulk_rows_per_day, 86400):
+        limit = _("At most %(max)d rows per day from one address.", max=cfg.verify_bulk_rows_per_day)
+        return _bulk_limited(limit, 86400)
+    answers = bulk.check(s, cfg.resolved_key_dir(), queries, utcnow())
+    statuses = Counter(a.status for a in answers)
+    record(s, SYSTEM, "certificate.bulk_check", "client", client, {"rows": len(answers), **statuses})
+    s.commit()
+    header = ["行号 row", "姓名 name", "证书编号 number", "状态 status", "本年度有效学时 hours"]
+    rows = [[a.row, a.name, a.number, a.status, a.valid_hours_this_year] for a in answers]
     return Response(
         csv_bytes([header, *rows]),
         mimetype="text/csv",

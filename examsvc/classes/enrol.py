@@ -32,12 +32,14 @@ class RosterReport:
     new_trainees: int
 
 
-def _other_open_classes(session: Session, training_class: TrainingClass, hashes: list[str]) -> dict[str, str]:
-    """id hash -> code of another open class of the same category the person is already on."""
+def _other_open_classes(
+    session: Session, training_class: TrainingClass, hashes: list[str]
+) -> dict[str, tuple[str, int]]:
+    """id hash -> (code, institution) of another open class of the same category the person is on."""
     found = {}
     for start in range(0, len(hashes), trainees.CHUNK):
         rows = session.execute(
-            select(trainees.Trainee.id_hash, TrainingClass.code)
+            select(trainees.Trainee.id_hash, TrainingClass.code, TrainingClass.institution_id)
             .join(Enrollment, Enrollment.trainee_id == trainees.Trainee.id)
             .join(TrainingClass, TrainingClass.id == Enrollment.class_id)
             .where(
@@ -47,7 +49,7 @@ def _other_open_classes(session: Session, training_class: TrainingClass, hashes:
                 TrainingClass.id != training_class.id,
             )
         )
-        found.update(dict(rows.all()))
+        found.update({hashed: (code, institution) for hashed, code, institution in rows.all()})
     return found
 
 
@@ -76,14 +78,20 @@ def add_to_roster(
         if trainee is not None and trainee.id in on_this:
             problems.append(RowProblem(row.row, column, N_("is already on this class's roster")))
         elif hashed in elsewhere:
-            problems.append(
-                RowProblem(
-                    row.row,
-                    column,
-                    N_("is already on the roster of open class %(code)s of the same category"),
-                    (("code", elsewhere[hashed]),),
+            code, institution = elsewhere[hashed]
+            if institution == training_class.institution_id:  # its own class: say which
+                problems.append(
+                    RowProblem(
+                        row.row,
+                        column,
+                        N_("is already on the roster of open class %(code)s of the same category"),
+                        (("code", code),),
+                    )
                 )
-            )
+            else:  # the rule only: another institution's classes and trainees are not this one's to see
+                problems.append(
+                    RowProblem(row.row, column, N_("is already in an open class of the same category"))
+                )
         else:
             accepted.append((row, hashed))
     room = rules.cap[training_class.category] - enrolled_count(session, training_class)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..auth.service import actor_of
 from ..core.db import db_session
 from ..core.msgid import RuleError
+from ..core.sheets import SheetError
 from ..web.access import roles
 from ..web.panels import gather
 from ..web.viewutil import apply_change, refusal
@@ -17,7 +18,7 @@ from . import enrol, service
 from .forms import ClassForm, HoursForm, RosterUploadForm, TraineeForm
 from .models import Enrollment, TrainingClass
 from .pages import class_context, class_rules, roster_export, template_download
-from .roster import COLUMNS, check_cells, read_cells
+from .roster import COLUMNS, ROSTER_LIMITS, check_cells, read_cells
 from .signals import institution_class_page
 
 bp = Blueprint("inst_classes", __name__, url_prefix="/institution/classes")
@@ -134,10 +135,10 @@ def roster_upload(class_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _detail(training_class, status=422, upload_form=form)
     upload = form.roster.data
-    try:
-        cells = read_cells(upload.read(), upload.filename or "")
-    except ValueError as exc:
-        form.roster.errors = [_(str(exc))]
+    try:  # one byte past the limit is enough to refuse the file, naming the limit
+        cells = read_cells(upload.read(ROSTER_LIMITS.max_bytes + 1), upload.filename or "")
+    except SheetError as exc:
+        form.roster.errors = [_(str(exc), **exc.params)]
         return _detail(training_class, status=422, upload_form=form)
     return _add(training_class, check_cells(cells), upload_form=form)
 

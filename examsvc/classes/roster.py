@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..core.identity import credit_code_problem, document_problem, normalise, phone_problem
 from ..core.msgid import N_
+from ..core.sheets import Limits, read_sheet
 
 # (key, Chinese header, English header, required)
 COLUMNS = (
@@ -38,6 +39,7 @@ DOCUMENT_TYPE_NAMES = {
     "taiwan_permit": "taiwan_permit",
 }
 MAX_ROWS = 10_000
+ROSTER_LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS)
 MAX_HOURS = 500  # hours completed of one class, in a roster file and in the forms (forms.py)
 
 
@@ -70,45 +72,9 @@ class RosterCheck:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def _cells_from_csv(data: bytes) -> list[list[object]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError(N_("the file is neither UTF-8 nor GBK text"))
-    # newline="" as the csv module asks: a bare CR (Excel for Mac) is a line end, not a _csv.Error
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:  # a field over the csv module's 128 KiB limit (an unclosed quote)
-        raise ValueError(
-            N_("the CSV file is malformed: a field is too long or a quote is not closed")
-        ) from exc
-
-
-def _cells_from_xlsx(data: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook  # imported here: only uploads of .xlsx need it
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValueError(N_("the file is not a readable .xlsx workbook")) from exc
-    try:  # read_only parses the sheet lazily: a damaged one fails here (or has no sheet at all)
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    except Exception as exc:
-        raise ValueError(N_("the file is not a readable .xlsx workbook")) from exc
-    finally:
-        book.close()
-
-
 def read_cells(data: bytes, filename: str) -> list[list[object]]:
-    if filename.lower().endswith(".xlsx"):
-        return _cells_from_xlsx(data)
-    if filename.lower().endswith(".csv"):
-        return _cells_from_csv(data)
-    raise ValueError(N_("upload a .csv or .xlsx file"))
+    """A roster file's rows, read within ROSTER_LIMITS (core/sheets.py); SheetError names the limit."""
+    return read_sheet(data, filename, ROSTER_LIMITS)
 
 
 def _text(value: object) -> str:

@@ -57,7 +57,8 @@ class Config:
     exam_candidates_per_proctor: int = 30
     cert_valid_years: int = 3  # a pass certificate's validity (exp claim)
     verify_limit_per_minute: int = 60  # public look-ups per client address
-    verify_bulk_rows_per_hour: int = 20_000  # rows of employers' bulk checks per client address
+    verify_bulk_files_per_hour: int = 20  # bulk-check uploads per client address, counted before parsing
+    verify_bulk_rows_per_day: int = 20_000  # rows of employers' bulk checks per client address
     retention_years: int = 5  # personal data kept this long after a trainee's last class (examsvc retention)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
