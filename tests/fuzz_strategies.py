@@ -34,6 +34,13 @@ ROSTER_ERRORS = {
     "the CSV file is malformed: a field is too long or a quote is not closed",
     "the file is not a readable .xlsx workbook",
     "upload a .csv or .xlsx file",
+    # the limits (core/sheets.py), each naming its bound in its params
+    "the file is larger than %(max)s",
+    "the workbook unpacks to more than %(max)s",
+    "more than %(max)d rows",
+    "more than %(max)d empty rows in a row",
+    "row %(row)d has more than %(max)d columns",
+    "row %(row)d, column %(column)d: more than %(max)d characters",
 }
 
 

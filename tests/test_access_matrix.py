@@ -32,6 +32,7 @@ from examsvc.orgs.models import Organisation
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
 from examsvc.questions.models import Question
+from examsvc.trainees.models import IdentityChange
 
 from .cert_helpers import certified
 from .conftest import schedule_sitting
@@ -198,6 +199,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "trainees.trainee_list"): officer("/officer/trainees/"),
     ("GET", "trainees.trainee_view"): officer("/officer/trainees/{trainee}"),
+    ("GET", "trainees.identity_changes_page"): officer("/officer/trainees/changes"),
+    ("POST", "trainees.approve_change"): officer(
+        "/officer/trainees/changes/{change}/approve", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "trainees.reject_change"): officer(
+        "/officer/trainees/changes/{change}/reject", ok=DONE_OR_REFUSED
+    ),
     # officers: oversight
     ("GET", "oversight.dashboard"): officer("/officer/coverage/"),
     ("POST", "oversight.save_targets"): officer("/officer/coverage/targets", ok=DONE_OR_REFUSED),
@@ -291,6 +299,16 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             requested_by=s.scalar(select(User.id).where(User.username == "officer1")),
         )
         s.add(correction)
+        change = IdentityChange(  # what a roster with another spelling of a name asks
+            trainee_id=s.scalar(
+                select(Enrollment.trainee_id).where(Enrollment.id == first_attempt.enrollment_id)
+            ),
+            field="name",
+            old_value="学员1",
+            new_value="学员壹",
+            source="矩阵",
+        )
+        s.add(change)
         s.commit()
         candidate = s.scalar(  # the one who failed: the retake's only candidate
             select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(False))
@@ -302,6 +320,7 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             "candidate": candidate,
             "attempt": first_attempt.id,
             "correction": correction.id,
+            "change": change.id,
             "trainee": s.scalar(select(Enrollment.trainee_id).where(Enrollment.id == candidate)),
             "paper": s.scalar(select(Paper.id).where(Paper.class_id == sitting.class_id)),
             "certificate": certificates[0].id,

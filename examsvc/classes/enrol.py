@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..core.keyring import Keyring
 from ..core.msgid import N_
+from ..trainees import identity_changes
 from ..trainees import service as trainees
 from . import lifecycle
 from .models import OPEN_STATUSES, Enrollment, TrainingClass
@@ -30,6 +31,7 @@ class RosterRejected(ClassError):
 class RosterReport:
     added: int
     new_trainees: int
+    name_changes: int = 0  # names that differ from the registered ones: sent to the bureau
 
 
 def _other_open_classes(
@@ -107,14 +109,16 @@ def add_to_roster(
     if problems:
         raise RosterRejected(problems)
     employers: dict = {}
-    new_people = 0
+    new_people = name_changes = 0
+    source = f"{training_class.institution.name}: {training_class.code}"
     for row, hashed in accepted:
         employer = trainees.employer_for(session, actor, row.employer_name, row.employer_code, employers)
         new_people += hashed not in known
+        existing = known.get(hashed)
         trainee = trainees.upsert(
             session,
             keyring,
-            known.get(hashed),
+            existing,
             hashed_id=hashed,
             doc_type=row.id_type,
             number=row.id_number,
@@ -124,8 +128,20 @@ def add_to_roster(
             category=training_class.category,
             industry=training_class.industry,
         )
+        if existing is not None:  # a different name asks the bureau; the record keeps its own
+            name_changes += (
+                identity_changes.ask_for_name(session, actor, existing, row.name, source) is not None
+            )
+        phone_sealed, phone_masked = trainees.sealed_phone(keyring, row.phone, hashed)
         session.add(
-            Enrollment(class_id=training_class.id, trainee=trainee, hours_completed=row.hours_completed)
+            Enrollment(
+                class_id=training_class.id,
+                trainee=trainee,
+                hours_completed=row.hours_completed,
+                employer_id=employer.id,
+                phone_sealed=phone_sealed,
+                phone_masked=phone_masked,
+            )
         )
     session.flush()
     record(
@@ -134,9 +150,9 @@ def add_to_roster(
         "class.roster_add",
         "class",
         training_class.id,
-        {"added": len(accepted), "new": new_people},
+        {"added": len(accepted), "new": new_people, "name_changes": name_changes},
     )
-    return RosterReport(len(accepted), new_people)
+    return RosterReport(len(accepted), new_people, name_changes)
 
 
 def remove_from_roster(

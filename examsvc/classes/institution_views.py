@@ -124,6 +124,15 @@ def _add(training_class: TrainingClass, check, **forms):  # type: ignore[no-unty
         return redirect(url_for("inst_classes.class_view", class_id=training_class.id))
     s.commit()
     flash(_("%(count)d trainees added to the roster.", count=report.added), "info")
+    if report.name_changes:
+        flash(
+            _(
+                "%(count)d name(s) differ from the registered ones: sent to the bureau for review; "
+                "until it decides, the registered names stand.",
+                count=report.name_changes,
+            ),
+            "info",
+        )
     return redirect(url_for("inst_classes.class_view", class_id=training_class.id))
 
 

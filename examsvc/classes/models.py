@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,7 +72,13 @@ class Enrollment(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
     hours_completed: Mapped[int] = mapped_column(default=0)
+    # What the institution sent with this enrolment: its own, never written onto the person's record
+    # (trainees/identity_changes.py), so one institution cannot change what another sees.
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     trainee: Mapped[Trainee] = relationship(lazy="joined")
+    employer: Mapped[Organisation | None] = relationship(lazy="joined")
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")

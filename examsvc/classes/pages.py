@@ -66,9 +66,9 @@ def roster_export(training_class: TrainingClass, fmt: str) -> Response:
                 t.name,
                 str(DOCUMENT_LABELS[t.id_type]),
                 t.id_masked,
-                t.phone_masked or "",
-                t.employer.name if t.employer else "",
-                t.employer.code if t.employer else "",
+                e.phone_masked or "",  # the institution's own, as sent with this roster
+                e.employer.name if e.employer else "",
+                e.employer.code if e.employer else "",
                 e.hours_completed,
                 _("yes") if eligible(training_class, e) else _("no"),
             ]

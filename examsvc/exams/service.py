@@ -17,7 +17,6 @@ from ..core.db import BEIJING
 from ..core.msgid import N_, RuleError
 from ..papers.models import Paper
 from ..papers.signals import paper_generated
-from ..trainees.models import Trainee
 from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest
 from .lifecycle import Act, gate
 from .models import Attempt, ProctorAffiliation, Sitting, SittingProctor
@@ -206,10 +205,9 @@ def _window(sitting: Sitting) -> Window:
 
 
 def sitting_facts(session: Session, sitting: Sitting) -> SittingFacts:
-    employers = session.scalars(
-        select(Trainee.employer_id)
-        .join(Enrollment, Enrollment.trainee_id == Trainee.id)
-        .where(Enrollment.class_id == sitting.class_id, Trainee.employer_id.is_not(None))
+    employers = session.scalars(  # the employers this class's roster names: no proctor of theirs
+        select(Enrollment.employer_id)
+        .where(Enrollment.class_id == sitting.class_id, Enrollment.employer_id.is_not(None))
         .distinct()
     ).all()
     candidates = session.scalar(

@@ -140,7 +140,7 @@ def class_file(session: Session, c: TrainingClass) -> list[Section]:
                 n,
                 t.name,
                 t.id_masked,
-                t.employer.name if t.employer else "",
+                e.employer.name if e.employer else "",  # as sent with this class's roster
                 e.hours_completed,
                 "是" if eligible(c, e) else "否",
                 code_label("exam_state", states.get(e.id, "")),

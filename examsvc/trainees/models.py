@@ -40,3 +40,25 @@ class Trainee(Base):
     def id_tail(self) -> str:
         """The last four characters: what a proctor compares with the document in hand."""
         return self.id_masked[-4:]
+
+
+class IdentityChange(Base):
+    """A difference in a person's registered name, sent by an institution's roster: the bureau
+    decides, with the evidence it saw. Until then the record keeps the registered name."""
+
+    __tablename__ = "identity_change"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
+    field: Mapped[str] = mapped_column(String(20))  # "name"
+    old_value: Mapped[str] = mapped_column(String(60))
+    new_value: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(120))  # who sent it: an institution's roster of a class
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evidence: Mapped[str | None] = mapped_column(String(300))  # what the officer saw, or why not
+
+    trainee: Mapped[Trainee] = relationship(lazy="joined")

@@ -62,19 +62,28 @@ def upsert(
     category: str,
     industry: str,
 ) -> Trainee:
-    """The same person is the same trainee in every class; name, phone and employer follow the
-    newest roster."""
-    trainee = existing or Trainee(
+    """The same person is the same trainee in every class. A new person's record takes the roster's
+    name, phone and employer; an existing one keeps them: a different name becomes a request to the
+    bureau (identity_changes.py), and the phone and employer stay with the enrolment."""
+    if existing is not None:
+        existing.category, existing.industry, existing.updated_at = category, industry, utcnow()
+        return existing
+    trainee = Trainee(
         id_type=doc_type,
         id_hash=hashed_id,
         id_sealed=pii.seal(keyring.personal_data, number, "id", hashed_id),
         id_masked=mask(doc_type, number),
+        name=name,
+        employer_id=employer.id,
+        category=category,
+        industry=industry,
     )
-    trainee.name = name
-    trainee.phone_sealed = pii.seal(keyring.personal_data, phone, "phone", hashed_id) if phone else None
-    trainee.phone_masked = mask_phone(phone) if phone else None
-    trainee.employer_id = employer.id
-    trainee.category, trainee.industry, trainee.updated_at = category, industry, utcnow()
-    if existing is None:
-        session.add(trainee)
+    trainee.phone_sealed, trainee.phone_masked = sealed_phone(keyring, phone, hashed_id)
+    session.add(trainee)
     return trainee
+
+
+def sealed_phone(keyring: Keyring, phone: str, hashed_id: str) -> tuple[bytes | None, str | None]:
+    if not phone:
+        return None, None
+    return pii.seal(keyring.personal_data, phone, "phone", hashed_id), mask_phone(phone)
