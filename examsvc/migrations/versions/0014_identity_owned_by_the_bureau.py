@@ -26,11 +26,18 @@ def upgrade() -> None:
         )
     # What each enrolment was sent with is not known for the old ones: the person's record is the
     # best account of it (the newest roster had written it there).
-    for column in ("employer_id", "phone_sealed", "phone_masked"):
-        op.execute(
-            f"UPDATE enrollment SET {column} = "  # noqa: S608 - fixed column names, no input
-            f"(SELECT trainee.{column} FROM trainee WHERE trainee.id = enrollment.trainee_id)"
+    columns = ("employer_id", "phone_sealed", "phone_masked")
+    kinds = {"employer_id": sa.Integer(), "phone_sealed": sa.LargeBinary(), "phone_masked": sa.String()}
+    enrollment = sa.table("enrollment", sa.column("trainee_id", sa.Integer()), *(sa.column(c, kinds[c]) for c in columns))
+    trainee = sa.table("trainee", sa.column("id", sa.Integer()), *(sa.column(c, kinds[c]) for c in columns))
+    op.execute(
+        enrollment.update().values(
+            {
+                c: sa.select(trainee.c[c]).where(trainee.c.id == enrollment.c.trainee_id).scalar_subquery()
+                for c in columns
+            }
         )
+    )
     op.create_table(
         "identity_change",
         sa.Column("id", sa.Integer(), nullable=False),
