@@ -13,6 +13,7 @@ import pytest
 
 from examsvc.classes.signals import institution_class_page, officer_class_page
 from examsvc.exams.signals import result_corrected, results_published
+from examsvc.papers.signals import paper_generated
 from examsvc.trainees.signals import trainee_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,11 +99,13 @@ def test_no_module_imports_a_project_module_inside_a_function():
 
 
 def test_every_page_and_result_signal_has_its_receivers(app):
-    """Receivers live in the higher domains' views modules, which the wiring imports."""
+    """Receivers live in the higher domains (views, or the service that keeps the rule), which the
+    wiring imports."""
     expected = {
         officer_class_page: 3,  # papers, sittings, certificates
         institution_class_page: 1,  # published counts
         trainee_page: 2,  # enrolments, certificates
+        paper_generated: 1,  # exams: the release follows the sitting
         results_published: 1,  # certificates
         result_corrected: 1,  # certificates
     }
