@@ -10,10 +10,15 @@ from pathlib import Path
 DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
-def keep_for_docs(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def keep_for_docs(page, name: str, start_at: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The viewport from the top of the page, or from the element `start_at` selects."""
     if os.environ.get("EXAMSVC_DOCS_SCREENSHOTS") != "1":
         return
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if start_at:
+        page.locator(start_at).first.evaluate("element => element.scrollIntoView()")
+    else:
+        page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(
         path=str(DOCS_SCREENSHOTS / f"{name}.png")
     )  # the viewport: a guide's picture, not a scroll

@@ -69,10 +69,11 @@ def test_copied_wrong_answers_are_listed_with_their_seats(app, world, sitting, t
     assert html.count('data-label="相同的错误答案"') == 1  # one pair: seats 1 and 2
     assert 'data-label="相同的错误答案">8</td>' in html  # all eight; seat 3 chose other wrong options
     with app.app_context():
-        names = [
-            e.trainee.name
+        by_id = {  # PostgreSQL returns rows in no promised order: name them by enrolment
+            e.id: e.trainee.name
             for e in db_session().scalars(select(Enrollment).where(Enrollment.id.in_([first, second, third])))
-        ]
+        }
+        names = [by_id[first], by_id[second], by_id[third]]
     assert names[0] in html and names[1] in html and names[2] not in html
     listed = officer.get("/officer/institutions/").get_data(as_text=True)
     assert f'id="pattern-flag-{world.institution}"' in listed  # the list raises it without opening the page

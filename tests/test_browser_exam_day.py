@@ -142,7 +142,7 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     page.reload()
     expect(page.locator(f"#candidate-{people[3]}")).to_contain_text("已保存在本平板上")  # the outbox, shown
     page.screenshot(path=str(tmp_path / "tablet-offline.png"), full_page=True)
-    keep_for_docs(page, "proctor-tablet-offline")
+    keep_for_docs(page, "proctor-tablet-offline", "#tablet")
     with app.app_context():
         assert (
             db_session().scalar(
@@ -180,7 +180,7 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     pending = office.locator("td.state-retake_pending")
     assert pending.count() == len(people) - 2  # the two failed sheets and every absence
     office.screenshot(path=str(tmp_path / "officer-published.png"), full_page=True)
-    keep_for_docs(office, "officer-class")
+    keep_for_docs(office, "officer-class", "#sittings")
 
     # The retake, a day later for the first sitting's proctors: only the retake candidates are called.
     with app.app_context():

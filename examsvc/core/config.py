@@ -1,6 +1,6 @@
 """Every setting of examsvc, read from EXAMSVC_* environment variables.
 
-The table in README.md ("Configuration") lists the same settings; keep the two in step.
+The table in docs/operator-guide.md ("Configuration") lists the same settings; keep the two in step.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ one line per row, tables in the order their foreign keys need. Restore goes only
 database at the same revision, in one transaction, and checks the counts before it commits.
 
 The key directory is NOT in the backup (a stolen backup must be useless without it): back it up
-apart, as SECURITY.md says. Without those keys the bank, the personal data and the signing keys of
+apart, as docs/security.md says. Without those keys the bank, the personal data and the signing keys of
 a restored database cannot be read.
 """
 
