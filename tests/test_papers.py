@@ -151,7 +151,21 @@ def test_a_retake_paper_avoids_the_first_papers_questions(app, officer, class_id
     assert not set(json.loads(first.question_ids)) & set(json.loads(retake.question_ids))
     with app.app_context():
         used = db_session().scalar(select(func.sum(Question.times_used)))
-    assert used == 2 * DEFAULT_SPEC.total
+    assert used == 0  # sealed papers count in no usage figure (papers.service.count_use)
+
+
+def test_a_papers_questions_count_as_used_once_it_is_opened_after_release(app, officer, class_id):
+    """Guard: papers.service.count_use, not generate_paper, adds to the bank's usage figures: a
+    count that grew at sealing would tell an officer which questions a sealed paper holds."""
+    _generate(officer, class_id)
+    with app.app_context():
+        assert db_session().scalar(select(func.sum(Question.times_used))) == 0
+    schedule_sitting(app, officer, class_id, "first")  # released
+    paper = _paper(app, class_id)
+    for _ in range(2):  # printed twice: counted once
+        assert officer.get(f"/officer/papers/{paper.id}.pdf").status_code == 200
+    with app.app_context():
+        assert db_session().scalar(select(func.sum(Question.times_used))) == DEFAULT_SPEC.total
 
 
 def test_a_retake_needs_the_first_paper(app, officer, class_id):

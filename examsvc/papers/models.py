@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..classes.models import TrainingClass
@@ -49,6 +58,8 @@ class Paper(Base):
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    # Its questions count in the bank's usage once it is opened after release (service.count_use).
+    usage_counted: Mapped[bool] = mapped_column(default=False, server_default=true())
 
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")
 

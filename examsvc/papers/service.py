@@ -194,11 +194,6 @@ def generate_paper(
         created_by=actor.label,
     )
     session.add(paper)
-    session.execute(
-        update(Question)
-        .where(Question.id.in_([c.question_id for c in assembly.chosen]))
-        .values(times_used=Question.times_used + 1)
-    )
     session.flush()
     record(
         session,
@@ -234,5 +229,23 @@ def open_paper(
         opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         raise PaperSealed(N_("This paper is sealed until %(time)s (Beijing time)."), time=opens)
     payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
+    count_use(session, paper)
     record(session, actor, f"paper.{purpose}", "paper", paper.id, {"class": paper.training_class.code})
     return payload
+
+
+def count_use(session: Session, paper: Paper) -> None:
+    """A released paper's questions count as used in the bank, once. Counted when the paper was
+    sealed, the bank's usage figures would tell an officer which questions a sealed paper holds.
+    One conditional UPDATE: two openings at once count it once."""
+    if paper.usage_counted:  # the callers have checked the release
+        return
+    claimed = session.execute(
+        update(Paper).where(Paper.id == paper.id, Paper.usage_counted.is_(False)).values(usage_counted=True)
+    ).rowcount
+    if claimed:
+        ids = json.loads(paper.question_ids)
+        session.execute(
+            update(Question).where(Question.id.in_(ids)).values(times_used=Question.times_used + 1)
+        )
+    session.refresh(paper, ["usage_counted"])
