@@ -195,14 +195,19 @@ def officer(app, world) -> Client:  # type: ignore[no-untyped-def]
     return client
 
 
-def second_officer_client(app, world) -> Client:  # type: ignore[no-untyped-def]
-    """Another exam officer of the bureau, signed in: the second pair of eyes on a correction."""
+def new_user_client(app, world, role: str, username: str, org_id: int) -> Client:  # type: ignore[no-untyped-def]
+    """A user the world did not have, made and signed in."""
     with app.app_context():
-        world.make_user(db_session(), "officer", "officer2", world.bureau)
+        world.make_user(db_session(), role, username, org_id)
         db_session().commit()
     client = Client(app)
-    world.login(client, "officer2")
+    world.login(client, username)
     return client
+
+
+def second_officer_client(app, world) -> Client:  # type: ignore[no-untyped-def]
+    """Another exam officer of the bureau, signed in: the second pair of eyes on a correction."""
+    return new_user_client(app, world, "officer", "officer2", world.bureau)
 
 
 @pytest.fixture

@@ -15,16 +15,21 @@ from examsvc.trainees import identity_changes
 from examsvc.trainees.models import IdentityChange, Trainee
 
 from .class_helpers import new_class, person, roster_csv, upload
+from .conftest import new_user_client
 from .helpers import Client
 
 
 def _other_school(app, world) -> Client:  # type: ignore[no-untyped-def]
+    return new_user_client(app, world, "institution", "school2", world.other_institution)
+
+
+def _asked(app, world, school, name: str) -> int:  # type: ignore[no-untyped-def]
+    """学员1 registered by the world's school, then sent as `name` by another: the change asked."""
+    upload(school, new_class(school), roster_csv([person(1)]))
+    other = _other_school(app, world)
+    upload(other, _leaders(other), roster_csv([person(1, name=name)]))
     with app.app_context():
-        world.make_user(db_session(), "institution", "school2", world.other_institution)
-        db_session().commit()
-    client = Client(app)
-    world.login(client, "school2")
-    return client
+        return db_session().scalar(select(IdentityChange.id))
 
 
 def _leaders(client) -> int:  # type: ignore[no-untyped-def]
@@ -71,11 +76,7 @@ def test_a_roster_asks_for_a_new_name_and_keeps_its_contact_details_to_itself(ap
 
 def test_an_officer_decides_with_the_evidence_recorded(app, world, school, officer):
     """Guard: identity_changes._decide (no decision without its evidence) and approve (audited)."""
-    upload(school, new_class(school), roster_csv([person(1)]))
-    other = _other_school(app, world)
-    upload(other, _leaders(other), roster_csv([person(1, name="李四")]))
-    with app.app_context():
-        change_id = db_session().scalar(select(IdentityChange.id))
+    change_id = _asked(app, world, school, "李四")
     page = "/officer/trainees/changes"
     assert "李四" in officer.get(page).get_data(as_text=True)
     officer.post(f"{page}/{change_id}/approve", {"evidence": ""}, page=page)
@@ -89,11 +90,7 @@ def test_an_officer_decides_with_the_evidence_recorded(app, world, school, offic
 
 
 def test_a_refused_change_leaves_the_name(app, world, school, officer):
-    upload(school, new_class(school), roster_csv([person(1)]))
-    other = _other_school(app, world)
-    upload(other, _leaders(other), roster_csv([person(1, name="王五")]))
-    with app.app_context():
-        change_id = db_session().scalar(select(IdentityChange.id))
+    change_id = _asked(app, world, school, "王五")
     page = "/officer/trainees/changes"
     officer.post(f"{page}/{change_id}/reject", {"evidence": "证件姓名与原登记一致"}, page=page)
     assert _trainee(app).name == "学员1"
