@@ -47,6 +47,7 @@ from examsvc.exams.assignment import required_proctors
 from examsvc.exams.grading import grade, key_sheet, paper_seat_key, parse_sheet
 from examsvc.exams.models import Attempt
 from examsvc.orgs.service import create_organisation
+from examsvc.papers.composition import seed_of
 from examsvc.papers.service import generate_paper, open_paper_for_grading
 from examsvc.questions.cipher import BankCipher
 
@@ -162,7 +163,7 @@ def build_world(app, tablets: int, per_class: int, class_count: int = 0, officer
             world.sittings_today.append(sitting.id)
             payload = open_paper_for_grading(cipher, paper, utcnow())
             for seat, enrollment_id in enumerate(roster, start=1):
-                key = paper_seat_key(payload, paper.seed, seat)
+                key = paper_seat_key(payload, seed_of(payload, paper.seed), seat)
                 sheet = key_sheet(key) if _passes(seat) else " ".join(["-"] * len(key.items))
                 path = f"/proctor/sittings/{sitting.id}/candidates/{enrollment_id}"
                 world.work.setdefault(group[seat % crew].username, []).append(
@@ -214,7 +215,7 @@ def regrading_problems(session, cipher: BankCipher, attempts: list[Attempt]) -> 
             paper = paper_of(session, session.get(Sitting, attempt.sitting_id))
             keys[attempt.sitting_id] = (paper, open_paper_for_grading(cipher, paper, utcnow()))
         paper, payload = keys[attempt.sitting_id]
-        key = paper_seat_key(payload, paper.seed, attempt.seat_no)
+        key = paper_seat_key(payload, seed_of(payload, paper.seed), attempt.seat_no)
         if grade(parse_sheet(attempt.answers, key)[0], key).score_tenths != attempt.score_tenths:
             problems.append(f"attempt {attempt.id}: stored score differs from a regrading")
     return problems

@@ -11,6 +11,7 @@ from examsvc.auth.service import create_user
 from examsvc.classes.models import Enrollment
 from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, CorrectionRequest
+from examsvc.papers.composition import seed_of
 from examsvc.papers.models import Paper
 from examsvc.papers.variants import seat_variant
 from examsvc.questions.cipher import BankCipher
@@ -64,7 +65,7 @@ def right_answers(app, sitting, seat: int) -> str:  # type: ignore[no-untyped-de
         )
     questions = payload["questions"]
     variant = seat_variant(
-        paper.seed,
+        seed_of(payload, paper.seed),
         payload["class"],
         sitting.kind,
         seat,

@@ -12,6 +12,7 @@ from examsvc.exams.models import Sitting
 from examsvc.exams.service import paper_of
 from examsvc.oversight.copying import Pair, Patterns, suspicious_pairs
 from examsvc.oversight.institutions import pattern_flags
+from examsvc.papers.composition import seed_of
 from examsvc.papers.service import open_paper_for_grading
 from examsvc.papers.variants import LETTERS
 from examsvc.questions.cipher import BankCipher
@@ -28,8 +29,8 @@ def _sheet(app, sitting, seat: int, wrong_option_of: dict[int, str]) -> str:  # 
         paper = paper_of(s, s.get(Sitting, sitting.id))
         payload = open_paper_for_grading(BankCipher(s, app.extensions["examsvc.keys"]), paper, utcnow())
         key, variant = (
-            paper_seat_key(payload, paper.seed, seat),
-            paper_seat_variant(payload, paper.seed, seat),
+            paper_seat_key(payload, seed_of(payload, paper.seed), seat),
+            paper_seat_variant(payload, seed_of(payload, paper.seed), seat),
         )
         tokens = key_sheet(key).split()
         for n, printed in enumerate(variant.questions):

@@ -18,6 +18,7 @@ from examsvc.cli import main
 from examsvc.core.db import db_session
 from examsvc.orgs.service import bureau_name
 from examsvc.papers import service as papers
+from examsvc.papers.composition import question_tag
 from examsvc.papers.models import Paper
 from examsvc.papers.spec import DEFAULT_SPEC
 from examsvc.questions.cipher import BankCipher
@@ -249,6 +250,24 @@ def test_a_saved_blueprint_is_used(app, world, officer, class_id):
     assert officer.post("/officer/blueprints", form).status_code == 302
     _generate(officer, class_id)
     assert len(json.loads(_paper(app, class_id).question_ids)) == 50
+
+
+def test_a_stored_paper_tells_neither_its_questions_nor_its_seed(app, officer, class_id):
+    """Guard: papers.composition (ids kept as keyed hashes, the seed inside the sealed content):
+    with the repository's bank public, clear ids would give away a sealed paper's answers."""
+    _generate(officer, class_id)
+    paper = _paper(app, class_id)
+    stored = json.loads(paper.question_ids)
+    assert paper.seed is None and len(stored) == DEFAULT_SPEC.total
+    with app.app_context():
+        s = db_session()
+        cipher = BankCipher(s, app.extensions["examsvc.keys"])
+        payload = cipher.open_blob(paper.content, f"examsvc-paper:{class_id}:first".encode())
+        all_ids = {str(q) for q in s.scalars(select(Question.id))}
+    assert isinstance(payload["seed"], int)
+    assert not set(map(str, stored)) & all_ids  # no id in clear
+    key = app.extensions["examsvc.keys"].id_lookup
+    assert sorted(question_tag(key, q["question_id"]) for q in payload["questions"]) == stored
 
 
 def test_same_seed_same_paper(app, world, class_id):

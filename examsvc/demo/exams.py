@@ -19,6 +19,7 @@ from ..exams import closing, results
 from ..exams import service as sittings
 from ..exams.grading import key_sheet, paper_seat_key
 from ..exams.roster import sitting_roster
+from ..papers.composition import seed_of
 from ..papers.service import generate_paper, open_paper_for_grading
 from ..questions.cipher import BankCipher
 
@@ -96,7 +97,7 @@ def sit_and_lock(session: Session, actor: Actor, cipher: BankCipher, sitting, pa
             now,
         )
         if result != "absent":
-            key = paper_seat_key(payload, paper.seed, seat)
+            key = paper_seat_key(payload, seed_of(payload, paper.seed), seat)
             sheet = key_sheet(key) if result == "pass" else " ".join(["-"] * len(key.items))
             results.enter_result(
                 session,

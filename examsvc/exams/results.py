@@ -19,6 +19,7 @@ from ..auth.models import User
 from ..classes.models import Enrollment
 from ..core.db import utcnow
 from ..core.msgid import N_
+from ..papers.composition import seed_of
 from ..papers.service import PaperSealed, count_use, open_paper_for_grading, spec_from_json
 from ..questions.cipher import BankCipher
 from .errors import ResultError
@@ -131,8 +132,8 @@ def mark_sheet(
         payload = open_paper_for_grading(cipher, paper, now)
     except PaperSealed as exc:  # a paper re-sealed by a reschedule: a refusal, never a server error
         raise ResultError(str(exc), status=409, **exc.params) from exc
-    count_use(session, paper)  # opened after its release: its questions count as used
-    key = paper_seat_key(payload, paper.seed, attempt.seat_no)
+    count_use(session, paper, payload)  # opened after its release: its questions count as used
+    key = paper_seat_key(payload, seed_of(payload, paper.seed), attempt.seat_no)
     answers, problems = parse_sheet(typed, key)
     if problems:
         raise ResultError(

@@ -18,6 +18,7 @@ from ..classes.models import Enrollment, TrainingClass
 from ..core.db import utcnow
 from ..exams.grading import Answer, SeatKey, paper_seat_variant, parse_sheet, seat_key
 from ..exams.models import Attempt, Sitting
+from ..papers.composition import seed_of
 from ..papers.models import Paper
 from ..papers.service import open_paper_for_grading
 from ..papers.variants import SeatVariant
@@ -87,7 +88,7 @@ def _sheets(cipher: BankCipher, paper: Paper, attempts: list[Attempt]) -> dict[i
     payload = open_paper_for_grading(cipher, paper, utcnow())
     out = {}
     for attempt in attempts:
-        variant = paper_seat_variant(payload, paper.seed, attempt.seat_no)
+        variant = paper_seat_variant(payload, seed_of(payload, paper.seed), attempt.seat_no)
         key = seat_key(payload["questions"], variant)
         answers, problems = parse_sheet(attempt.answers, key)
         if problems:

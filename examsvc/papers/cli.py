@@ -18,6 +18,7 @@ from ..core.msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from . import service
+from .composition import seed_of
 from .models import Paper
 from .pdf import paper_facts, paper_html, render_pdf
 
@@ -104,7 +105,8 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
     with current_app.test_request_context():
-        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, paper_facts(paper, bureau_name(s))))
+        seed = seed_of(payload, paper.seed)
+        pdf = render_pdf(paper_html(payload, seed, paper.seats, paper_facts(paper, bureau_name(s))))
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pdf)

@@ -44,9 +44,9 @@ class Paper(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
     sitting: Mapped[str] = mapped_column(String(10))
-    seed: Mapped[int] = mapped_column(BigInteger)
+    seed: Mapped[int | None] = mapped_column(BigInteger)  # None: in the sealed content (composition.py)
     spec: Mapped[str] = mapped_column(Text)  # the blueprint as used (JSON), for re-deriving the paper
-    question_ids: Mapped[str] = mapped_column(Text)  # JSON list, for exposure control (no text)
+    question_ids: Mapped[str] = mapped_column(Text)  # JSON list of keyed hashes, for exposure control
     relaxed: Mapped[str] = mapped_column(String(120), default="")
     mean_difficulty_tenths: Mapped[int]
     content: Mapped[bytes] = mapped_column(LargeBinary)  # sealed: questions, options, answer key

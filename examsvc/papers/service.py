@@ -22,6 +22,7 @@ from ..questions.envelope import canonical_json
 from ..questions.models import Question, QuestionVersion
 from ..questions.service import current_versions_query
 from .assembly import Candidate, History, Infeasible, assemble, shortfalls
+from .composition import ids_of, question_tag, tags_json
 from .models import Blueprint, Paper
 from .signals import paper_generated
 from .spec import DEFAULT_SPEC, Spec, spec_problems
@@ -99,7 +100,14 @@ def save_blueprint(session: Session, actor: Actor, industry: str, category: str,
     return row
 
 
-def _history(session: Session, training_class: TrainingClass, sitting: str, config: Config) -> History:
+def _history(
+    session: Session,
+    training_class: TrainingClass,
+    sitting: str,
+    config: Config,
+    known: dict[str, int],
+) -> History:
+    """Other papers' questions, as far as they are in `known` (tag -> id: this paper's pool)."""
     since = utcnow() - timedelta(days=config.paper_reuse_window_days)
     recent = session.execute(
         select(Paper.question_ids, TrainingClass.industry, TrainingClass.category, Paper.class_id)
@@ -108,7 +116,7 @@ def _history(session: Session, training_class: TrainingClass, sitting: str, conf
     ).all()
     used, same_kind, own_first = set(), [], frozenset()
     for ids_json, industry, category, class_id in recent:
-        ids = frozenset(json.loads(ids_json))
+        ids = ids_of(ids_json, known)
         if class_id == training_class.id:
             own_first = ids  # only the first paper can exist when a retake is made
             continue
@@ -147,7 +155,9 @@ def generate_paper(
         raise PaperError(N_("A retake paper needs the first paper to exist, so it can avoid its questions."))
     spec = blueprint_for(session, training_class.industry, training_class.category)
     pool = candidates(session, training_class.industry, training_class.category)
-    history = _history(session, training_class, sitting, config)
+    tag_key = cipher.keyring.id_lookup
+    known = {question_tag(tag_key, c.question_id): c.question_id for c in pool}
+    history = _history(session, training_class, sitting, config, known)
     seed = secrets.randbits(62) if seed is None else seed
     try:
         assembly = assemble(pool, spec, history, seed)
@@ -169,6 +179,7 @@ def generate_paper(
     payload = {
         "class": training_class.code,
         "sitting": sitting,
+        "seed": seed,  # sealed with the questions: the seats' variants are part of the secret
         "questions": [
             {
                 "version_id": c.version_id,
@@ -183,9 +194,9 @@ def generate_paper(
     paper = Paper(
         class_id=training_class.id,
         sitting=sitting,
-        seed=seed,
+        seed=None,
         spec=spec_to_json(spec),
-        question_ids=json.dumps([c.question_id for c in assembly.chosen]),
+        question_ids=tags_json(tag_key, [c.question_id for c in assembly.chosen]),
         relaxed=",".join(assembly.relaxed),
         mean_difficulty_tenths=round(assembly.mean_difficulty_tenths),
         content=cipher.seal_blob(payload, _aad(training_class, sitting)),
@@ -229,12 +240,12 @@ def open_paper(
         opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         raise PaperSealed(N_("This paper is sealed until %(time)s (Beijing time)."), time=opens)
     payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
-    count_use(session, paper)
+    count_use(session, paper, payload)
     record(session, actor, f"paper.{purpose}", "paper", paper.id, {"class": paper.training_class.code})
     return payload
 
 
-def count_use(session: Session, paper: Paper) -> None:
+def count_use(session: Session, paper: Paper, payload: dict) -> None:
     """A released paper's questions count as used in the bank, once. Counted when the paper was
     sealed, the bank's usage figures would tell an officer which questions a sealed paper holds.
     One conditional UPDATE: two openings at once count it once."""
@@ -244,7 +255,7 @@ def count_use(session: Session, paper: Paper) -> None:
         update(Paper).where(Paper.id == paper.id, Paper.usage_counted.is_(False)).values(usage_counted=True)
     ).rowcount
     if claimed:
-        ids = json.loads(paper.question_ids)
+        ids = [q["question_id"] for q in payload["questions"]]
         session.execute(
             update(Question).where(Question.id.in_(ids)).values(times_used=Question.times_used + 1)
         )

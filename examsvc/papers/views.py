@@ -19,6 +19,7 @@ from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 from ..web.access import roles
 from ..web.viewutil import apply_change, clock_now, get_or_404, refusal
 from . import service
+from .composition import seed_of
 from .forms import BlueprintForm, GenerateForm
 from .models import Blueprint, Paper
 from .pdf import PdfError, paper_facts, paper_html, render_pdf
@@ -128,7 +129,8 @@ def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
         return render_template("errors/error.html", code=403, message=refusal(exc)), 403
     c = paper.training_class
     try:
-        pdf = render_pdf(paper_html(payload, paper.seed, paper.seats, paper_facts(paper, bureau_name(s))))
+        seed = seed_of(payload, paper.seed)
+        pdf = render_pdf(paper_html(payload, seed, paper.seats, paper_facts(paper, bureau_name(s))))
     except PdfError:
         s.rollback()
         current_app.logger.exception("paper %s: PDF rendering failed", paper.id)
