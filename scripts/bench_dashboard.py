@@ -112,6 +112,7 @@ def fill(app, classes: int, per_class: int) -> bytes:  # type: ignore[no-untyped
                             venue="考场",
                             county_code="450103",
                             starts_at=now,
+                            release_at=now - timedelta(hours=1),
                             duration_minutes=90,
                             marking="score",
                             status="published",
