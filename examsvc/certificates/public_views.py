@@ -52,6 +52,9 @@ def allowed(cost: int = 1) -> bool:
     )
 
 
+API_BODY_MAX = 2 * TOKEN_MAX  # a token, or a number and a name, with room to spare
+
+
 def _verdict(token: str) -> Verdict:
     if len(token) > TOKEN_MAX:
         return Verdict("not_genuine")
@@ -95,12 +98,16 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
 @public
 @csrf.exempt  # a JSON API for scripts: no cookie, no session, nothing to forge
 def api():  # type: ignore[no-untyped-def]
+    # Counted and bounded before the body is read: a client past its limit costs no parsing, and
+    # no body bigger than a token and a name is parsed at all.
+    if not allowed():  # with Redis, a genuine token is answered before Flask (fast_verify.py)
+        return jsonify(TOO_MANY), 429
+    if request.content_length is None or request.content_length > API_BODY_MAX:
+        return jsonify({"error": f"send a JSON body of at most {API_BODY_MAX} bytes"}), 413
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
     token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
-    if not allowed():  # with Redis, a genuine token is answered before Flask (fast_verify.py)
-        return jsonify(TOO_MANY), 429
     if token:
         verdict = _verdict(token)
         if verdict.certificate is not None:  # the database holds this very token
