@@ -52,7 +52,7 @@ def allowed(cost: int = 1) -> bool:
     )
 
 
-API_BODY_MAX = 2 * TOKEN_MAX  # a token, or a number and a name, with room to spare
+API_BODY_MAX = 8 * TOKEN_MAX  # bytes: a token, or a number and a name, with room for a wrong one
 
 
 def _verdict(token: str) -> Verdict:
