@@ -196,6 +196,18 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
                     )
                     self.published_values = {a.id: (a.presence, a.score_tenths, a.passed) for a in attempts}
 
+        @precondition(lambda self: self.phase() is Phase.LOCKED)
+        @rule()
+        def the_office_publishes_what_is_locked(self) -> None:
+            """Publishing again, once it can happen: the walks are short, and what follows it counts."""
+            self.publish()
+
+        @precondition(lambda self: self.phase() in {Phase.LOCKED, Phase.PUBLISHED})
+        @rule(who=st.integers(0, 2), to=st.sampled_from(["pass", "fail", "absent"]))
+        def an_officer_finds_a_mistake(self, who: int, to: str) -> None:
+            """Asking for a correction again, once it can happen (see above)."""
+            self.ask_for_a_correction(who, to)
+
         @precondition(lambda self: self.sitting_id is not None)
         @rule(who=st.sampled_from(["officer", "proctor"]))
         def print_paper(self, who: str) -> None:
