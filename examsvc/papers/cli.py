@@ -17,6 +17,7 @@ from ..core.db import BEIJING, db_session, utcnow
 from ..core.msgid import RuleError
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
+from ..web.viewutil import clock_now
 from . import service
 from .composition import seed_of
 from .models import Paper
@@ -99,9 +100,7 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
         raise click.ClickException(f"{ref} has no {sitting} paper")
     cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
     try:
-        payload = service.open_paper(
-            s, CLI_ACTOR, cipher, paper, current_app.extensions["examsvc.clock"].now(), "print"
-        )
+        payload = service.open_paper(s, CLI_ACTOR, cipher, paper, clock_now(), "print")
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
     with current_app.test_request_context():

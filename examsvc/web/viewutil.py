@@ -36,7 +36,7 @@ def apply_change(change: Callable[[Session], T], done: str | None = None) -> T |
 
 
 def clock_now() -> datetime:
-    """The app's clock (core/clock.py): every time gate asks it, never datetime.now()."""
+    """The app's clock (core/clock.py): the one "now" of every time gate, movable by tests."""
     return current_app.extensions["examsvc.clock"].now()
 
 
