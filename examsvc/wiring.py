@@ -23,6 +23,7 @@ from .core.config import Config
 from .core.crypto.passwords import make_hasher
 from .core.db import Database, db_session, make_engine
 from .core.keyring import load_keyring
+from .exams.move_views import bp as moves_bp
 from .exams.tablet_views import bp as tablet_bp
 from .exams.views import bp as sittings_bp
 from .home.views import bp as home_bp
@@ -77,6 +78,7 @@ def wire(app: Flask, cfg: Config) -> None:
         papers_bp,
         sittings_bp,
         tablet_bp,
+        moves_bp,
         certificates_bp,
         verify_bp,
         ops_bp,

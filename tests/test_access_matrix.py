@@ -172,6 +172,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sittings.publish"): officer("/officer/sittings/{retake}/publish", ok=DONE_OR_REFUSED),
     ("POST", "sittings.reschedule"): officer("/officer/sittings/{retake}/reschedule", ok=DONE_OR_REFUSED),
     ("POST", "sittings.cancel"): officer("/officer/sittings/{retake}/cancel", ok=DONE_OR_REFUSED),
+    ("GET", "moves.move_page"): officer("/officer/enrollments/{candidate}/move"),
+    ("POST", "moves.move_page"): officer("/officer/enrollments/{candidate}/move", ok=UNPROCESSABLE),
     ("POST", "sittings.approve_correction"): officer(
         "/officer/sittings/{first}/corrections/{correction}/approve", ok=DONE_OR_REFUSED
     ),

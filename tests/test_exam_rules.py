@@ -20,7 +20,7 @@ NINE = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
 SITTING = SittingFacts(
     Window(NINE, NINE + timedelta(minutes=90)),
     "450123",
-    institution_id=10,
+    institution_ids=frozenset({10}),
     employer_ids=frozenset({20, 21}),
     candidates=25,
 )
@@ -66,7 +66,7 @@ def test_back_to_back_sittings_do_not_overlap():
 def test_too_few_proctors():
     problems = assignment_problems([proctor(1)], SITTING)
     assert problems and "at least 2 proctors" in problems[0].text()
-    big = SittingFacts(SITTING.window, "450123", 10, frozenset(), candidates=61)
+    big = SittingFacts(SITTING.window, "450123", frozenset({10}), frozenset(), candidates=61)
     assert "at least 4" in assignment_problems([proctor(1), proctor(2), proctor(3)], big)[0].text()
 
 

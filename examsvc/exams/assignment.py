@@ -41,7 +41,7 @@ class ProctorFacts:
 class SittingFacts:
     window: Window
     county_code: str
-    institution_id: int
+    institution_ids: frozenset[int]  # the class's, and those of candidates moved in
     employer_ids: frozenset[int]
     candidates: int
 
@@ -66,7 +66,7 @@ def proctor_problems(p: ProctorFacts, sitting: SittingFacts) -> list[Refusal]:
         out.append(
             Refusal(p.user_id, N_("%(name)s is not from a county emergency department"), (("name", p.name),))
         )
-    if sitting.institution_id in p.affiliations:
+    if sitting.institution_ids & p.affiliations:
         out.append(
             Refusal(p.user_id, N_("%(name)s works for the class's training institution"), (("name", p.name),))
         )

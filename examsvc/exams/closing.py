@@ -107,12 +107,30 @@ class Counts:
     failed: int = 0
 
 
-def counts(session: Session, sitting: Sitting) -> Counts:
+def _tally(attempts) -> Counts:  # type: ignore[no-untyped-def]
     tally: Counter[str] = Counter()
-    for a in session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id)):
+    for a in attempts:
         if a.presence != "present":
             tally["absent"] += 1
             continue
         tally["present"] += 1
         tally["passed" if a.passed else "failed"] += 1
     return Counts(**tally)
+
+
+def counts(session: Session, sitting: Sitting) -> Counts:
+    """Everyone examined at this sitting, candidates moved in from other classes included."""
+    return _tally(session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id)))
+
+
+def class_counts(session: Session, class_id: int) -> list[tuple[str, Counts]]:
+    """The published results of one class's own candidates, per kind of sitting, wherever they sat
+    (a candidate moved to another class's sitting counts with their own class, and only there)."""
+    published = session.scalars(
+        select(Attempt)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+        .where(Enrollment.class_id == class_id, Sitting.status == "published")
+    ).all()
+    kinds = [k for k in ("first", "retake") if any(a.kind == k for a in published)]
+    return [(k, _tally(a for a in published if a.kind == k)) for k in kinds]

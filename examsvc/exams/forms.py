@@ -51,3 +51,11 @@ class AssignForm(FlaskForm):
     proctors = SelectMultipleField(
         _l("Proctors"), coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False)
     )
+
+
+class MoveForm(FlaskForm):
+    target = SelectField(_l("Move to the sitting"), coerce=int, validators=[InputRequired()])
+    reason = StringField(
+        _l("Reason (e.g. a medical certificate, a cancelled sitting)"),
+        validators=[DataRequired(), Length(max=300)],
+    )

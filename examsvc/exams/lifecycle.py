@@ -43,6 +43,8 @@ class Act(StrEnum):
     ASSIGN = "assign"
     RESCHEDULE = "reschedule"
     CANCEL = "cancel"
+    MOVE_OUT = "move_out"  # a candidate leaves this sitting for another
+    MOVE_IN = "move_in"  # a candidate comes to this sitting from another
 
 
 _PROCTORING = frozenset({Phase.OPEN, Phase.CLOSED})
@@ -58,6 +60,10 @@ ALLOWED: dict[Act, frozenset[Phase]] = {
     # Moving a sitting once candidates have sat it would move their exam: cancel it instead.
     Act.RESCHEDULE: frozenset({Phase.SCHEDULED, Phase.RELEASED, Phase.CANCELLED}),
     Act.CANCEL: frozenset({Phase.SCHEDULED, Phase.RELEASED, Phase.OPEN, Phase.CLOSED}),
+    # A candidate not yet checked in may leave until the proctors lock (a sick note on the day);
+    # they join only a sitting that has not started, so they sit the whole exam.
+    Act.MOVE_OUT: frozenset({Phase.SCHEDULED, Phase.RELEASED, Phase.OPEN, Phase.CLOSED, Phase.CANCELLED}),
+    Act.MOVE_IN: frozenset({Phase.SCHEDULED, Phase.RELEASED}),
 }
 
 
@@ -102,7 +108,7 @@ def refusal(act: Act, now_phase: Phase) -> Refusal | None:
         return Refusal(
             N_("Before the sitting is locked, the proctors enter and confirm results themselves."), 409
         )
-    if act in {Act.RESCHEDULE, Act.CANCEL, Act.ASSIGN}:
+    if act in {Act.RESCHEDULE, Act.CANCEL, Act.ASSIGN, Act.MOVE_OUT, Act.MOVE_IN}:
         return Refusal(N_("This sitting has started or is locked: it cannot be changed now."), 409)
     if now_phase in {Phase.SCHEDULED, Phase.RELEASED}:
         if act is Act.PRINT_PAPER:

@@ -143,3 +143,24 @@ class CorrectionRequest(Base):
 
     attempt: Mapped[Attempt] = relationship(lazy="joined")
     requester: Mapped[User] = relationship(foreign_keys=[requested_by], lazy="joined")
+
+
+class SittingMove(Base):
+    """A candidate moved to another sitting of the same kind (e.g. deferred for illness), by an
+    officer with a reason. The latest move of an enrollment and kind says where it sits; without
+    one, it sits its own class's sitting (exams/roster.py)."""
+
+    __tablename__ = "sitting_move"
+    __table_args__ = (
+        CheckConstraint("kind IN ('first', 'retake')", name="kind"),
+        CheckConstraint("from_sitting_id IS NULL OR from_sitting_id <> to_sitting_id", name="elsewhere"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    from_sitting_id: Mapped[int | None] = mapped_column(ForeignKey("exam_sitting.id"))
+    to_sitting_id: Mapped[int] = mapped_column(ForeignKey("exam_sitting.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    moved_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,7 +26,7 @@ from .errors import ResultError
 from .grading import Marking, grade, paper_seat_key, parse_sheet
 from .lifecycle import Act, gate
 from .models import Attempt, Sitting
-from .roster import published_facts, refusal
+from .roster import on_roster, published_facts, refusal
 from .service import is_assigned, paper_of
 
 
@@ -35,7 +35,7 @@ def _guard(
 ) -> None:
     if not is_assigned(session, sitting, user):
         raise ResultError(N_("You are not assigned to this sitting."), status=404)
-    if enrollment.class_id != sitting.class_id:
+    if not on_roster(session, sitting, enrollment):
         raise ResultError(N_("This candidate is not on this sitting's roster."), status=404)
     gate(sitting, act, now)
 
@@ -65,7 +65,7 @@ def check_in(
     if expected_version is not None and expected_version != (attempt.version if attempt else 0):
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
     if attempt is None:
-        facts = published_facts(session, sitting.class_id, enrollment.id).get(enrollment.id, [])
+        facts = published_facts(session, enrollment.class_id, enrollment.id).get(enrollment.id, [])
         refused = refusal(sitting, enrollment, facts)
         if refused:
             raise ResultError(refused, status=409)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes import service as classes
-from ..classes.models import Enrollment, TrainingClass
+from ..classes.models import TrainingClass
 from ..core.config import Config
 from ..core.db import BEIJING
 from ..core.msgid import N_, RuleError
@@ -20,6 +20,7 @@ from ..papers.signals import paper_generated
 from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest
 from .lifecycle import Act, gate
 from .models import Attempt, ProctorAffiliation, Sitting, SittingProctor
+from .roster import placed_enrollments
 
 
 class SittingError(RuleError):
@@ -75,6 +76,20 @@ def _paper_follows_its_sitting(paper: Paper, *, session: Session, actor: Actor, 
     )
     if sitting is not None:
         _sync_paper(session, actor, sitting)
+        fit_seats(session, actor, sitting)
+
+
+def fit_seats(session: Session, actor: Actor, sitting: Sitting) -> None:
+    """A paper prints a seat for every placed candidate, those moved in from other classes too
+    (exams/moves.py). The seats' variants follow from the sealed seed and the seat number, so a seat
+    more re-seals nothing."""
+    paper = paper_of(session, sitting)
+    needed = len(placed_enrollments(session, sitting))
+    if paper is None or needed <= paper.seats:
+        return
+    before, paper.seats = paper.seats, needed
+    session.flush()
+    record(session, actor, "paper.seats", "paper", paper.id, {"from": before, "to": needed})
 
 
 def _check_start(
@@ -150,7 +165,7 @@ def _has_attempts(session: Session, sitting: Sitting) -> bool:
     return session.scalar(select(func.count(Attempt.id)).where(Attempt.sitting_id == sitting.id)) > 0
 
 
-def _reason(reason: str) -> str:
+def required_reason(reason: str) -> str:
     if not reason.strip():
         raise SittingError(N_("Say why: a reason is required."), field="reason")
     return reason.strip()[:300]
@@ -167,10 +182,18 @@ def reschedule(
 ) -> Sitting:
     """Move a sitting that has not started (or bring back a cancelled one) to a new time."""
     gate(sitting, Act.RESCHEDULE, now)
-    why = _reason(reason)
+    why = required_reason(reason)
     if _has_attempts(session, sitting):
         raise SittingError(N_("Candidates have already been checked in: this sitting cannot move."))
     _check_start(session, sitting.training_class, sitting.kind, starts_at, now)
+    for guest in placed_enrollments(session, sitting):  # candidates moved here keep their own classes' dates
+        if starts_at.astimezone(BEIJING).date() < guest.training_class.end_date:
+            raise SittingError(
+                N_("A candidate moved here from class %(code)s finishes training on %(end)s."),
+                field="starts_at",
+                code=guest.training_class.code,
+                end=guest.training_class.end_date.isoformat(),
+            )
     before = _times(sitting)
     _set_times(sitting, starts_at, config)
     sitting.status = "scheduled"
@@ -190,7 +213,7 @@ def reschedule(
 def cancel(session: Session, actor: Actor, sitting: Sitting, reason: str, now: datetime) -> Sitting:
     """Call a sitting off before anyone is checked in; its paper seals again until it is rescheduled."""
     gate(sitting, Act.CANCEL, now)
-    why = _reason(reason)
+    why = required_reason(reason)
     if _has_attempts(session, sitting):
         raise SittingError(N_("Candidates have already been checked in: this sitting cannot be cancelled."))
     sitting.status = "cancelled"
@@ -205,20 +228,14 @@ def _window(sitting: Sitting) -> Window:
 
 
 def sitting_facts(session: Session, sitting: Sitting) -> SittingFacts:
-    employers = session.scalars(  # the employers this class's roster names: no proctor of theirs
-        select(Enrollment.employer_id)
-        .where(Enrollment.class_id == sitting.class_id, Enrollment.employer_id.is_not(None))
-        .distinct()
-    ).all()
-    candidates = session.scalar(
-        select(func.count()).select_from(Enrollment).where(Enrollment.class_id == sitting.class_id)
-    )
+    placed = placed_enrollments(session, sitting)  # moved-in candidates bring their own conflicts
+    institutions = {sitting.training_class.institution_id} | {e.training_class.institution_id for e in placed}
     return SittingFacts(
         _window(sitting),
         sitting.county_code,
-        sitting.training_class.institution_id,
-        frozenset(employers),
-        candidates or 0,
+        frozenset(institutions),
+        frozenset(e.employer_id for e in placed if e.employer_id is not None),
+        len(placed),
     )
 
 

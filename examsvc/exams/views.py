@@ -19,7 +19,7 @@ from ..web.access import roles
 from ..web.formutil import choices
 from ..web.viewutil import apply_change, clock_now, get_or_404
 from . import closing, corrections, lifecycle, results, service
-from .closing import counts
+from .closing import class_counts, counts
 from .forms import AssignForm, CancelForm, RescheduleForm, SittingForm
 from .models import Attempt, CorrectionRequest, Sitting, SittingProctor
 from .roster import exam_states, state_counts
@@ -280,10 +280,7 @@ def _sittings_panel(training_class: TrainingClass, **_: object) -> dict[str, obj
 @institution_class_page.connect
 def _results_panel(training_class: TrainingClass, **_: object) -> dict[str, object]:
     """Only numbers, and only once the bureau has published them: never a paper, key or answer."""
-    sittings = db_session().scalars(
-        select(Sitting).where(Sitting.class_id == training_class.id, Sitting.status == "published")
-    )
-    results = [(sitting.kind, counts(db_session(), sitting)) for sitting in sittings]
+    results = class_counts(db_session(), training_class.id)
     # How many trainees stand where in the one-retake rule: numbers only, never who.
     states = dict(state_counts(db_session(), training_class)) if results else {}
     return {"results": results, "exam_states": states}
