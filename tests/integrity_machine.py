@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
+from examsvc.classes.models import Enrollment
 from examsvc.core.db import BEIJING, db_session
 from examsvc.exams.lifecycle import Phase, phase_of
 from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
+from examsvc.exams.roster import placement
 from examsvc.papers.models import Paper
 
 from .cert_helpers import api
@@ -65,6 +67,7 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             self.sitting_id: int | None = None
             self.people = []
             self.published_values: dict[int, tuple] = {}  # attempt -> values at publication
+            self.elsewhere: int | None = None  # another class's sitting, made when first moved to
 
         # ---- reading the world ------------------------------------------------------------
         def sitting(self) -> Sitting | None:
@@ -187,6 +190,35 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
         def an_officer_finds_a_mistake(self, who: int, to: str) -> None:
             """Asking for a correction again, once it can happen (see above)."""
             self.ask_for_a_correction(who, to)
+
+        @precondition(lambda self: self.people)
+        @rule(who=st.integers(0, 2))
+        def move_someone_elsewhere(self, who: int) -> None:
+            """A sick note: the officer moves a candidate to another class's sitting next month."""
+            if self.elsewhere is None:
+                self.elsewhere = self.another_sitting()
+            form = {"target": self.elsewhere, "reason": "病假"}
+            answer = officer.post(f"/officer/enrollments/{self.people[who]}/move", form)
+            reached[f"move {answer.status_code}"] += 1
+            assert answer.status_code in {302, 422}
+
+        def another_sitting(self) -> int:
+            """A class of the same syllabus with a sitting in 30 days (no proctors: none clash)."""
+            n = next(counter)
+            class_id = approved_class(app, world, title=f"别处班{n}", people=1, first_person=5000 + n)
+            page = f"/officer/classes/{class_id}"
+            officer.post(f"{page}/papers", {"sitting": "first"}, page=page)
+            starts = (clock.now() + timedelta(days=30)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+            form = {
+                "sitting-kind": "first",
+                "sitting-venue": "别处考场",
+                "sitting-county_code": "450123",
+                "sitting-starts_at": starts,
+                "sitting-duration_minutes": "60",
+            }
+            officer.post(f"{page}/sittings", form, page=page)
+            with app.app_context():
+                return db_session().scalar(select(Sitting.id).where(Sitting.class_id == class_id))
 
         @precondition(lambda self: self.sitting_id is not None)
         @rule(who=st.sampled_from(["officer", "proctor"]))
@@ -339,6 +371,17 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
                 attempts = db_session().scalars(select(Attempt).where(Attempt.sitting_id == found.id)).all()
             if attempts:
                 assert clock.now() >= found.starts_at and found.status != "cancelled"
+
+        @invariant()
+        def every_result_is_where_its_candidate_sits(self) -> None:
+            """A move never takes a result along, and nothing is entered where a candidate left."""
+            with app.app_context():
+                s = db_session()
+                for attempt in s.scalars(select(Attempt).where(Attempt.enrollment_id.in_(self.people))):
+                    assert (
+                        attempt.sitting_id
+                        == placement(s, s.get(Enrollment, attempt.enrollment_id), "first").id
+                    )
 
         @invariant()
         def no_published_result_changes_by_one_person(self) -> None:

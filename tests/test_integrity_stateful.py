@@ -70,12 +70,28 @@ def test_the_machine_reaches_certificates_and_corrections(committed):
         exam.nothing_recorded_before_the_start,
         exam.no_published_result_changes_by_one_person,
         exam.certificates_follow_published_passes,
+        exam.every_result_is_where_its_candidate_sits,
     ):
         check()
     assert reached["published"] == 1 and reached["tablet lock 200"] == 1
     assert reached["correction approve by a second officer"] == 1
     with app.app_context():
         assert len(db_session().scalars(select(Certificate)).all()) == 3  # the corrected sheet passes too
+
+
+def test_the_machine_moves_a_candidate_and_no_result_moves_with_them(committed):
+    """A scripted walk through a move: before the start it is allowed, after a check-in refused."""
+    app, world, officer = committed
+    reached: Counter[str] = Counter()
+    exam = exam_machine(app, world, officer, reached)()
+    exam.schedule(10)
+    exam.move_someone_elsewhere(0)
+    exam.the_sitting_begins(1)
+    exam.everyone_sits([True, True, True])  # the one who left is no longer on this sitting's roster
+    exam.move_someone_elsewhere(1)  # checked in already: refused
+    exam.every_result_is_where_its_candidate_sits()
+    assert reached["move 302"] == 1 and reached["move 422"] == 1
+    assert reached["tablet check-in 404"] == 1 and reached["tablet check-in 200"] == 2
 
 
 def test_the_promises_hold_whatever_the_roles_do_and_whenever(committed):

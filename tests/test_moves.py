@@ -3,15 +3,19 @@ the proctors' tablets, the audit, and the result and certificate that stay with 
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from datetime import timedelta
 
+from flask import url_for
 from sqlalchemy import select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
+from examsvc.classes.models import Enrollment
 from examsvc.core.db import BEIJING, db_session
 from examsvc.exams.models import Sitting, SittingMove
 from examsvc.exams.roster import exam_states
@@ -103,10 +107,25 @@ def test_a_moved_candidate_sits_the_other_sitting_and_keeps_their_class(app, wor
         states = exam_states(s, s.get(Sitting, home.id).training_class)
     assert cert is not None and cert.class_id == home_id  # the certificate is the home class's
     assert states[sick] == "passed"
+    assert _file_results(app, officer, home_id) == {sick}  # the class file lists them at home
+    assert _file_results(app, officer, other_id) == set(enrollments(app, other))
     home_row = _result_row(school, home_id)
     other_row = _result_row(school, other_id)
     assert home_row == ["1", "0", "1", "0"]  # present, absent, passed, failed: the moved one, at home
     assert other_row == ["2", "0", "0", "2"]  # the other class's own two, and nobody else
+
+
+def _file_results(app, officer, class_id: int) -> set[int]:  # type: ignore[no-untyped-def]
+    """The enrollments in the results of the class file's ZIP (by their masked ID numbers)."""
+    with app.test_request_context():
+        url = url_for("files.class_download", class_id=class_id, fmt="zip")
+    archive = zipfile.ZipFile(io.BytesIO(officer.get(url).data))
+    name = next(n for n in archive.namelist() if n.endswith("/results.csv"))
+    text = archive.read(name).decode("utf-8-sig")
+    masked = set(re.findall(r"\d+\*+\w{4}", text))
+    with app.app_context():
+        rows = db_session().scalars(select(Enrollment).where(Enrollment.trainee_id.is_not(None)))
+        return {e.id for e in rows if e.trainee.id_masked in masked}
 
 
 def _result_row(client, class_id: int) -> list[str]:  # type: ignore[no-untyped-def]

@@ -153,22 +153,21 @@ def class_file(session: Session, c: TrainingClass) -> list[Section]:
         "考勤与成绩 Attendance and results",
         ["场次", "姓名", "证件号码（脱敏）", "座位", "到场", "成绩", "合格"],
     )
-    for s in sittings:
-        for a in session.scalars(select(Attempt).where(Attempt.sitting_id == s.id).order_by(Attempt.seat_no)):
-            e = by_enrollment[a.enrollment_id]
-            score = "" if a.score_tenths is None else a.score_tenths / 10
-            passed = "" if a.passed is None else ("是" if a.passed else "否")
-            results.rows.append(
-                [
-                    s.id,
-                    e.trainee.name,
-                    e.trainee.id_masked,
-                    a.seat_no or "",
-                    PRESENCE.get(a.presence, a.presence),
-                    score,
-                    passed,
-                ]
-            )
+    for a in session.scalars(_attempts_of(by_enrollment)):  # wherever they sat (exams/moves.py)
+        e = by_enrollment[a.enrollment_id]
+        score = "" if a.score_tenths is None else a.score_tenths / 10
+        passed = "" if a.passed is None else ("是" if a.passed else "否")
+        results.rows.append(
+            [
+                a.sitting_id,
+                e.trainee.name,
+                e.trainee.id_masked,
+                a.seat_no or "",
+                PRESENCE.get(a.presence, a.presence),
+                score,
+                passed,
+            ]
+        )
     certificates = Section("certificates", "合格证 Certificates", ["姓名", *CERT_HEADER])
     for cert in session.scalars(
         select(Certificate).where(Certificate.class_id == c.id).order_by(Certificate.id)
@@ -185,6 +184,16 @@ def class_file(session: Session, c: TrainingClass) -> list[Section]:
     ]
 
 
+def _attempts_of(by_enrollment: dict):  # type: ignore[no-untyped-def]
+    """The class's own candidates' attempts, at its sittings or wherever an officer moved them."""
+    return (
+        select(Attempt)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .where(Attempt.enrollment_id.in_(list(by_enrollment)))
+        .order_by(Sitting.starts_at, Attempt.seat_no, Attempt.id)
+    )
+
+
 def _audit(session: Session, c: TrainingClass, sittings: list[Sitting]) -> Section:
     """The events about the class itself, its sittings, papers, attempts and certificates, oldest first."""
     about = [
@@ -194,8 +203,12 @@ def _audit(session: Session, c: TrainingClass, sittings: list[Sitting]) -> Secti
         & AuditEvent.object_id.in_(select(cast(Paper.id, String)).where(Paper.class_id == c.id)),
         (AuditEvent.object_type == "attempt")
         & AuditEvent.object_id.in_(
-            select(cast(Attempt.id, String)).where(Attempt.sitting_id.in_([s.id for s in sittings]))
+            select(cast(Attempt.id, String))
+            .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+            .where(Enrollment.class_id == c.id)
         ),
+        (AuditEvent.object_type == "enrollment")  # moves to other sittings among them
+        & AuditEvent.object_id.in_(select(cast(Enrollment.id, String)).where(Enrollment.class_id == c.id)),
         (AuditEvent.object_type == "certificate")
         & AuditEvent.object_id.in_(select(cast(Certificate.id, String)).where(Certificate.class_id == c.id)),
     ]

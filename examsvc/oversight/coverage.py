@@ -45,7 +45,8 @@ def coverage_of_year(session: Session, year: int) -> dict[str, list[Counts]]:
         TrainingClass.end_date.between(date(year, 1, 1), date(year, 12, 31)),
         TrainingClass.status.in_(COUNTED),
     )
-    published = select(Sitting.id).where(Sitting.class_id.in_(in_year), Sitting.status == "published")
+    # Any published sitting: a candidate moved to another class's sitting counts with their own class.
+    published = select(Sitting.id).where(Sitting.status == "published")
     sat = (
         select(Attempt.enrollment_id)
         .where(Attempt.sitting_id.in_(published), Attempt.presence == "present")
