@@ -42,7 +42,7 @@ from .web.extensions import babel, csrf, login_manager
 from .web.i18n import LANGUAGES, local_time, select_locale
 from .web.labels import action_label, code_label, kind_label, role_label
 from .web.ratelimit import Limiter
-from .web.security import add_security_headers
+from .web.security import add_security_headers, refuse_unstorable_input
 
 
 def wire(app: Flask, cfg: Config) -> None:
@@ -63,6 +63,7 @@ def wire(app: Flask, cfg: Config) -> None:
     login_manager.user_loader(lambda token: user_for_token(db_session(), token))
 
     request_log.install(app)
+    app.before_request(refuse_unstorable_input)  # before anything reads a query or a form
     app.before_request(enforce_access)
     app.after_request(add_security_headers)
     register_error_handlers(app)

@@ -24,6 +24,7 @@ from ..core.db import db_session, utcnow
 from ..core.pdf import PdfError
 from ..core.sheets import SheetError, read_sheet
 from ..core.signing_keys import current_signer, published
+from ..core.text import storable
 from ..orgs.service import bureau_name
 from ..web.access import public
 from ..web.extensions import csrf
@@ -108,6 +109,8 @@ def api():  # type: ignore[no-untyped-def]
     if not isinstance(body, dict):
         return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
     token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
+    if not all(storable(v) for v in (token, number, name)):
+        return jsonify({"error": "token, number and name hold no NUL character or lone surrogate"}), 400
     if token:
         verdict = _verdict(token)
         if verdict.certificate is not None:  # the database holds this very token

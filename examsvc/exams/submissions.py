@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from ..auth.models import User
 from ..core.msgid import N_
 from .errors import ResultError
 from .models import IdempotencyRecord
+
+KEY_SHAPE = re.compile(r"[0-9A-Za-z_-]{16,64}")  # what tablets send: hex or a UUID
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Submission:
 
     @property
     def key_ok(self) -> bool:
-        return 16 <= len(self.key) <= 64
+        return KEY_SHAPE.fullmatch(self.key) is not None
 
 
 def stored_answer(session: Session, user: User, submission: Submission) -> dict[str, object] | None:

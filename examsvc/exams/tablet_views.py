@@ -14,6 +14,7 @@ from ..auth.service import actor_of
 from ..classes.models import Enrollment
 from ..core.db import db_session
 from ..core.msgid import RuleError
+from ..core.text import storable
 from ..papers.service import open_paper_for_grading
 from ..papers.views import paper_pdf
 from ..questions.cipher import BankCipher
@@ -39,7 +40,10 @@ def _sitting_for_me(sitting_id: int) -> Sitting:
 
 
 def _values() -> dict:
-    return request.get_json(silent=True) or request.form
+    values = request.get_json(silent=True) or request.form
+    if not isinstance(values, dict) or not all(storable(str(v)) for v in values.values()):
+        abort(400)  # a NUL or a lone surrogate: nothing could store it (core/text.py)
+    return values
 
 
 def _answer(

@@ -1,8 +1,10 @@
-"""Response headers that every page carries."""
+"""Response headers that every page carries, and the refusal of input no database can store."""
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, abort, request
+
+from ..core.text import storable
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,3 +41,11 @@ def add_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         response.headers.setdefault(*NO_STORE)
     return response
+
+
+def refuse_unstorable_input() -> None:
+    """before_request hook: a query or form value holding a NUL or a lone surrogate is refused with
+    400 before any view reads it (PostgreSQL would fail on it mid-query; SQLite would keep it)."""
+    for values in (request.args, request.form):
+        if not all(storable(key) and storable(value) for key, value in values.items(multi=True)):
+            abort(400)
