@@ -96,3 +96,39 @@ def test_a_refused_change_leaves_the_name(app, world, school, officer):
     assert _trainee(app).name == "学员1"
     with app.app_context():
         assert db_session().get(IdentityChange, change_id).status == "rejected"
+
+
+def test_an_approval_binds_the_name_the_request_was_made_against(app, world, school, officer):
+    """Guard: identity_changes.approve refuses a request whose old name is no longer the name;
+    _decide refuses evidence past 300 characters instead of cutting it."""
+    first = _asked(app, world, school, "李四")
+    with app.app_context():
+        s = db_session()
+        trainee = s.scalars(select(Trainee)).one()
+        second = IdentityChange(
+            trainee_id=trainee.id, field="name", old_value="学员1", new_value="王五", source="x"
+        )
+        s.add(second)
+        s.commit()
+        second_id = second.id
+    page = "/officer/trainees/changes"
+    officer.post(f"{page}/{first}/approve", {"evidence": "x" * 301}, page=page)
+    assert _trainee(app).name == "学员1"  # too long: refused, not cut
+    officer.post(f"{page}/{first}/approve", {"evidence": "核对身份证原件"}, page=page)
+    officer.post(f"{page}/{second_id}/approve", {"evidence": "核对身份证原件"}, page=page)
+    assert _trainee(app).name == "李四"  # the second asked from 学员1, which is no longer the name
+    with app.app_context():
+        assert db_session().get(IdentityChange, second_id).status == "pending"
+
+
+def test_an_institutions_roster_page_shows_its_own_contact_details(app, world, school):
+    """Guard: templates/classes/_facts.html reads the enrolment's phone and employer, not the
+    person's record (which another institution's roster may have filled)."""
+    class_id = new_class(school)
+    upload(school, class_id, roster_csv([person(1, phone="13800000001")]))
+    with app.app_context():
+        s = db_session()
+        s.scalars(select(Trainee)).one().phone_masked = "139****7777"  # as another roster left it
+        s.commit()
+    page = school.get(f"/institution/classes/{class_id}").get_data(as_text=True)
+    assert "0001" in page and "7777" not in page

@@ -91,6 +91,12 @@ def test_a_moved_candidate_sits_the_other_sitting_and_keeps_their_class(app, wor
         and moved["to_starts"] == other.starts_at.isoformat()
     )
     assert _audit(app, "paper.seats")[-1] == {"from": 2, "to": 3}
+    # Guard: Enrollment.placed_elsewhere: their own class may still be "approved", yet their hours
+    # are final (else their institution could take them off the other roster, or a pass's basis).
+    page = f"/institution/classes/{home_id}"
+    school.post(f"{page}/enrollments/{sick}/hours", {"hours": "0"}, page=page)
+    with app.app_context():
+        assert db_session().get(Enrollment, sick).hours_completed == 24
 
     app.extensions["examsvc.clock"].advance(timedelta(minutes=15))  # the home sitting runs
     refused = call(tablet, f"{base(home, sick)}/check-in", {"presence": "present", "seat_no": 1})

@@ -9,8 +9,9 @@ import pytest
 
 from examsvc.core.text import storable
 
+from .conftest import PASSWORD
 from .helpers import Client
-from .tablet_helpers import base, enrollments
+from .tablet_helpers import base, call, enrollments
 
 NUL, SURROGATE = "\x00", "\ud800"
 
@@ -52,3 +53,21 @@ def test_a_tablet_body_with_a_nul_or_a_strange_key_is_refused(app, sitting, tabl
 def test_storable_refuses_only_nul_and_lone_surrogates():
     assert storable("张三 GX-2026\t\n") and storable("😀")
     assert not storable("a\x00") and not storable("\udfff")
+
+
+def test_digits_of_other_scripts_are_refused_never_a_server_error(app, world, sitting, tablet, officer):
+    """Guards: core.text.whole_number (ASCII digits, bounded) in the tablet, correction and audit
+    views; totp.matching_step and TotpForm (ASCII digits only)."""
+    first = enrollments(app, sitting)[0]
+    for body in (
+        {"presence": "present", "seat_no": "²"},
+        {"presence": "present", "seat_no": 1, "version": "²"},
+    ):
+        assert call(tablet, f"{base(sitting, first)}/check-in", body).status_code < 500
+    assert call(tablet, f"{base(sitting, first)}/confirm", {"version": "٣"}).status_code < 500
+    for page in ("²", "99999999999999999999", "9223372036854775807"):
+        assert officer.get(f"/audit/?page={page}").status_code == 200
+    client = Client(app)
+    client.post("/login", {"username": "officer1", "password": PASSWORD})
+    answer = client.post("/login/totp", {"code": "١٢٣٤٥٦"}, page="/login/totp")
+    assert answer.status_code == 200 and "6" in answer.get_data(as_text=True)

@@ -16,7 +16,7 @@ class TotpForm(FlaskForm):
         _l("6-digit code"),
         validators=[
             DataRequired(),
-            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the 6 digits.")),
+            Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("Enter the 6 digits.")),  # ASCII only
         ],
     )
 

@@ -173,7 +173,7 @@ HOURS_STATUSES = frozenset({"draft", "returned", "submitted", "approved"})  # tr
 def set_hours_completed(
     session: Session, actor: Actor, training_class: TrainingClass, enrollment: Enrollment, hours: int
 ) -> None:
-    if training_class.status not in HOURS_STATUSES:
+    if training_class.status not in HOURS_STATUSES or enrollment.placed_elsewhere:
         raise ClassError(N_("Hours can no longer change once the exam is scheduled."))
     if not 0 <= hours <= training_class.total_hours:
         raise ClassError(

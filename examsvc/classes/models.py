@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +77,9 @@ class Enrollment(Base):
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_masked: Mapped[str | None] = mapped_column(String(20))
+    # An officer placed this trainee at another class's sitting (exams/moves.py): what made them
+    # eligible is final from then on, whatever their own class's status.
+    placed_elsewhere: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     trainee: Mapped[Trainee] = relationship(lazy="joined")

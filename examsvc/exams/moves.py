@@ -121,6 +121,7 @@ def move(
         moved_by=actor.user_id,
     )
     session.add(moved)
+    enrollment.placed_elsewhere = True  # their hours are final (classes.enrol.set_hours_completed)
     session.flush()
     record(
         session,

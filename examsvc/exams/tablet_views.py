@@ -14,7 +14,7 @@ from ..auth.service import actor_of
 from ..classes.models import Enrollment
 from ..core.db import db_session
 from ..core.msgid import RuleError
-from ..core.text import storable
+from ..core.text import storable, whole_number
 from ..papers.service import open_paper_for_grading
 from ..papers.views import paper_pdf
 from ..questions.cipher import BankCipher
@@ -116,7 +116,7 @@ def paper(sitting_id: int):  # type: ignore[no-untyped-def]
 
 def _version(values) -> int | None:  # type: ignore[no-untyped-def]
     text = str(values.get("version", "")).strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ignore[no-untyped-def]
@@ -156,7 +156,7 @@ def check_in(sitting_id: int, enrollment_id: int):  # type: ignore[no-untyped-de
     seat = str(values.get("seat_no") or "").strip()
     presence, seat_no, version = (
         str(values.get("presence", "")),
-        int(seat) if seat.isdigit() else None,
+        whole_number(seat),
         _version(values),
     )
     body = {

@@ -14,6 +14,7 @@ from ..classes.models import Enrollment, TrainingClass
 from ..classes.signals import institution_class_page, officer_class_page
 from ..core.db import BEIJING, db_session
 from ..core.msgid import RuleError
+from ..core.text import whole_number
 from ..questions.cipher import BankCipher
 from ..web.access import roles
 from ..web.formutil import choices
@@ -190,7 +191,7 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
     form = request.form
     seat, version = form.get("seat_no", ""), form.get("version", "")
     change = corrections.Change(
-        form.get("presence", ""), int(seat) if seat.isdigit() else None, results.typed_entry(sitting, form)
+        form.get("presence", ""), whole_number(seat), results.typed_entry(sitting, form)
     )
     apply_change(
         lambda s: corrections.request_correction(
@@ -202,7 +203,7 @@ def correct(sitting_id: int, attempt_id: int):  # type: ignore[no-untyped-def]
             attempt,
             change,
             form.get("reason", ""),
-            int(version) if version.isdigit() else None,
+            whole_number(version),
             clock_now(),
         ),
         _("Correction asked for: a second officer approves or rejects it."),

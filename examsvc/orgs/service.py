@@ -18,7 +18,7 @@ class OrganisationError(RuleError):
 def _check(session: Session, kind: str, code: str, own_id: int | None) -> None:
     if kind not in ORG_KINDS:
         raise OrganisationError(N_("Unknown kind of organisation."), field="kind")
-    if kind in {"bureau", "county"} and not (len(code) == 6 and code.isdigit()):
+    if kind in {"bureau", "county"} and not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise OrganisationError(N_("The bureau and counties use their 6-digit division code."), field="code")
     if kind in {"institution", "employer"} and (problem := credit_code_problem(code)):
         raise OrganisationError(problem, field="code")

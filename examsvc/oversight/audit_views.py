@@ -16,6 +16,7 @@ from ..audit import service
 from ..audit.models import AuditEvent
 from ..auth.service import actor_of
 from ..core.db import BEIJING, db_session, utcnow
+from ..core.text import whole_number
 from ..web.access import roles
 from . import checkpoint
 
@@ -50,7 +51,7 @@ def search():  # type: ignore[no-untyped-def]
         query = query.where(AuditEvent.at >= start)
     if end := _day(args.get("to", "")):
         query = query.where(AuditEvent.at < end + timedelta(days=1))
-    page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
+    page = max(whole_number(args.get("page", "1"), most=1_000_000) or 1, 1)
     s = db_session()
     rows = s.scalars(query.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     return render_template(

@@ -63,17 +63,25 @@ def _decide(
         raise RuleError(
             N_("Record the evidence you checked (or why the change is refused)."), field="evidence"
         )
+    if len(evidence) > 300:
+        raise RuleError(N_("Write the evidence in at most 300 characters."), field="evidence")
     change.status, change.decided_by, change.decided_at, change.evidence = (
         status,
         user_id,
         utcnow(),
-        evidence[:300],
+        evidence,
     )
     session.flush()
 
 
 def approve(session: Session, actor: Actor, user_id: int, change: IdentityChange, evidence: str) -> Trainee:
-    """The registered name becomes the asked one; every later page, certificate and look-up uses it."""
+    """The registered name becomes the asked one; every later page, certificate and look-up uses it.
+    Only from the name the request was made against: a name changed since makes the request stale."""
+    if change.trainee.name != change.old_value:
+        raise RuleError(
+            N_("The name has changed since this request was made (now %(name)s): reject it."),
+            name=change.trainee.name,
+        )
     _decide(session, actor, user_id, change, "approved", evidence)
     trainee = change.trainee
     old, trainee.name, trainee.updated_at = trainee.name, change.new_value, utcnow()

@@ -36,7 +36,7 @@ def code_at(secret: bytes, when: float) -> str:
 def matching_step(secret: bytes, code: str, now: float, last_used_step: int | None) -> int | None:
     """The time step the code belongs to, if it is valid now and newer than the last used step."""
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):  # "١٢٣٤٥٦" is no code
         return None
     current = int(now) // STEP_SECONDS
     totp = _totp(secret)

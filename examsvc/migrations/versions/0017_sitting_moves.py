@@ -47,9 +47,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_sitting_move_enrollment_id"), "sitting_move", ["enrollment_id"])
     op.create_index(op.f("ix_sitting_move_to_sitting_id"), "sitting_move", ["to_sitting_id"])
+    with op.batch_alter_table("enrollment") as batch:
+        batch.add_column(sa.Column("placed_elsewhere", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("enrollment") as batch:
+        batch.drop_column("placed_elsewhere")
     op.drop_index(op.f("ix_sitting_move_to_sitting_id"), table_name="sitting_move")
     op.drop_index(op.f("ix_sitting_move_enrollment_id"), table_name="sitting_move")
     op.drop_table("sitting_move")
