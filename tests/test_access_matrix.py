@@ -143,6 +143,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "admin.user_edit"): admin("/admin/users/{user}", ok=DONE_OR_REFUSED),
     ("POST", "admin.user_password"): admin("/admin/users/{user}/password", ok=DONE_OR_REFUSED),
     ("POST", "admin.user_totp_reset"): admin("/admin/users/{user}/totp-reset", ok=DONE_OR_REFUSED),
+    ("POST", "admin.user_throttle_clear"): admin("/admin/users/{user}/throttle-clear", ok=DONE_OR_REFUSED),
     # officers and admins: the audit trail
     ("GET", "audit.search"): staff("/audit/"),
     ("GET", "audit.verify"): staff("/audit/verify"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from examsvc.auth.models import LoginSession
+from examsvc.auth.rules import safe_next
 from examsvc.core.db import db_session
 
 from .conftest import PASSWORD
@@ -68,6 +70,36 @@ def test_open_redirect_after_login_is_refused(client, world):
     client.logout()
     response = client.post("/login?next=/account", {"username": "school1", "password": PASSWORD})
     assert response.location.endswith("/account")
+
+
+LEAVING = [
+    "//evil.example/x",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/%2F/evil.example",
+    "/%252F%252Fevil.example",
+    "/%5Cevil.example",
+    "https://evil.example/",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/a\x7fb",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", LEAVING)
+def test_no_next_leaves_the_site_however_it_is_spelled(target):
+    """Guard: auth.rules.safe_next (controls, whitespace, backslashes, decoded again and again)."""
+    assert safe_next(target) is None
+
+
+def test_a_next_with_control_characters_signs_in_to_the_home_page_not_a_server_error(client, world):
+    """Guard: safe_next refuses before redirect() could fail on a newline after the login committed."""
+    response = client.raw.post(
+        "/login?next=/account%0d%0aX:%20y",
+        data={"csrf_token": client.token(), "username": "school1", "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response.location.endswith("/institution")
 
 
 def test_session_cookie_flags(client, world):

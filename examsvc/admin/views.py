@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..audit.models import AuditEvent
 from ..auth import service as users
+from ..auth import throttle
 from ..auth.models import User
 from ..core.db import db_session
 from ..core.msgid import RuleError
@@ -22,7 +23,7 @@ from ..orgs import service as orgs
 from ..orgs.models import Organisation
 from ..web.access import roles
 from ..web.formutil import choices
-from ..web.viewutil import get_or_404, refusal
+from ..web.viewutil import clock_now, get_or_404, refusal
 from .forms import ConfirmForm, OrganisationForm, PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -74,8 +75,13 @@ def home():  # type: ignore[no-untyped-def]
     user_counts = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())
     org_counts = dict(s.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     audit_entries = s.scalar(select(func.count()).select_from(AuditEvent))
+    attacked = throttle.under_attack(s, throttle.limits_of(current_app.config["EXAMSVC"]), clock_now())
     return render_template(
-        "admin/home.html", user_counts=user_counts, org_counts=org_counts, audit_entries=audit_entries
+        "admin/home.html",
+        user_counts=user_counts,
+        org_counts=org_counts,
+        audit_entries=audit_entries,
+        attacked=attacked,
     )
 
 
@@ -132,7 +138,12 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Changes saved."), "info")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
-        "admin/user_edit.html", user=user, form=form, password_form=PasswordResetForm(), confirm=ConfirmForm()
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        password_form=PasswordResetForm(),
+        confirm=ConfirmForm(),
+        waiting=throttle.waiting_clients(db_session(), user, clock_now()),
     )
 
 
@@ -154,6 +165,16 @@ def user_totp_reset(user_id: int):  # type: ignore[no-untyped-def]
     user = get_or_404(User, user_id)
     if _submit(ConfirmForm(), lambda s: users.reset_totp(s, _actor(), user)):
         flash(_("Second factor reset: the user enrols a new authenticator at the next sign-in."), "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/throttle-clear", methods=["POST"])
+@roles("admin")
+def user_throttle_clear(user_id: int):  # type: ignore[no-untyped-def]
+    """Lets every client try this account again at once (e.g. after a colleague's typing errors)."""
+    user = get_or_404(User, user_id)
+    if _submit(ConfirmForm(), lambda s: throttle.clear(s, _actor(), user)) is not None:
+        flash(_("Waits cleared: the user can sign in again from any device."), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

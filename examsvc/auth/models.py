@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, UTCDateTime, utcnow
@@ -80,3 +80,19 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded: Mapped[bool]
+
+
+class LoginThrottle(Base):
+    """One client's recent failures on one account, and when it may try again (auth/rules.py
+    Backoff). Its row is locked while a try is decided, so parallel guesses are decided one by one;
+    a stranger's failures slow only the stranger, never the account's owner on another client."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("username", "client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(45))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)

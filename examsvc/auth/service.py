@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -18,8 +18,8 @@ from ..core.crypto.passwords import hash_password, password_problem, verify_pass
 from ..core.db import utcnow
 from ..core.msgid import N_, RuleError
 from ..orgs.models import Organisation
-from .models import LoginAttempt, LoginSession, User
-from .rules import ROLE_ORG_KIND, ThrottleLimits, is_throttled, needs_totp, role_fits_org
+from .models import LoginSession, User
+from .rules import ROLE_ORG_KIND, needs_totp, role_fits_org
 
 
 class UserError(RuleError):
@@ -146,23 +146,6 @@ def reset_totp(session: Session, actor: Actor, user: User) -> User:
 
 
 # --- login -------------------------------------------------------------------------------------
-
-
-def throttled(session: Session, username: str, ip: str, limits: ThrottleLimits, window: timedelta) -> bool:
-    since = utcnow() - window
-    failures = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    )
-    by_name = session.scalar(failures.where(LoginAttempt.username == normalise_username(username))) or 0
-    by_ip = session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
-    return is_throttled(by_name, by_ip, limits)
-
-
-def note_attempt(session: Session, username: str, ip: str, succeeded: bool) -> None:
-    session.add(LoginAttempt(username=normalise_username(username)[:64], ip=ip[:45], succeeded=succeeded))
-    session.flush()
 
 
 def check_password(session: Session, hasher: PasswordHasher, username: str, password: str) -> User | None:

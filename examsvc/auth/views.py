@@ -24,11 +24,11 @@ from markupsafe import Markup
 
 from ..core.db import db_session
 from ..web.access import login_only, public
-from ..web.viewutil import refusal
-from . import service
+from ..web.viewutil import clock_now, refusal
+from . import service, throttle
 from .forms import LoginForm, PasswordChangeForm, TotpForm
 from .models import User
-from .rules import HOME_ENDPOINT, ThrottleLimits, needs_totp
+from .rules import HOME_ENDPOINT, needs_totp, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -44,19 +44,16 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _is_throttled(username: str) -> bool:
-    cfg = _cfg()
-    limits = ThrottleLimits(cfg.login_max_failures, cfg.login_max_failures_per_ip)
-    return service.throttled(
-        db_session(), username, _client_ip(), limits, timedelta(minutes=cfg.login_window_minutes)
-    )
+def _wait(username: str) -> int:
+    """Seconds this client must wait before trying this account; locks its throttle row until the
+    request commits (auth/throttle.py)."""
+    limits = throttle.limits_of(_cfg())
+    return throttle.wait_seconds(db_session(), username, _client_ip(), limits, clock_now())
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: "//host" and "/\host" would leave it.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
+def _note(username: str, succeeded: bool) -> None:
+    limits = throttle.limits_of(_cfg())
+    throttle.note_try(db_session(), username, _client_ip(), succeeded, limits, clock_now())
 
 
 def _fresh_session() -> None:
@@ -76,12 +73,12 @@ def _finish_login(user: User, next_url: str | None):  # type: ignore[no-untyped-
     return redirect(next_url or url_for(HOME_ENDPOINT[user.role]))
 
 
-def _too_many():  # type: ignore[no-untyped-def]
-    message = _(
-        "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-        minutes=_cfg().login_window_minutes,
-    )
-    return render_template("errors/error.html", code=429, message=message), 429
+def _too_many(seconds: int):  # type: ignore[no-untyped-def]
+    db_session().rollback()  # nothing of a refused try is kept; the throttle row's lock is released
+    minutes = max(1, -(-seconds // 60))
+    message = _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+    page = render_template("errors/error.html", code=429, message=message)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,13 +89,14 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
         s = db_session()
-        if _is_throttled(form.username.data):
-            return _too_many()
+        wait = _wait(form.username.data)
+        if wait:
+            return _too_many(wait)
         user = service.check_password(
             s, current_app.extensions["examsvc.hasher"], form.username.data, form.password.data
         )
-        service.note_attempt(s, form.username.data, _client_ip(), succeeded=user is not None)
-        next_url = _safe_next(request.args.get("next"))
+        _note(form.username.data, succeeded=user is not None)
+        next_url = safe_next(request.args.get("next"))
         if user is None:
             s.commit()
             flash(_("Wrong user name or password."), "error")
@@ -144,10 +142,11 @@ def second_factor():  # type: ignore[no-untyped-def]
         s.commit()
     form = TotpForm()
     if form.validate_on_submit():
-        if _is_throttled(user.username):
-            return _too_many()
+        wait = _wait(user.username)
+        if wait:
+            return _too_many(wait)
         ok = service.check_totp(s, keyring.personal_data_keys(), user, form.code.data, time.time())
-        service.note_attempt(s, user.username, _client_ip(), succeeded=ok)
+        _note(user.username, succeeded=ok)
         if ok:
             return _finish_login(user, session["pending_login"].get("next"))
         s.commit()

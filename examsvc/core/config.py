@@ -38,9 +38,10 @@ class Config:
     default_locale: str = "zh_Hans_CN"
     session_hours: int = 12
     cookie_secure: bool = True  # Secure cookies; set false only for plain-http development
-    login_max_failures: int = 5  # per user name within the window, then 429
-    login_max_failures_per_ip: int = 20
+    login_max_failures: int = 5  # free tries of one client on one account; then growing delays
+    login_max_failures_per_ip: int = 20  # one client's failures on any accounts in the window: 429
     login_window_minutes: int = 15
+    login_alert_failures: int = 50  # one account's failures from all clients in the window: alert
     # The programme's class rules (DOMAIN.md); a bureau may tune them.
     rule_hours_min_leader_manager: int = 12
     rule_hours_max_leader_manager: int = 48

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..audit.models import AuditEvent
+from ..auth import throttle
 from ..auth.models import User
 from ..auth.rules import HOME_ENDPOINT
 from ..classes.models import TrainingClass
@@ -15,6 +16,7 @@ from ..exams.service import assigned_sittings
 from ..orgs.models import Organisation
 from ..web.access import public, roles
 from ..web.i18n import LANGUAGES
+from ..web.viewutil import clock_now
 
 bp = Blueprint("home", __name__)
 
@@ -67,6 +69,9 @@ def officer():  # type: ignore[no-untyped-def]
         org_counts=_org_counts(),
         class_counts=_class_counts(),
         events=_my_recent_events(),
+        attacked=throttle.under_attack(
+            db_session(), throttle.limits_of(current_app.config["EXAMSVC"]), clock_now()
+        ),
     )
 
 

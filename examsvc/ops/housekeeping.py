@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ..auth.models import LoginAttempt, LoginSession
+from ..auth.models import LoginAttempt, LoginSession, LoginThrottle
 from ..core.config import Config
 from ..core.db import utcnow
 from ..web.ratelimit import RateCounter
@@ -31,4 +31,10 @@ def prune(session: Session, config: Config) -> Pruned:
     )  # a month to audit
     attempts = session.execute(delete(LoginAttempt).where(LoginAttempt.at < keep_attempts)).rowcount
     counters = session.execute(delete(RateCounter).where(RateCounter.window_ends < now)).rowcount
+    forgotten = now - timedelta(minutes=config.login_window_minutes)  # failures older no longer count
+    session.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.next_try_at < now)
+        .where(LoginThrottle.last_failure_at.is_(None) | (LoginThrottle.last_failure_at < forgotten))
+    )
     return Pruned(sessions, attempts, counters)
