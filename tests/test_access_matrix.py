@@ -123,6 +123,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "verify.jwks"): public("/.well-known/jwks.json"),
     ("GET", "verify.revocation_list"): public("/status/revocation"),
     ("GET", "verify.lookup"): public("/verify"),
+    ("GET", "verify.robots"): public("/robots.txt"),
     ("POST", "verify.lookup"): public("/verify", ok=REDISPLAY),
     ("POST", "verify.bulk_check"): public("/verify/bulk", ok=INVALID),
     # every signed-in user: own account

@@ -70,3 +70,27 @@ def test_no_inline_script_or_style_in_pages(client, world):
     for path in ("/admin/", "/admin/users", "/admin/orgs", "/account"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>" not in html and " style=" not in html and "<style" not in html
+
+
+def test_pages_that_name_people_are_kept_out_of_search_engines(client):
+    """Guards: the verify blueprint's X-Robots-Tag (after_request), base.html's robots meta for it,
+    and /robots.txt."""
+    for path in ("/verify", "/v/not-a-token", "/status/revocation", "/.well-known/jwks.json"):
+        answer = client.get(path)
+        assert "noindex" in answer.headers.get("X-Robots-Tag", ""), path
+    assert '<meta name="robots" content="noindex' in client.get("/verify").get_data(as_text=True)
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /v/" in robots and "Disallow: /verify" in robots and "Disallow: /api/" in robots
+
+
+def test_every_429_says_when_to_come_back(app):
+    """Guard: web.security.add_security_headers sets Retry-After on a 429 that set none."""
+    from flask import Response
+
+    from examsvc.web.security import add_security_headers
+
+    with app.test_request_context("/v/x/certificate.pdf"):
+        assert add_security_headers(Response(status=429)).headers["Retry-After"] == "60"
+        own = Response(status=429, headers={"Retry-After": "7"})
+        assert add_security_headers(own).headers["Retry-After"] == "7"
+        assert "Retry-After" not in add_security_headers(Response(status=200)).headers

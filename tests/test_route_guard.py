@@ -21,6 +21,7 @@ PUBLIC = {
     "tablet.service_worker",
     # Certificates are checked by anyone: trainees, employers, offline verifiers.
     "verify.page",
+    "verify.robots",
     "verify.holder_pdf",
     "verify.api",
     "verify.jwks",

@@ -58,6 +58,8 @@ class VerifyFastPath:
         status, data = answer
         reason = "200 OK" if status == 200 else "429 Too Many Requests"
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        if status == 429:  # the look-up window is a minute (redis_key(..., 60) below)
+            headers.append(("Retry-After", str(60 - int(time.time()) % 60)))
         start_response(reason, headers + PAGE_HEADERS)
         request_log.write("POST", PATH, status, started, user=None)
         return [data]

@@ -37,7 +37,9 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def page_facts(cert: Certificate, bureau: str, base_url: str) -> dict[str, object]:
+def page_facts(cert: Certificate, bureau: str, base_url: str, public: bool = False) -> dict[str, object]:
+    """`public`: the copy anyone holding the QR code can download, which shows no more of the ID
+    number than the public page does (its last four); the bureau's prints keep the masked number."""
     enrollment = cert.enrollment
     training_class = enrollment.training_class
     url = verify_url(base_url, cert.token)
@@ -45,7 +47,7 @@ def page_facts(cert: Certificate, bureau: str, base_url: str) -> dict[str, objec
         "bureau": bureau,
         "number": cert.number,
         "name": enrollment.trainee.name,
-        "id_masked": enrollment.trainee.id_masked,
+        "id_masked": "…" + enrollment.trainee.id_tail if public else enrollment.trainee.id_masked,
         "class_code": training_class.code,
         "class_title": training_class.title,
         "institution": training_class.institution.name,
@@ -61,9 +63,9 @@ def page_facts(cert: Certificate, bureau: str, base_url: str) -> dict[str, objec
     }
 
 
-def certificates_pdf(certs: Sequence[Certificate], bureau: str, base_url: str) -> bytes:
+def certificates_pdf(certs: Sequence[Certificate], bureau: str, base_url: str, public: bool = False) -> bytes:
     """All of them in one renderer run (one page each)."""
-    pages = [page_facts(c, bureau, base_url) for c in certs]
+    pages = [page_facts(c, bureau, base_url, public) for c in certs]
     return render_pdf(render_template("pdf/certificate.html", pages=pages))
 
 

@@ -35,6 +35,7 @@ from .service import bureau_code
 from .verification import TOKEN_MAX, Verdict, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
+ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/")  # pages that name people
 TOO_MANY = {"error": "too many look-ups; try again in a minute"}  # also said by fast_verify.py
 COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
 
@@ -62,6 +63,21 @@ def _verdict(token: str) -> Verdict:
     return verdict_of_token(db_session(), token, _config().resolved_key_dir(), utcnow())
 
 
+@bp.after_request
+def _not_for_search_engines(response):  # type: ignore[no-untyped-def]
+    """Certificate pages, verification results and their PDFs name people: never indexed, whatever
+    a crawler makes of robots.txt."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    return response
+
+
+@bp.route("/robots.txt")
+@public
+def robots():  # type: ignore[no-untyped-def]
+    lines = ["User-agent: *", *(f"Disallow: {p}" for p in ROBOTS_DISALLOW)]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
 @bp.route("/v/<token>")
 @public
 def page(token: str):  # type: ignore[no-untyped-def]
@@ -83,7 +99,9 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     if verdict.status != "valid" or verdict.certificate is None:
         abort(404)
     try:
-        pdf = certificates_pdf([verdict.certificate], bureau_name(db_session()), _config().base_url)
+        pdf = certificates_pdf(
+            [verdict.certificate], bureau_name(db_session()), _config().base_url, public=True
+        )
     except PdfError:
         current_app.logger.exception("holder certificate PDF failed")  # names no token (errors.py)
         message = _("The PDF could not be made.")

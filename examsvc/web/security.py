@@ -34,10 +34,16 @@ NO_STORE = ("Cache-Control", "no-store")
 PAGE_HEADERS = [*ALWAYS, NO_STORE]  # what a response the view set no cache policy for carries
 
 
+RETRY_AFTER_DEFAULT = "60"  # the public limits' window is a minute; sign-in sets its own wait
+
+
 def add_security_headers(response: Response) -> Response:
     """What every response carries. Pages may show personal data: unless the view chose a cache
-    policy itself (public keys, the revocation list), nothing but static files is ever cached."""
+    policy itself (public keys, the revocation list), nothing but static files is ever cached.
+    Every 429 says when to come back, whichever limit refused it."""
     response.headers.update(ALWAYS)
+    if response.status_code == 429:
+        response.headers.setdefault("Retry-After", RETRY_AFTER_DEFAULT)
     if request.endpoint != "static":
         response.headers.setdefault(*NO_STORE)
     return response
