@@ -23,7 +23,7 @@ from .core.keyring import init_keys
 from .core.migrate import upgrade_database
 from .core.signing_keys import rotate
 from .demo.scene import load_demo, write_sample_roster
-from .ops.backup import BackupError, backup_to, restore
+from .ops.backup import BackupError, backup_to, restore, wider_than_owner
 from .ops.housekeeping import prune
 from .ops.retention import anonymise, due, due_people
 from .orgs.models import Organisation
@@ -111,6 +111,7 @@ def backup_command(path: Path) -> None:
     """Write the whole database to FILE (gzip'd JSON lines; the key directory is not in it)."""
     counts = backup_to(db_session(), path)
     click.echo(f"{path}: {sum(counts.values())} rows in {len(counts)} tables")
+    click.echo(f"{path}: mode 0600 (only its owner may read it); keep it in a folder of mode 0700")
 
 
 @main.command("restore")
@@ -118,6 +119,8 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path) -> None:
     """Load a backup into this empty database (run `examsvc db upgrade` first; the same key directory
     must be in place for the bank, personal data and certificates to be readable)."""
+    for warning in wider_than_owner(path):
+        click.echo(f"warning: {warning}: others than its owner may read the backup (chmod go-rwx)", err=True)
     s = db_session()
     try:
         with path.open("rb") as source:

@@ -93,3 +93,24 @@ def test_a_file_that_is_not_a_backup_is_refused_and_nothing_is_written(tmp_path,
     finally:
         restored.extensions["examsvc.db"].engine.dispose()
         drop()
+
+
+def test_a_backup_is_readable_by_its_owner_only_and_restore_warns_otherwise(app, tmp_path, key_dir):
+    """Guards: ops.backup.backup_to (folder 0700, file 0600 from its creation, also over an older
+    file of a wider mode) and restore's wider_than_owner warning."""
+    folder = tmp_path / "backups"
+    backup = folder / "examsvc.backup.gz"
+    done = app.test_cli_runner().invoke(main, ["backup", "--out", str(backup)])
+    assert done.exit_code == 0 and "0600" in done.output
+    assert (os.stat(folder).st_mode & 0o777, os.stat(backup).st_mode & 0o777) == (0o700, 0o600)
+    os.chmod(backup, 0o644)
+    again = app.test_cli_runner().invoke(main, ["backup", "--out", str(backup)])
+    assert again.exit_code == 0 and os.stat(backup).st_mode & 0o777 == 0o600
+    os.chmod(backup, 0o644)
+    restored, drop = _empty_app(tmp_path, key_dir)
+    try:
+        result = restored.test_cli_runner().invoke(main, ["restore", str(backup)])
+        assert result.exit_code == 0 and "0644" in result.output and "warning" in result.output
+    finally:
+        restored.extensions["examsvc.db"].engine.dispose()
+        drop()

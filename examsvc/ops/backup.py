@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
+import stat
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -132,5 +134,21 @@ def restore(session: Session, source: IO[bytes]) -> dict[str, int]:
 
 
 def backup_to(session: Session, path: Path) -> dict[str, int]:
-    with path.open("wb") as out:
+    """A backup holds sealed personal data and the bank: only its owner may read it. The folder is
+    made 0700 if new; the file is created 0600 before a byte is written (no window of a wider mode)."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode through O_CREAT: set it
+    with os.fdopen(descriptor, "wb") as out:
         return backup(session, out)
+
+
+def wider_than_owner(path: Path) -> list[str]:
+    """What else than the owner may read the backup or its folder (empty: nothing)."""
+    out = []
+    for where in (path, path.parent):
+        mode = stat.S_IMODE(where.stat().st_mode)
+        if mode & 0o077:
+            out.append(f"{where} is {mode:04o}")
+    return out
