@@ -37,6 +37,7 @@ from .questions.views import bp as bank_bp
 from .trainees.views import bp as trainees_bp
 from .web import request_log
 from .web.access import enforce_access, may_use
+from .web.banners import hide_server_banners
 from .web.errors import register_error_handlers
 from .web.extensions import babel, csrf, login_manager
 from .web.i18n import LANGUAGES, local_time, select_locale
@@ -67,6 +68,7 @@ def wire(app: Flask, cfg: Config) -> None:
     app.before_request(enforce_access)
     app.after_request(add_security_headers)
     register_error_handlers(app)
+    hide_server_banners()
 
     for blueprint in (
         auth_bp,

@@ -18,15 +18,24 @@ fi
 export EXAMSVC_INSTANCE_DIR=${EXAMSVC_INSTANCE_DIR:-$PWD/instance}
 
 if [ "${1:-}" != "--production" ]; then
+  PORT=${PORT:-5000}
+  # The address in every QR code printed here: this port, unless told otherwise.
+  export EXAMSVC_BASE_URL=${EXAMSVC_BASE_URL:-http://127.0.0.1:$PORT}
   .venv/bin/examsvc db upgrade
   .venv/bin/examsvc demo load
   echo
-  echo "examsvc is at http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
-  exec .venv/bin/examsvc run --host 127.0.0.1 --port "${PORT:-5000}"
+  echo "examsvc is at http://127.0.0.1:$PORT  (Ctrl-C stops it)"
+  exec .venv/bin/examsvc run --host 127.0.0.1 --port "$PORT"
 fi
 
 # Production: stateless workers; everything they share is in PostgreSQL, Redis and the key folder.
+PORT=${PORT:-8000}
 export EXAMSVC_ENV=production
+if [ -z "${EXAMSVC_BASE_URL:-}" ]; then
+  # Production refuses an http or loopback address (QR codes would point nowhere) unless told to.
+  echo "note: EXAMSVC_BASE_URL=http://127.0.0.1:$PORT for this machine only; set the public https address"
+  export EXAMSVC_BASE_URL=http://127.0.0.1:$PORT EXAMSVC_ALLOW_INSECURE_BASE_URL=true
+fi
 export EXAMSVC_DATABASE_URL=${EXAMSVC_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/examsvc}
 export EXAMSVC_REDIS_URL=${EXAMSVC_REDIS_URL:-redis://127.0.0.1:6379/0}
 export EXAMSVC_KEY_DIR=${EXAMSVC_KEY_DIR:-$EXAMSVC_INSTANCE_DIR/keys}
@@ -51,9 +60,9 @@ esac
 .venv/bin/examsvc keys init
 .venv/bin/examsvc db upgrade
 echo
-echo "examsvc (production, ${WORKERS:-4} workers) is at http://127.0.0.1:${PORT:-8000}/  health: /healthz"
+echo "examsvc (production, ${WORKERS:-4} workers) is at http://127.0.0.1:$PORT/  health: /healthz"
 echo "new installation: .venv/bin/examsvc orgs create --kind bureau --code 450100 --name '…市应急管理局'"
 echo "                  .venv/bin/examsvc users create --username admin --role admin --org-code 450100"
 # No gunicorn access log: it would write raw paths (certificate tokens); the app logs routes instead.
-exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-4}" \
+exec .venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers "${WORKERS:-4}" \
   --worker-class gthread --threads 4 --graceful-timeout 20 "examsvc:create_app()"

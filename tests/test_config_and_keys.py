@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,7 @@ def test_production_does_not_invent_missing_keys(tmp_path):
         "EXAMSVC_SECRET_KEY": "s" * 40,
         "EXAMSVC_KEY_DIR": str(tmp_path / "keys"),
         "EXAMSVC_INSTANCE_DIR": str(tmp_path),
+        "EXAMSVC_BASE_URL": "https://exam.example.gov.cn",
     }
     with pytest.raises(KeyFileError, match="examsvc keys init"):
         create_app(Config.from_env(env))
@@ -81,10 +84,42 @@ def test_production_cookies_are_secure_and_host_prefixed(tmp_path):
         "EXAMSVC_SECRET_KEY": "s" * 40,
         "EXAMSVC_KEY_DIR": str(tmp_path / "keys"),
         "EXAMSVC_INSTANCE_DIR": str(tmp_path),
+        "EXAMSVC_BASE_URL": "https://exam.example.gov.cn",
     }
     app = create_app(Config.from_env(env))
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.config["SESSION_COOKIE_NAME"] == "__Host-examsvc"
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-examsvc"  # Secure, host-only, path /
+    answer = app.test_client().get("/healthz")
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")  # Guard: HSTS
+
+
+@pytest.mark.parametrize(
+    "url", ["http://exam.example.gov.cn", "https://127.0.0.1:8000", "https://localhost", "https://[::1]/"]
+)
+def test_production_refuses_a_base_url_no_qr_code_could_reach(url):
+    """Guard: Config.check's insecure_base_url (unless EXAMSVC_ALLOW_INSECURE_BASE_URL)."""
+    production = Config(env="production", secret_key="s" * 40, key_dir=Path("/nonexistent"), base_url=url)
+    with pytest.raises(ConfigError, match="EXAMSVC_BASE_URL"):
+        production.check()
+    replace(production, allow_insecure_base_url=True).check()
+    replace(production, base_url="https://exam.example.gov.cn").check()
+
+
+def test_no_server_or_framework_version_in_a_response(app):
+    """Guard: web.banners.hide_server_banners (Werkzeug's server; gunicorn's in test_production)."""
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/healthz", timeout=10) as answer:
+            banner = answer.headers.get("Server", "")
+    finally:
+        server.shutdown()
+    assert "Werkzeug" not in banner and "Python" not in banner and banner == "examsvc"
 
 
 def test_key_files_are_owner_only_and_loose_ones_are_refused(tmp_path):

@@ -81,6 +81,11 @@ def _workers(master: int) -> list[int]:
 
 def test_production_mode_is_healthy_and_survives_a_killed_worker(production):
     base, server = production
+    with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+        # Guards: web.banners (no "gunicorn"), web.security's HSTS in production, and run.sh's
+        # base URL on its PORT (accepted on loopback only because run.sh says so and prints why).
+        assert response.headers["Server"] == "examsvc"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     status, body = _health(base)
     assert status == 200 and body == {
         "status": "ok",
@@ -99,5 +104,6 @@ def test_production_mode_is_healthy_and_survives_a_killed_worker(production):
     assert len(_workers(server.pid)) == 2
     os.killpg(server.pid, signal.SIGTERM)
     output = server.communicate(timeout=30)[0].decode()
+    assert f"EXAMSVC_BASE_URL={base} for this machine only" in output  # QR codes name this PORT
     logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert {"method": "GET", "route": "/healthz", "status": 200}.items() <= logged[-1].items()

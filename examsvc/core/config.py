@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
 
@@ -32,7 +33,8 @@ class Config:
     database_url: str = ""  # empty: sqlite file instance/examsvc.db
     secret_key: str = ""  # empty outside production: a random key kept in instance/secret_key
     key_dir: Path | None = None  # None outside production: instance/keys
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = "http://127.0.0.1:5000"  # printed in every certificate's QR code
+    allow_insecure_base_url: bool = False  # production only: accept an http or loopback base URL
     redis_url: str = ""  # shared rate-limit counters between workers; empty: counted in the database
     proxy_hops: int = 0  # reverse proxies in front that append X-Forwarded-For; 0: none is trusted
     default_locale: str = "zh_Hans_CN"
@@ -118,3 +120,17 @@ class Config:
                 raise ConfigError("production mode needs " + " and ".join(missing))
             if len(self.secret_key) < 32:
                 raise ConfigError("EXAMSVC_SECRET_KEY must be at least 32 characters in production")
+            if not self.allow_insecure_base_url and insecure_base_url(self.base_url):
+                raise ConfigError(
+                    f"EXAMSVC_BASE_URL must be an https address others can reach in production (it is"
+                    f" printed in every certificate's QR code), not {self.base_url!r}; to try production"
+                    " mode on one machine set EXAMSVC_ALLOW_INSECURE_BASE_URL=true"
+                )
+
+
+def insecure_base_url(url: str) -> bool:
+    """Plain http, or an address only this machine reaches: no QR code printed with it would work."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    local = {"", "localhost", "::1", "0.0.0.0"}  # noqa: S104  # nosec B104 - names compared, nothing bound
+    return parts.scheme != "https" or host in local or host.startswith("127.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 
 from ..core.text import storable
 
@@ -34,6 +34,7 @@ NO_STORE = ("Cache-Control", "no-store")
 PAGE_HEADERS = [*ALWAYS, NO_STORE]  # what a response the view set no cache policy for carries
 
 
+HSTS = "max-age=31536000; includeSubDomains"
 RETRY_AFTER_DEFAULT = "60"  # the public limits' window is a minute; sign-in sets its own wait
 
 
@@ -42,6 +43,8 @@ def add_security_headers(response: Response) -> Response:
     policy itself (public keys, the revocation list), nothing but static files is ever cached.
     Every 429 says when to come back, whichever limit refused it."""
     response.headers.update(ALWAYS)
+    if current_app.config["EXAMSVC"].is_production:  # browsers keep to https for a year
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.status_code == 429:
         response.headers.setdefault("Retry-After", RETRY_AFTER_DEFAULT)
     if request.endpoint != "static":
