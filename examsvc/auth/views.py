@@ -167,7 +167,11 @@ def logout():  # type: ignore[no-untyped-def]
     logout_user()
     _fresh_session()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # A shared tablet keeps nothing of this user: cached sitting pages, the service worker and the
+    # outbox go (static/signout.js asks first when entries have not reached the server).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

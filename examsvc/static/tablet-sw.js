@@ -3,7 +3,10 @@
 // IndexedDB outbox (tablet.js), never here. Network first: a fresh copy always wins when reachable.
 "use strict";
 
-const CACHE = "examsvc-tablet-v1";
+// One cache per user (the page registers the worker with ?u=<user id>): the next user's worker
+// deletes every other cache when it takes over, so nobody opens the last user's pages offline.
+const USER = new URL(self.location.href).searchParams.get("u") || "none";
+const CACHE = "examsvc-tablet-v2-" + USER;
 const SITTING_PAGE = /^\/proctor\/sittings\/\d+$/;
 
 // The page's own files, kept at install: the first visit loaded them before this worker ran.
