@@ -48,23 +48,10 @@ def production(tmp_path):  # type: ignore[no-untyped-def]
         "WORKERS": "2",
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     }
-    server = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "run.sh"), "--production"],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = run_script(env, "--production")
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if _health(base)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
+        if not wait_healthy(base):
             pytest.fail(server.stdout.read1().decode() if server.poll() is not None else "no answer")
         yield base, server
     finally:
@@ -72,6 +59,24 @@ def production(tmp_path):  # type: ignore[no-untyped-def]
             os.killpg(server.pid, signal.SIGTERM)
             server.communicate(timeout=30)
         drop()
+
+
+def run_script(env: dict, *args: str) -> subprocess.Popen:
+    """`scripts/run.sh` in a session of its own (stopped with os.killpg), its output piped."""
+    command = ["bash", str(ROOT / "scripts" / "run.sh"), *args]
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def wait_healthy(base: str, tries: int = 600) -> bool:
+    for _ in range(tries):
+        try:
+            if _health(base)[0] == 200:
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 def _workers(master: int) -> list[int]:

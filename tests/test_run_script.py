@@ -7,14 +7,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 
-from .test_production import _port
+from .test_production import _port, run_script, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,22 +27,10 @@ def test_the_qr_codes_of_a_demo_on_another_port_name_that_port(tmp_path):
         "EXAMSVC_INSTANCE_DIR": str(tmp_path / "instance"),
         "PORT": str(port),
     }
-    server = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "run.sh")],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = run_script(env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.2)
+        assert wait_healthy(base), "run.sh did not serve"
         with sqlite3.connect(tmp_path / "instance" / "examsvc.db") as db:
             tokens = [t for (t,) in db.execute("SELECT token FROM certificate WHERE revoked_at IS NULL")]
         for token in tokens:
@@ -76,4 +63,4 @@ def test_the_qr_codes_of_a_demo_on_another_port_name_that_port(tmp_path):
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            server.communicate(timeout=30)
