@@ -132,5 +132,5 @@ def insecure_base_url(url: str) -> bool:
     """Plain http, or an address only this machine reaches: no QR code printed with it would work."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    local = {"", "localhost", "::1", "0.0.0.0"}  # noqa: S104 (host names compared, nothing bound)
+    local = {"", "localhost", "::1", "0.0.0.0"}  # noqa: S104  # nosec B104 - names compared, nothing bound
     return parts.scheme != "https" or host in local or host.startswith("127.")
