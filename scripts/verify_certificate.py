@@ -8,7 +8,8 @@ Save the two files while online, from the bureau's site:
     {EXAMSVC_BASE_URL}/status/revocation         the signed revocation list (refresh it daily)
 TOKEN_OR_URL is what the certificate's QR code holds (the URL) or the token alone.
 
-Prints VALID, REVOKED, EXPIRED or NOT GENUINE with the certificate's facts; exits 0 only for VALID.
+Prints VALID, REVOKED, EXPIRED, NOT YET VALID or NOT GENUINE with the certificate's facts; exits 0
+only for VALID, 1 for the others, 2 when it cannot tell (a list too old) or cannot read its files.
 A revocation list past its own expiry (a day) cannot vouch that nothing was revoked since: then a
 certificate it does not list as revoked is UNKNOWN (exit 2) until a fresh list is saved.
 This file is deliberately independent of examsvc (an employer runs it without the server's code),
@@ -30,6 +31,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 class NotGenuine(Exception):
     pass
+
+
+def token_of(text: str) -> str:
+    """The token in the QR code's URL (also with a query or fragment added on the way), or the token."""
+    text = text.strip()
+    if "/v/" in text:
+        text = text.rsplit("/v/", 1)[1]
+        for stop in "?#/":
+            text = text.split(stop, 1)[0]
+    return text.strip()
 
 
 def unb64url(text: str) -> bytes:
@@ -90,7 +101,9 @@ def check(
             return "REVOKED", claims  # a revocation is final, whatever the list's age
     except (NotGenuine, KeyError, TypeError, ValueError):
         return "NOT GENUINE", {}
-    if now >= int(claims["exp"]) or now < int(claims.get("nbf", 0)):
+    if now < int(claims.get("nbf", 0)):
+        return "NOT YET VALID", claims  # issued for a later start: not an old certificate
+    if now >= int(claims["exp"]):
         return "EXPIRED", claims
     if now >= int(listing.get("exp", 0)):
         return "UNKNOWN", claims  # the list is too old to say it was not revoked since
@@ -103,10 +116,17 @@ def main() -> int:
     parser.add_argument("--status", required=True, help="saved /status/revocation")
     parser.add_argument("certificate", help="the URL in the QR code, or the token")
     args = parser.parse_args()
-    token = args.certificate.rsplit("/v/", 1)[-1].strip()
-    with open(args.status, encoding="utf-8") as fh:
-        status_token = fh.read().strip()
-    keys = load_keys(args.jwks)
+    token = token_of(args.certificate)
+    try:
+        with open(args.status, encoding="utf-8") as fh:
+            status_token = fh.read().strip()
+        keys = load_keys(args.jwks)
+    except (OSError, ValueError, KeyError, TypeError, NotGenuine) as exc:
+        print(
+            f"cannot read the saved files ({exc}): save jwks.json and the revocation list again",
+            file=sys.stderr,
+        )
+        return 2
     try:
         bits, listing = status_list(status_token, keys)
     except BadStatusList as exc:

@@ -244,3 +244,24 @@ def test_certificate_numbers_follow_the_roster_not_the_order_of_entry(app, sitti
             db_session().execute(select(Certificate.enrollment_id).order_by(Certificate.number)).scalars()
         )
         assert list(issued) == [first, second]
+
+
+def test_the_api_takes_a_pasted_verification_url_and_any_origin_may_read_it(
+    app, client, sitting, tablet, officer
+):
+    """Guards: verification.token_of in public_views._verdict (a pasted URL was "not genuine"),
+    and CORS_HEADERS on the machine-readable public endpoints only (preflight included)."""
+    certs = certified(app, sitting, tablet, officer)
+    url = f"{app.config['EXAMSVC'].base_url}/v/{certs[0].token}?utm_source=wechat"
+    assert api(client, {"token": url}).get_json()["status"] == "valid"
+    preflight = client.raw.options(
+        "/api/v1/verify",
+        headers={"Origin": "https://hr.example.com", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    for path in ("/.well-known/jwks.json", "/status/revocation", "/api/openapi.json"):
+        assert client.get(path).headers["Access-Control-Allow-Origin"] == "*", path
+    for path in ("/verify", "/login", f"/v/{certs[0].token}"):
+        assert "Access-Control-Allow-Origin" not in client.get(path).headers, path

@@ -95,3 +95,44 @@ def test_a_list_not_signed_by_the_bureau_is_refused(app, client, sitting, tablet
     forged = _old_list(app, [], days_ago=0, signer=(kid, Ed25519PrivateKey.generate()))
     answer = _run(tmp_path, client, certs[0].token, forged)
     assert answer.returncode == 2 and answer.stdout == "" and "not one the bureau signed" in answer.stderr
+
+
+def test_urls_with_a_query_a_later_start_and_unreadable_files(
+    app, client, sitting, tablet, officer, tmp_path
+):
+    """Guards: the script's token_of (a query or fragment after the token), its NOT YET VALID
+    before the start (it said EXPIRED), and exit 2 with a message for files it cannot read."""
+    import base64
+    import json
+
+    from examsvc.core.crypto.jws import sign
+    from examsvc.core.signing_keys import current_signer
+
+    certs = certified(app, sitting, tablet, officer)
+    url = f"{app.config['EXAMSVC'].base_url}/v/{certs[0].token}?from=wechat#top"
+    assert _run(tmp_path, client, url).stdout.startswith("VALID")
+    body = certs[0].token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    kid, key = current_signer(app.config["EXAMSVC"].resolved_key_dir())
+    later = sign({**claims, "nbf": int(time.time()) + 86400}, key, kid)
+    early = _run(tmp_path, client, later)
+    assert early.returncode == 1 and early.stdout.startswith("NOT YET VALID")
+    _run(tmp_path, client, certs[0].token)  # saves good files
+    (tmp_path / "jwks.json").write_text("not json", encoding="utf-8")
+    unreadable = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            str(SCRIPT),
+            "--jwks",
+            str(tmp_path / "jwks.json"),
+            "--status",
+            str(tmp_path / "revocation.jwt"),
+            certs[0].token,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unreadable.returncode == 2 and "cannot read the saved files" in unreadable.stderr
+    assert "Traceback" not in unreadable.stderr

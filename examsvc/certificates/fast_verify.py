@@ -24,7 +24,7 @@ from ..web import request_log
 from ..web.ratelimit import redis_key
 from ..web.security import PAGE_HEADERS
 from . import revocations
-from .public_views import COUNTED, TOO_MANY
+from .public_views import CORS_HEADERS, COUNTED, TOO_MANY
 from .verification import TOKEN_MAX, Verdict, claims_even_if_expired
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class VerifyFastPath:
         status, data = answer
         reason = "200 OK" if status == 200 else "429 Too Many Requests"
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        headers += list(CORS_HEADERS.items())
         if status == 429:  # the look-up window is a minute (redis_key(..., 60) below)
             headers.append(("Retry-After", str(60 - int(time.time()) % 60)))
         start_response(reason, headers + PAGE_HEADERS)

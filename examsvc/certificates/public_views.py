@@ -32,9 +32,16 @@ from . import bulk, revocations, statuslist
 from .models import Certificate
 from .pdf import certificates_pdf
 from .service import bureau_code
-from .verification import TOKEN_MAX, Verdict, verdict_by_number, verdict_of_token
+from .verification import TOKEN_MAX, Verdict, token_of, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
+CORS_ENDPOINTS = frozenset({"verify.api", "verify.jwks", "verify.revocation_list", "verify.openapi"})
+CORS_HEADERS = {  # also sent by fast_verify.py
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept-Language",
+    "Access-Control-Max-Age": "600",
+}
 ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/")  # pages that name people
 TOO_MANY = {"error": "too many look-ups; try again in a minute"}  # also said by fast_verify.py
 COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
@@ -58,6 +65,7 @@ API_BODY_MAX = 8 * TOKEN_MAX  # bytes: a token, or a number and a name, with roo
 
 
 def _verdict(token: str) -> Verdict:
+    token = token_of(token)  # a pasted verification URL names its token
     if len(token) > TOKEN_MAX:
         return Verdict("not_genuine")
     return verdict_of_token(db_session(), token, _config().resolved_key_dir(), utcnow())
@@ -66,8 +74,11 @@ def _verdict(token: str) -> Verdict:
 @bp.after_request
 def _not_for_search_engines(response):  # type: ignore[no-untyped-def]
     """Certificate pages, verification results and their PDFs name people: never indexed, whatever
-    a crawler makes of robots.txt."""
+    a crawler makes of robots.txt. The machine-readable endpoints may be called from any web page
+    (an employer's HR system in the browser): they use no cookie, so any origin may read them."""
     response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    if request.endpoint in CORS_ENDPOINTS:
+        response.headers.update(CORS_HEADERS)
     return response
 
 

@@ -115,3 +115,14 @@ def verdict_by_number(session: Session, number: str, name: str, key_dir: Path, n
     if cert is None or cert.enrollment.trainee.name != name.strip():
         return Verdict("not_found")
     return verdict_of_certificate(cert, key_dir, now)
+
+
+def token_of(text: str) -> str:
+    """The token in what a verifier pasted: the token itself, the QR code's text (the verification
+    URL), or that URL with a query or fragment added by whatever carried it (pure)."""
+    text = text.strip()
+    if "/v/" in text:
+        text = text.rsplit("/v/", 1)[1]
+        for stop in "?#/":
+            text = text.split(stop, 1)[0]
+    return text.strip()
