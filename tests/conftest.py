@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,7 +30,7 @@ from examsvc.exams.models import Sitting
 from examsvc.orgs.service import create_organisation
 from examsvc.web import ratelimit
 
-from .helpers import Client
+from .helpers import Client, post_sitting
 from .paper_helpers import approved_class
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -227,21 +226,8 @@ def schedule_sitting(  # type: ignore[no-untyped-def]
     """Through the officer's pages: the paper, a sitting 10 minutes ahead, every proctor; then
     (`started`) the app's clock moves on 15 minutes, so the sitting started 5 minutes ago."""
     clock = app.extensions["examsvc.clock"]
-    starts = (clock.now() + timedelta(minutes=10)).astimezone(ZoneInfo("Asia/Shanghai"))
-    local = starts.strftime("%Y-%m-%dT%H:%M")
-    page = f"/officer/classes/{class_id}"
-    officer.post(f"{page}/papers", {"sitting": kind}, page=page)
-    officer.post(
-        f"{page}/sittings",
-        {
-            "sitting-kind": kind,
-            "sitting-venue": venue,
-            "sitting-county_code": "450123",
-            "sitting-starts_at": local,
-            "sitting-duration_minutes": "90",
-            "sitting-marking": marking,
-        },
-        page=page,
+    post_sitting(
+        officer, class_id, clock.now() + timedelta(minutes=10), venue=venue, kind=kind, marking=marking
     )
     with app.app_context():
         s = db_session()

@@ -1,13 +1,16 @@
-"""A test client that behaves like a browser: it reads the CSRF token from the page it is on."""
+"""A test client that behaves like a browser (it reads the CSRF token from the page it is on), and
+the officer's sitting form sent through it."""
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 from flask.testing import FlaskClient
 
 from examsvc.core.crypto import totp
+from examsvc.core.db import BEIJING
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -49,3 +52,30 @@ class Client:
 
     def logout(self):  # type: ignore[no-untyped-def]
         return self.post("/logout", page="/account")
+
+
+def post_sitting(  # type: ignore[no-untyped-def]
+    officer,
+    class_id: int,
+    starts: datetime,
+    *,
+    venue: str = "考场",
+    kind: str = "first",
+    minutes: int = 90,
+    marking: str = "sheet",
+    paper: bool = True,
+):
+    """The officer generates the class's paper (unless `paper` is False) and schedules the sitting
+    through the class page's form, start in Beijing time; the answer to the sitting's form."""
+    page = f"/officer/classes/{class_id}"
+    if paper:
+        officer.post(f"{page}/papers", {"sitting": kind}, page=page)
+    form = {
+        "sitting-kind": kind,
+        "sitting-venue": venue,
+        "sitting-county_code": "450123",
+        "sitting-starts_at": starts.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
+        "sitting-duration_minutes": str(minutes),
+        "sitting-marking": marking,
+    }
+    return officer.post(f"{page}/sittings", form, page=page)

@@ -1,5 +1,5 @@
 """The state machine of tests/test_integrity_stateful.py: what every role can do to one class's exam,
-through HTTP, and the promises checked after every step (docs/integrity.md)."""
+through HTTP. The promises it checks after every step are in integrity_promises.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
-    invariant,
     precondition,
     rule,
 )
@@ -19,16 +18,15 @@ from sqlalchemy import select
 
 from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
-from examsvc.classes.models import Enrollment
 from examsvc.core.db import BEIJING, db_session
 from examsvc.exams.lifecycle import Phase, phase_of
 from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
-from examsvc.exams.roster import placement
 from examsvc.papers.models import Paper
 
 from .cert_helpers import api
 from .conftest import PASSWORD, second_officer_client
-from .helpers import Client
+from .helpers import Client, post_sitting
+from .integrity_promises import ExamPromises
 from .paper_helpers import approved_class
 from .tablet_helpers import base, call, enrollments, right_answers
 
@@ -51,9 +49,10 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
         proctor_ids = list(db_session().scalars(select(User.id).where(User.role == "proctor")))
     counter = iter(range(10_000))
 
-    class Exam(RuleBasedStateMachine):
+    class Exam(ExamPromises, RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
+            self.app, self.clock = app, clock  # what the promises read (integrity_promises.py)
             # A day after the last example (whose sittings would clash with this one's proctors),
             # at half past a minute: a step never lands on the minute a sitting starts.
             now = clock.now()
@@ -106,16 +105,8 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
         @precondition(lambda self: self.sitting_id is None)
         @rule(minutes=st.sampled_from(AHEAD))
         def schedule(self, minutes: int) -> None:
-            starts = (clock.now() + timedelta(minutes=minutes)).astimezone(BEIJING)
-            page = f"/officer/classes/{self.class_id}"
-            form = {
-                "sitting-kind": "first",
-                "sitting-venue": "考场",
-                "sitting-county_code": "450123",
-                "sitting-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-                "sitting-duration_minutes": "60",
-            }
-            assert officer.post(f"{page}/sittings", form, page=page).status_code == 302
+            starts = clock.now() + timedelta(minutes=minutes)
+            assert post_sitting(officer, self.class_id, starts, minutes=60, paper=False).status_code == 302
             with app.app_context():
                 found = db_session().scalar(select(Sitting).where(Sitting.class_id == self.class_id))
             assert (found is not None) == (starts.replace(second=0, microsecond=0) > clock.now())
@@ -206,17 +197,7 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             """A class of the same syllabus with a sitting in 30 days (no proctors: none clash)."""
             n = next(counter)
             class_id = approved_class(app, world, title=f"别处班{n}", people=1, first_person=5000 + n)
-            page = f"/officer/classes/{class_id}"
-            officer.post(f"{page}/papers", {"sitting": "first"}, page=page)
-            starts = (clock.now() + timedelta(days=30)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
-            form = {
-                "sitting-kind": "first",
-                "sitting-venue": "别处考场",
-                "sitting-county_code": "450123",
-                "sitting-starts_at": starts,
-                "sitting-duration_minutes": "60",
-            }
-            officer.post(f"{page}/sittings", form, page=page)
+            post_sitting(officer, class_id, clock.now() + timedelta(days=30), venue="别处考场", minutes=60)
             with app.app_context():
                 return db_session().scalar(select(Sitting.id).where(Sitting.class_id == class_id))
 
@@ -352,74 +333,5 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
 
         def proctor_id(self, index: int) -> int:
             return sorted(proctor_ids)[index]
-
-        # ---- the promises, after every step ----------------------------------------------------
-        @invariant()
-        def a_paper_opens_only_with_its_sitting(self) -> None:
-            paper, found = self.paper(), self.sitting()
-            if found is None or found.status == "cancelled":
-                assert paper.release_at is None
-            else:
-                assert (paper.starts_at, paper.release_at) == (found.starts_at, found.release_at)
-
-        @invariant()
-        def nothing_recorded_before_the_start(self) -> None:
-            found = self.sitting()
-            if found is None:
-                return
-            with app.app_context():
-                attempts = db_session().scalars(select(Attempt).where(Attempt.sitting_id == found.id)).all()
-            if attempts:
-                assert clock.now() >= found.starts_at and found.status != "cancelled"
-
-        @invariant()
-        def every_result_is_where_its_candidate_sits(self) -> None:
-            """A move never takes a result along, and nothing is entered where a candidate left."""
-            with app.app_context():
-                s = db_session()
-                for attempt in s.scalars(select(Attempt).where(Attempt.enrollment_id.in_(self.people))):
-                    assert (
-                        attempt.sitting_id
-                        == placement(s, s.get(Enrollment, attempt.enrollment_id), "first").id
-                    )
-
-        @invariant()
-        def no_published_result_changes_by_one_person(self) -> None:
-            if not self.published_values:
-                return
-            with app.app_context():
-                s = db_session()
-                for attempt_id, values in self.published_values.items():
-                    now = s.get(Attempt, attempt_id)
-                    if (now.presence, now.score_tenths, now.passed) == values:
-                        continue
-                    decided = s.scalars(
-                        select(CorrectionRequest).where(
-                            CorrectionRequest.attempt_id == attempt_id, CorrectionRequest.status == "approved"
-                        )
-                    ).all()
-                    assert decided and all(r.decided_by != r.requested_by for r in decided)
-
-        @invariant()
-        def certificates_follow_published_passes(self) -> None:
-            found = self.sitting()
-            with app.app_context():
-                s = db_session()
-                live = {
-                    c.enrollment_id
-                    for c in s.scalars(select(Certificate).where(Certificate.class_id == self.class_id))
-                    if c.revoked_at is None
-                }
-                if found is None or found.status != "published":
-                    assert not live, "a certificate before publication"
-                    return
-                passed = set(
-                    s.scalars(
-                        select(Attempt.enrollment_id).where(
-                            Attempt.sitting_id == found.id, Attempt.passed.is_(True)
-                        )
-                    )
-                )
-            assert live == passed
 
     return Exam

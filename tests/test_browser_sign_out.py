@@ -26,25 +26,24 @@ STORED = """async () => {
 }"""
 
 
-def _sitting(app) -> int:  # type: ignore[no-untyped-def]
+def _at_the_sitting(server, chromium, role: str):  # type: ignore[no-untyped-def]
+    """A tablet signed in as `role` on the demo's open sitting, its page kept by the service worker:
+    (browser context, page, sitting id)."""
+    app, base = server.app, str(server)
     with app.app_context():
-        return db_session().scalar(select(Sitting.id).where(Sitting.status == "scheduled"))
-
-
-def _open_sitting(page, base: str, sitting_id: int) -> None:  # type: ignore[no-untyped-def]
+        sitting_id = db_session().scalar(select(Sitting.id).where(Sitting.status == "scheduled"))
+    tablet = chromium.new_context(viewport=TABLET)
+    page = tablet.new_page()
+    sign_in(page, base, role)
     page.goto(f"{base}/proctor/sittings/{sitting_id}")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # through the worker: it keeps a copy of the page
+    return tablet, page, sitting_id
 
 
 def test_signing_out_clears_the_tablet_and_the_next_user_finds_nothing(live_server, browser):  # noqa: F811
     """Guards: auth.views.logout's Clear-Site-Data, and tablet-sw.js's cache per user."""
-    app, base = live_server.app, str(live_server)
-    sitting_id = _sitting(app)
-    tablet = browser.new_context(viewport=TABLET)
-    page = tablet.new_page()
-    sign_in(page, base, "proctor")
-    _open_sitting(page, base, sitting_id)
+    tablet, page, _ = _at_the_sitting(live_server, browser, "proctor")
     before = page.evaluate(STORED)
     assert any(re.fullmatch(r"examsvc-tablet-v2-\d+", n) for n in before["names"]) and before["workers"] == 1
     page.click("#sign-out button")
@@ -56,15 +55,10 @@ def test_signing_out_clears_the_tablet_and_the_next_user_finds_nothing(live_serv
 
 def test_unsent_entries_hold_sign_out_until_the_proctor_agrees(live_server, browser):  # noqa: F811
     """Guard: static/signout.js counts the outbox and asks before the sign-out clears it."""
-    app, base = live_server.app, str(live_server)
-    sitting_id = _sitting(app)
-    tablet = browser.new_context(viewport=TABLET)
-    page = tablet.new_page()
-    sign_in(page, base, "proctor2")
-    _open_sitting(page, base, sitting_id)
+    tablet, page, sitting_id = _at_the_sitting(live_server, browser, "proctor2")
     tablet.set_offline(True)
     _wait_status(page, "（0 条待发送）")
-    _check_in(page, _roster(app, sitting_id)[-1], presence="absent")
+    _check_in(page, _roster(live_server.app, sitting_id)[-1], presence="absent")
     _wait_status(page, "（1 条待发送）")
     asked: list[str] = []
 

@@ -16,13 +16,13 @@ from examsvc.audit.models import AuditEvent
 from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
 from examsvc.classes.models import Enrollment
-from examsvc.core.db import BEIJING, db_session
+from examsvc.core.db import db_session
 from examsvc.exams.models import Sitting, SittingMove
 from examsvc.exams.roster import exam_states
 from examsvc.papers.models import Paper
 
 from .conftest import schedule_sitting
-from .helpers import Client
+from .helpers import Client, post_sitting
 from .paper_helpers import approved_class
 from .tablet_helpers import base, call, close_sitting, enrollments, enter
 
@@ -37,19 +37,8 @@ def _audit(app, action: str) -> list[dict]:  # type: ignore[no-untyped-def]
 
 def _later_sitting(app, officer, class_id: int, days: int = 1):  # type: ignore[no-untyped-def]
     """The class's paper and its first sitting `days` ahead, with both proctors (through the pages)."""
-    clock = app.extensions["examsvc.clock"]
-    starts = (clock.now() + timedelta(days=days)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
-    page = f"/officer/classes/{class_id}"
-    officer.post(f"{page}/papers", {"sitting": "first"}, page=page)
-    form = {
-        "sitting-kind": "first",
-        "sitting-venue": "第二考场",
-        "sitting-county_code": "450123",
-        "sitting-starts_at": starts,
-        "sitting-duration_minutes": "90",
-        "sitting-marking": "sheet",
-    }
-    officer.post(f"{page}/sittings", form, page=page)
+    starts = app.extensions["examsvc.clock"].now() + timedelta(days=days)
+    post_sitting(officer, class_id, starts, venue="第二考场")
     with app.app_context():
         s = db_session()
         sitting = s.scalar(select(Sitting).where(Sitting.class_id == class_id))

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable
 from flask import Flask
 
 from ..core.db import db_session
-from ..web import request_log
-from ..web.ratelimit import redis_key
+from ..web import ratelimit, request_log
 from ..web.security import PAGE_HEADERS
 from . import revocations
 from .public_views import CORS_HEADERS, COUNTED, TOO_MANY
@@ -59,8 +58,8 @@ class VerifyFastPath:
         reason = "200 OK" if status == 200 else "429 Too Many Requests"
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         headers += list(CORS_HEADERS.items())
-        if status == 429:  # the look-up window is a minute (redis_key(..., 60) below)
-            headers.append(("Retry-After", str(60 - int(time.time()) % 60)))
+        if status == 429:  # the look-up window is a minute (ratelimit.redis_key(..., 60) below)
+            headers.append(("Retry-After", str(60 - int(ratelimit.clock()) % 60)))  # to the window's end
         start_response(reason, headers + PAGE_HEADERS)
         request_log.write("POST", PATH, status, started, user=None)
         return [data]
@@ -72,7 +71,7 @@ class VerifyFastPath:
             if not isinstance(token, str) or len(token) > TOKEN_MAX:
                 return None
             status, claims = claims_even_if_expired(token, self.config.resolved_key_dir(), int(time.time()))
-            key = redis_key("verify", client, 60)
+            key = ratelimit.redis_key("verify", client, 60)
             index = int(claims["sli"])
             count, bit = revocations.count_and_check(self.hot.send, self.mirror, key, 60, index, token)
         except Exception:  # noqa: BLE001
