@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from .core.crypto.keyfiles import KeyFileError
 from .core.db import db_session, today_in_beijing
 from .core.keyring import init_keys
 from .core.migrate import upgrade_database
-from .core.signing_keys import rotate
+from .core.signing_keys import CERTIFICATE, PREFIXES, rotate
 from .demo.scene import load_demo, write_sample_roster
 from .ops.backup import BackupError, backup_to, restore, wider_than_owner
 from .ops.housekeeping import prune
@@ -59,23 +60,29 @@ def keys() -> None:
 def keys_init() -> None:
     """Create the key files that are missing (never overwrites one)."""
     try:
-        key_dir = (
-            click.get_current_context()
-            .ensure_object(ScriptInfo)
-            .load_app()
-            .config["EXAMSVC"]
-            .resolved_key_dir()
-        )
+        config = click.get_current_context().ensure_object(ScriptInfo).load_app().config["EXAMSVC"]
     except KeyFileError:  # production: the app will not start without its keys, which is why we are here
-        key_dir = Config.from_env().resolved_key_dir()
-    created = init_keys(key_dir)
+        config = Config.from_env()
+    created = init_keys(config.resolved_key_dir(), config.key_prepublish_hours * 3600)
     click.echo("created: " + ", ".join(created) if created else "all keys present")
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
-    """Add a new certificate signing key; it signs from now on, older keys stay published."""
-    click.echo("new certificate signing key: " + rotate(current_app.config["EXAMSVC"].resolved_key_dir()).kid)
+@click.option("--purpose", type=click.Choice(list(PREFIXES)), default=CERTIFICATE, show_default=True)
+@click.option(
+    "--now",
+    "at_once",
+    is_flag=True,
+    help="sign at once (a compromised key), not after EXAMSVC_KEY_PREPUBLISH_HOURS",
+)
+def keys_rotate(purpose: str, at_once: bool) -> None:
+    """Add a signing key: published in the JWKS at once, signing after the pre-publication period
+    (so verifiers that cache the JWKS know it first); older keys stay published while needed."""
+    config = current_app.config["EXAMSVC"]
+    lead = 0 if at_once else config.key_prepublish_hours * 3600
+    key = rotate(config.resolved_key_dir(), purpose, lead)
+    when = datetime.fromtimestamp(key.signs_from, UTC).isoformat(timespec="minutes")
+    click.echo(f"new {purpose} signing key {key.kid}: published now, signs from {when} UTC")
 
 
 @main.command("retention")

@@ -49,7 +49,9 @@ from .web.security import add_security_headers, refuse_unstorable_input
 def wire(app: Flask, cfg: Config) -> None:
     Database(make_engine(cfg.resolved_database_url())).init_app(app)
     app.extensions["examsvc.keys"] = load_keyring(
-        cfg.resolved_key_dir(), create_missing=not cfg.is_production
+        cfg.resolved_key_dir(),
+        create_missing=not cfg.is_production,
+        lead_seconds=cfg.key_prepublish_hours * 3600,
     )
     app.extensions["examsvc.hasher"] = make_hasher(cfg.argon2_time_cost, cfg.argon2_memory_kib)
     app.extensions["examsvc.limiter"] = Limiter(cfg.redis_url)

@@ -10,6 +10,9 @@ source scripts/lib.sh
 # chromium: browser tests; wkhtmltopdf, fonts, poppler (pdftotext/pdftoppm): PDF tests.
 ensure_system_packages chromium wkhtmltopdf fonts-noto-cjk poppler-utils
 ensure_venv "[dev]"
+# Node: independent JOSE and Token Status List implementations (tests/test_jose_matrix.py).
+command -v npm >/dev/null || ensure_system_packages nodejs npm
+[ -d tests/node/node_modules ] || npm ci --prefix tests/node --no-audit --no-fund --silent
 
 # The checks of the code itself do not depend on the database: a second pass on another database
 # (.ci/run) skips them with EXAMSVC_SKIP_STATIC_CHECKS=1.

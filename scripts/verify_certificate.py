@@ -1,36 +1,49 @@
 #!/usr/bin/env python3
 """Check a certificate offline: needs only Python and the `cryptography` package.
 
-    python verify_certificate.py --jwks jwks.json --status revocation.jwt TOKEN_OR_URL
+    python verify_certificate.py --jwks jwks.json --status status.jwt TOKEN_OR_URL
 
 Save the two files while online, from the bureau's site:
     {EXAMSVC_BASE_URL}/.well-known/jwks.json     the public signing keys
-    {EXAMSVC_BASE_URL}/status/revocation         the signed revocation list (refresh it daily)
+    {EXAMSVC_BASE_URL}/s/1                       the signed status list (refresh it daily)
 TOKEN_OR_URL is what the certificate's QR code holds (the URL) or the token alone.
 
-Prints VALID, REVOKED, EXPIRED, NOT YET VALID or NOT GENUINE with the certificate's facts; exits 0
-only for VALID, 1 for the others, 2 when it cannot tell (a list too old) or cannot read its files.
-A revocation list past its own expiry (a day) cannot vouch that nothing was revoked since: then a
-certificate it does not list as revoked is UNKNOWN (exit 2) until a fresh list is saved.
+The status list is an IETF Token Status List (draft-ietf-oauth-status-list): a `statuslist+jwt`
+whose `sub` is the URI the certificate names, 2 bits per certificate (0 valid, 1 revoked,
+2 suspended), ZLIB-compressed, least significant bits first.
+
+Prints VALID, REVOKED, SUSPENDED, EXPIRED, NOT YET VALID, NOT GENUINE or UNKNOWN with the
+certificate's facts; exits 0 only for VALID, 1 for the others, 2 when it cannot tell (a list too
+old, a key not in the saved JWKS) or cannot read its files. A status list past its own expiry (a
+day) cannot vouch that nothing changed since: then a certificate it lists as valid is UNKNOWN
+until a fresh list is saved.
 This file is deliberately independent of examsvc (an employer runs it without the server's code),
-so it repeats the few lines of JWS checking it needs.
+so it repeats the few lines of JWS checking and list decoding it needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import gzip
 import json
 import sys
 import time
+import zlib
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+CERTIFICATE_TYP, STATUS_LIST_TYP = "aqcert+jwt", "statuslist+jwt"
+MAX_LIST_BYTES = 1 << 20  # our lists inflate to 256 KiB; more is refused (a ZLIB bomb)
+STATUS_NAMES = {0: "VALID", 1: "REVOKED", 2: "SUSPENDED"}
+
 
 class NotGenuine(Exception):
     pass
+
+
+class UnknownKey(NotGenuine):
+    """Signed with a key the saved JWKS does not hold: a newer key, or not the bureau's."""
 
 
 def token_of(text: str) -> str:
@@ -60,60 +73,101 @@ def load_keys(path: str) -> dict[str, Ed25519PublicKey]:
     }
 
 
-def signed_claims(token: str, keys: dict[str, Ed25519PublicKey]) -> dict:
-    """The claims of a token signed by one of these keys with EdDSA; NotGenuine otherwise."""
+def signed(token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict, dict]:
+    """(header, claims) of a token signed by one of these keys with EdDSA; NotGenuine otherwise."""
     try:
         head, body, signature = token.split(".")
         header = json.loads(unb64url(head))
-        if header.get("alg") != "EdDSA" or header.get("kid") not in keys:
-            raise NotGenuine("algorithm or key")
+        if header.get("alg") != "EdDSA":
+            raise NotGenuine("algorithm")
+        if header.get("kid") not in keys:
+            raise UnknownKey(str(header.get("kid")))
         keys[header["kid"]].verify(unb64url(signature), f"{head}.{body}".encode("ascii"))
-        return json.loads(unb64url(body))
+        claims = json.loads(unb64url(body))
+        if not isinstance(claims, dict):
+            raise NotGenuine("claims")
+        return header, claims
     except (ValueError, KeyError, InvalidSignature, UnicodeError) as exc:
         raise NotGenuine(str(exc)) from exc
+
+
+def certificate_claims(token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict, int, str]:
+    """(claims, status index, status list URI) of a certificate; NotGenuine for anything else. A
+    certificate declares its type; one from before types (no `typ`, an `sli` index) is read too."""
+    header, claims = signed(token, keys)
+    try:
+        if header.get("typ") == CERTIFICATE_TYP:
+            ref = claims["status"]["status_list"]
+            index, uri = ref["idx"], ref["uri"]
+        elif "typ" not in header and "sli" in claims and "status" not in claims:
+            index, uri = claims["sli"], ""
+        else:
+            raise NotGenuine("not a certificate")
+        if not isinstance(index, int) or index < 0 or not isinstance(uri, str) or "exp" not in claims:
+            raise NotGenuine("not a certificate")
+    except (KeyError, TypeError) as exc:
+        raise NotGenuine("not a certificate") from exc
+    return claims, index, uri
 
 
 class BadStatusList(Exception):
     pass
 
 
-def status_list(status_token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[bytes, dict]:
-    """The revocation bits and the list's claims; BadStatusList if the bureau did not sign it."""
+def status_list(status_token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[bytes, int, dict]:
+    """(byte array, bits per status, claims) of a status list the bureau signed; BadStatusList
+    otherwise."""
     try:
-        claims = signed_claims(status_token, keys)
-        return gzip.decompress(unb64url(claims["status_list"]["encodedList"])), claims
-    except (NotGenuine, KeyError, TypeError, ValueError, OSError) as exc:
+        header, claims = signed(status_token, keys)
+        if header.get("typ") != STATUS_LIST_TYP:
+            raise BadStatusList("not a status list token")
+        bits, lst = claims["status_list"]["bits"], claims["status_list"]["lst"]
+        if bits not in (1, 2, 4, 8) or not isinstance(claims.get("sub"), str):
+            raise BadStatusList("not a status list")
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(unb64url(lst), MAX_LIST_BYTES + 1)
+        if len(raw) > MAX_LIST_BYTES or not inflater.eof:
+            raise BadStatusList("the list is larger than any of the bureau's")
+        return raw, bits, claims
+    except (NotGenuine, KeyError, TypeError, ValueError, zlib.error) as exc:
         raise BadStatusList(str(exc)) from exc
 
 
-def revoked(bits: bytes, index: int) -> bool:
-    """Beyond the end of the list: a certificate newer than the list, which cannot name it."""
-    return index // 8 < len(bits) and bool(bits[index // 8] & (0x80 >> (index % 8)))
+def status_at(raw: bytes, bits: int, index: int) -> int:
+    """The draft's bit order: statuses packed from the least significant bit of each byte."""
+    per_byte = 8 // bits
+    if index // per_byte >= len(raw):
+        raise IndexError(index)
+    return (raw[index // per_byte] >> ((index % per_byte) * bits)) & ((1 << bits) - 1)
 
 
-def check(
-    token: str, keys: dict[str, Ed25519PublicKey], bits: bytes, listing: dict, now: int
-) -> tuple[str, dict]:
-    """The certificate's status against a revocation list already checked (status_list)."""
+def check(token: str, keys: dict, raw: bytes, bits: int, listing: dict, now: int) -> tuple[str, dict]:
+    """The certificate's status against a status list already checked (status_list)."""
     try:
-        claims = signed_claims(token, keys)
-        if revoked(bits, int(claims["sli"])):
-            return "REVOKED", claims  # a revocation is final, whatever the list's age
-    except (NotGenuine, KeyError, TypeError, ValueError):
+        claims, index, uri = certificate_claims(token, keys)
+    except UnknownKey:
+        return "UNKNOWN KEY", {}
+    except NotGenuine:
         return "NOT GENUINE", {}
     if now < int(claims.get("nbf", 0)):
         return "NOT YET VALID", claims  # issued for a later start: not an old certificate
     if now >= int(claims["exp"]):
-        return "EXPIRED", claims
-    if now >= int(listing.get("exp", 0)):
-        return "UNKNOWN", claims  # the list is too old to say it was not revoked since
-    return "VALID", claims
+        return "EXPIRED", claims  # the token's own rules come first (the draft, §8.3)
+    if uri and listing.get("sub") != uri:
+        return "UNKNOWN", claims  # the saved list is not the one this certificate names
+    try:
+        state = STATUS_NAMES.get(status_at(raw, bits, index), "UNKNOWN")
+    except IndexError:
+        return "UNKNOWN", claims  # outside the list: the draft says no statement can be made
+    if state == "VALID" and now >= int(listing.get("exp", 0)):
+        return "UNKNOWN", claims  # the list is too old to say nothing changed since
+    return state, claims
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jwks", required=True, help="saved /.well-known/jwks.json")
-    parser.add_argument("--status", required=True, help="saved /status/revocation")
+    parser.add_argument("--status", required=True, help="saved status list (/s/1)")
     parser.add_argument("certificate", help="the URL in the QR code, or the token")
     args = parser.parse_args()
     token = token_of(args.certificate)
@@ -123,35 +177,36 @@ def main() -> int:
         keys = load_keys(args.jwks)
     except (OSError, ValueError, KeyError, TypeError, NotGenuine) as exc:
         print(
-            f"cannot read the saved files ({exc}): save jwks.json and the revocation list again",
-            file=sys.stderr,
+            f"cannot read the saved files ({exc}): save jwks.json and the status list again", file=sys.stderr
         )
         return 2
     try:
-        bits, listing = status_list(status_token, keys)
+        raw, bits, listing = status_list(status_token, keys)
     except BadStatusList as exc:
-        print(f"the revocation list is not one the bureau signed ({exc}): save it again", file=sys.stderr)
+        print(f"the status list is not one the bureau signed ({exc}): save it again", file=sys.stderr)
         return 2
-    status, claims = check(token, keys, bits, listing, int(time.time()))
+    status, claims = check(token, keys, raw, bits, listing, int(time.time()))
     print(status)
     if status == "UNKNOWN":
-        print("  the revocation list has expired: save a fresh one from the bureau's site")
+        print("  the saved status list is too old or not this certificate's: save a fresh one")
+    if status == "UNKNOWN KEY":
+        print("  signed with a key the saved jwks.json does not hold: save jwks.json again")
     for label, key in (
         ("number", "jti"),
         ("name", "name"),
         ("ID last four", "id4"),
-        ("class", "cls"),
         ("industry", "ind"),
         ("category", "cat"),
         ("hours", "hrs"),
-        ("year", "yr"),
     ):
         if key in claims:
             print(f"  {label}: {claims[key]}")
-    listed_at = listing.get("iat") if status != "NOT GENUINE" else None
+    if "exp" in claims:
+        print(f"  valid until: {time.strftime('%Y-%m-%d', time.gmtime(int(claims['exp'])))}")
+    listed_at = listing.get("iat") if claims else None
     if listed_at:
-        print(f"  revocation list of {time.strftime('%Y-%m-%d %H:%M', time.gmtime(listed_at))} UTC")
-    return {"VALID": 0, "UNKNOWN": 2}.get(status, 1)
+        print(f"  status list of {time.strftime('%Y-%m-%d %H:%M', time.gmtime(listed_at))} UTC")
+    return {"VALID": 0, "UNKNOWN": 2, "UNKNOWN KEY": 2}.get(status, 1)
 
 
 if __name__ == "__main__":

@@ -37,3 +37,33 @@ def altered(token: str) -> str:
 def api(client, body):  # type: ignore[no-untyped-def]
     """The public JSON API: no cookie, no CSRF token."""
     return client.raw.post("/api/v1/verify", json=body)
+
+
+def claims_of(token: str) -> dict:
+    """The payload of a token, unverified (to build altered copies in tests)."""
+    import base64
+    import json
+
+    body = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def status_list_token(app, statuses: dict[int, int], days_ago: float = 0, signer=None, sub=None) -> bytes:  # type: ignore[no-untyped-def]
+    """A Status List Token as the server signs it, made `days_ago` days ago (it lives one day)."""
+    import time
+
+    from examsvc.certificates import status, statuslist
+    from examsvc.core.crypto.jws import sign
+    from examsvc.core.signing_keys import STATUS, current_signer
+
+    config = app.config["EXAMSVC"]
+    made = int(time.time() - days_ago * 86400)
+    kid, key = signer or current_signer(config.resolved_key_dir(), STATUS)
+    claims = {
+        "sub": sub or status.list_uri(config.base_url),
+        "iat": made,
+        "exp": made + 86400,
+        "ttl": 300,
+        "status_list": {"bits": 2, "lst": statuslist.encode(statuses)},
+    }
+    return sign(claims, key, kid, status.TYP).encode()

@@ -121,7 +121,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "verify.api"): public("/api/v1/verify", ok=INVALID),
     ("GET", "verify.openapi"): public("/api/openapi.json"),
     ("GET", "verify.jwks"): public("/.well-known/jwks.json"),
-    ("GET", "verify.revocation_list"): public("/status/revocation"),
+    ("GET", "verify.revocation_list"): public("/status/revocation", ok=308),
+    ("GET", "verify.status_list"): public("/s/1"),
     ("GET", "verify.lookup"): public("/verify"),
     ("GET", "verify.robots"): public("/robots.txt"),
     ("POST", "verify.lookup"): public("/verify", ok=REDISPLAY),
@@ -190,6 +191,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "certificates.class_zip"): officer("/officer/classes/{class}/certificates.zip"),
     ("POST", "certificates.revoke"): officer(
         "/officer/certificates/{certificate}/revoke", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "certificates.suspend"): officer(
+        "/officer/certificates/{certificate}/suspend", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "certificates.reinstate"): officer(
+        "/officer/certificates/{certificate}/reinstate", ok=DONE_OR_REFUSED
     ),
     ("POST", "certificates.revoke_class"): officer(
         "/officer/classes/{class}/certificates/revoke", ok=DONE_OR_REFUSED

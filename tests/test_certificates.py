@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from examsvc.audit.models import AuditEvent
-from examsvc.certificates import statuslist
 from examsvc.certificates.models import Certificate
 from examsvc.cli import main
 from examsvc.core.crypto.jws import public_key_of, unb64url, verify
@@ -31,10 +30,13 @@ def test_publishing_issues_one_signed_certificate_per_pass(app, client, sitting,
     certs = certified(app, sitting, tablet, officer)
     assert len(certs) == 2
     claims = _claims(certs[0].token)
-    assert claims["jti"] == certs[0].number and claims["hrs"] == 24 and len(claims["id4"]) == 4
-    assert set(claims) == {"jti", "iss", "nbf", "exp", "name", "id4", "ind", "cat", "cls", "hrs", "yr", "sli"}
+    assert set(claims) == {"exp", "name", "id4", "ind", "cat", "status"} and len(claims["id4"]) == 4
+    reference = claims["status"]["status_list"]
+    assert reference == {"idx": certs[0].status_index, "uri": app.config["EXAMSVC"].base_url + "/s/1"}
+    assert json.loads(unb64url(certs[0].token.split(".")[0]))["typ"] == "aqcert+jwt"
     keys = client.get("/.well-known/jwks.json").get_json()["keys"]
-    assert verify(certs[0].token, {k["kid"]: public_key_of(k) for k in keys}, int(utcnow().timestamp()))
+    now = int(utcnow().timestamp())
+    assert verify(certs[0].token, {k["kid"]: public_key_of(k) for k in keys}, now, "aqcert+jwt")
     with app.app_context():
         issued = db_session().scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate.issue")
@@ -100,19 +102,16 @@ def test_statuses_valid_revoked_expired_not_genuine(app, client, sitting, tablet
     assert api(client, {"token": certs[1].token}).get_json()["status"] == "expired"
 
 
-def test_revocation_list_is_signed_and_marks_revoked_certificates(app, client, sitting, tablet, officer):
+def test_revoking_a_class_tells_verifiers_training_invalid(app, client, sitting, tablet, officer):
     certs = certified(app, sitting, tablet, officer)
     page = f"/officer/classes/{sitting.class_id}"
     officer.post(
         f"/officer/classes/{sitting.class_id}/certificates/revoke", {"reason": "虚假培训"}, page=page
     )
-    jwks = client.get("/.well-known/jwks.json").get_json()["keys"]
-    token = client.get("/status/revocation").get_data(as_text=True)
-    listed = verify(token, {k["kid"]: public_key_of(k) for k in jwks}, int(utcnow().timestamp()))
-    encoded = listed["status_list"]["encodedList"]
-    assert all(statuslist.is_set(encoded, c.status_index) for c in certs)
-    assert not statuslist.is_set(encoded, max(c.status_index for c in certs) + 1)
-    assert all(api(client, {"token": c.token}).get_json()["status"] == "revoked" for c in certs)
+    answers = [api(client, {"token": c.token}).get_json() for c in certs]
+    assert all(a["status"] == "revoked" for a in answers)
+    assert all(a["revocation"]["reason"] == "training_invalid" and a["revocation"]["date"] for a in answers)
+    assert "虚假培训" not in json.dumps(answers, ensure_ascii=False)  # the officer's words stay inside
 
 
 def test_officers_only_download_and_revoke(app, world, sitting, tablet, officer):
@@ -215,19 +214,22 @@ def test_a_new_key_verifies_at_once_and_a_withdrawn_key_within_a_second(
     assert api(client, {"token": certs[0].token}).get_json()["status"] == "valid"  # keys now cached
     key_dir, now = app.config["EXAMSVC"].resolved_key_dir(), int(utcnow().timestamp())
     old_files = list(key_dir.glob("cert-signing-*.json"))
-    assert app.test_cli_runner().invoke(main, ["keys", "rotate"]).exit_code == 0  # "another process"
+    assert app.test_cli_runner().invoke(main, ["keys", "rotate", "--now"]).exit_code == 0  # "another process"
     kid, key = signing.current_signer(key_dir)
-    assert claims_even_if_expired(sign(_claims(certs[0].token), key, kid), key_dir, now)[0] == "valid"
+    resigned = sign(_claims(certs[0].token), key, kid, "aqcert+jwt")
+    assert claims_even_if_expired(resigned, key_dir, now)[0] == "valid"
     for path in old_files:  # the operator withdraws the old key (say it leaked)
         path.unlink()
     monkeypatch.setattr(signing, "RECHECK_SECONDS", 0.0)  # instead of waiting a second
     assert api(client, {"token": certs[0].token}).get_json()["status"] == "not_genuine"
-    assert [k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]] == [kid]
+    published = [k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]]
+    status_kids = [key.kid for key in signing.published(key_dir, signing.STATUS)]
+    assert published == [kid, *status_kids]
 
 
 def test_public_keys_and_the_revocation_list_may_be_cached_pages_may_not(client):
     assert client.get("/.well-known/jwks.json").headers["Cache-Control"] == "public, max-age=300"
-    assert client.get("/status/revocation").headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/s/1").headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/verify").headers["Cache-Control"] == "no-store"
 
 
@@ -261,7 +263,7 @@ def test_the_api_takes_a_pasted_verification_url_and_any_origin_may_read_it(
     assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
-    for path in ("/.well-known/jwks.json", "/status/revocation", "/api/openapi.json"):
+    for path in ("/.well-known/jwks.json", "/s/1", "/api/openapi.json"):
         assert client.get(path).headers["Access-Control-Allow-Origin"] == "*", path
     for path in ("/verify", "/login", f"/v/{certs[0].token}"):
         assert "Access-Control-Allow-Origin" not in client.get(path).headers, path

@@ -75,7 +75,7 @@ def test_no_inline_script_or_style_in_pages(client, world):
 def test_pages_that_name_people_are_kept_out_of_search_engines(client):
     """Guards: the verify blueprint's X-Robots-Tag (after_request), base.html's robots meta for it,
     and /robots.txt."""
-    for path in ("/verify", "/v/not-a-token", "/status/revocation", "/.well-known/jwks.json"):
+    for path in ("/verify", "/v/not-a-token", "/s/1", "/status/revocation", "/.well-known/jwks.json"):
         answer = client.get(path)
         assert "noindex" in answer.headers.get("X-Robots-Tag", ""), path
     assert '<meta name="robots" content="noindex' in client.get("/verify").get_data(as_text=True)

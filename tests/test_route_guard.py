@@ -26,6 +26,7 @@ PUBLIC = {
     "verify.api",
     "verify.jwks",
     "verify.revocation_list",
+    "verify.status_list",
     "verify.openapi",  # the OpenAPI document of the JSON endpoints
     "verify.lookup",
     "verify.bulk_check",

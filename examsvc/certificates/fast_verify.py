@@ -3,8 +3,9 @@
 Employers' scripts send this request in bulk on exam-result days, and Flask's per-request work
 (request context, session, sign-in, locale, hooks) costs several times what verifying does. This
 WSGI layer answers the common case itself: a genuine token (signature checked once per worker,
-then cached), counted against the client's limit and its revocation bit read in one Redis round
-trip. It writes the same JSON, security headers and request log line as the Flask view.
+then cached) of a certificate neither revoked nor suspended, counted against the client's limit
+and its revocation bit read in one Redis round trip. It writes the same JSON, security headers and
+request log line as the Flask view.
 
 Anything else goes on to Flask untouched, which answers it the ordinary way: no Redis answer, a
 token that is not genuine (counted there), look-ups by number and name, bad JSON, a lost mirror.
@@ -16,6 +17,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -23,8 +25,11 @@ from ..core.db import db_session
 from ..web import ratelimit, request_log
 from ..web.security import PAGE_HEADERS
 from . import revocations
-from .public_views import CORS_HEADERS, COUNTED, TOO_MANY
-from .verification import TOKEN_MAX, Verdict, claims_even_if_expired
+from .claims import status_reference
+from .problems import language, problem
+from .public_views import CORS_HEADERS, COUNTED
+from .status import listed_at
+from .verification import TOKEN_MAX, Verdict, claims_even_if_expired, stamp
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ BODY_MAX = 2 * TOKEN_MAX  # a bigger body is no token of ours: Flask answers it
 
 StartResponse = Callable[..., object]
 BODIES_MAX = 10_000  # answers kept per worker (a few hundred bytes each)
+LISTED_RECHECK_SECONDS = 10.0  # when the status list was signed: read from the database this often
 
 
 class VerifyFastPath:
@@ -43,6 +49,7 @@ class VerifyFastPath:
         self.hot = revocations.HotConnection(self.redis)
         self.mirror = app.extensions["examsvc.mirror"]
         self.bodies: dict[tuple[str, str], bytes] = {}  # (token, status) -> the JSON answer
+        self.listed: tuple[float, datetime | None] = (0.0, None)  # (looked at, status list signed at)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -54,17 +61,16 @@ class VerifyFastPath:
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)  # read here: Flask reads it again
             return self.inner(environ, start_response)
-        status, data = answer
-        reason = "200 OK" if status == 200 else "429 Too Many Requests"
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        headers += list(CORS_HEADERS.items())
-        if status == 429:  # the look-up window is a minute (ratelimit.redis_key(..., 60) below)
+        code, data, headers = answer
+        reason = "200 OK" if code == 200 else "429 Too Many Requests"
+        headers = [*headers.items(), ("Content-Length", str(len(data))), *CORS_HEADERS.items()]
+        if code == 429:  # the look-up window is a minute (ratelimit.redis_key(..., 60) below)
             headers.append(("Retry-After", str(60 - int(ratelimit.clock()) % 60)))  # to the window's end
         start_response(reason, headers + PAGE_HEADERS)
-        request_log.write("POST", PATH, status, started, user=None)
+        request_log.write("POST", PATH, code, started, user=None)
         return [data]
 
-    def _answer(self, body: bytes, environ: dict) -> tuple[int, bytes] | None:
+    def _answer(self, body: bytes, environ: dict) -> tuple[int, bytes, dict[str, str]] | None:
         client = environ.get("REMOTE_ADDR") or "unknown"
         try:
             token = self.app.json.loads(body).get("token")
@@ -72,26 +78,48 @@ class VerifyFastPath:
                 return None
             status, claims = claims_even_if_expired(token, self.config.resolved_key_dir(), int(time.time()))
             key = ratelimit.redis_key("verify", client, 60)
-            index = int(claims["sli"])
-            count, bit = revocations.count_and_check(self.hot.send, self.mirror, key, 60, index, token)
+            index = status_reference(claims)[0]
+            count, bit, facts = revocations.count_and_check(self.hot.send, self.mirror, key, 60, index, token)
         except Exception:  # noqa: BLE001
             # Not a genuine token (Flask counts it and says so), or Redis trouble (the database answers).
             return None
         if count > self.config.verify_limit_per_minute:
-            return 429, self._json(TOO_MANY)
+            lang = language(environ.get("HTTP_ACCEPT_LANGUAGE"))
+            data, code, headers = problem(
+                "too-many-requests", lang, limit=self.config.verify_limit_per_minute
+            )
+            return code, data, headers
         environ[COUNTED] = True  # if Flask answers after all, this look-up is counted already
         if bit == revocations.MIRROR_LOST:  # Redis restarted: rebuild; the database answers this one
             self._rebuild_mirror()
             return None
-        if bit == revocations.NOT_MIRRORED:  # the database answers (and remembers it if it is ours)
+        if bit != 0:  # not in the mirror, suspended, or revoked (its date is in the database): Flask answers
             return None
-        status = "revoked" if bit else status
         data = self.bodies.get((token, status))
         if data is None:  # a certificate's answer only changes with its status: made once per worker
             if len(self.bodies) >= BODIES_MAX:
                 self.bodies.clear()
-            data = self.bodies[(token, status)] = self._json(Verdict(status, claims).as_json())
-        return 200, data
+            number, _, valid_from = facts.partition(" ")
+            data = self.bodies[(token, status)] = self._json(
+                Verdict(status, claims).as_json(number, valid_from)
+            )
+        return 200, self._stamped(data), {"Content-Type": "application/json"}
+
+    def _stamped(self, data: bytes) -> bytes:
+        """The cached answer with this look-up's times put in front (the same keys as the view's)."""
+        now = time.time()
+        if now - self.listed[0] > LISTED_RECHECK_SECONDS:
+            self.listed = (now, self._listed_at())
+        times = self.app.json.dumps(stamp(datetime.fromtimestamp(now, UTC), self.listed[1]))
+        return times[:-1].encode() + b"," + data[1:]
+
+    def _listed_at(self) -> datetime | None:
+        try:
+            with self.app.app_context():
+                return listed_at(db_session())
+        except Exception:  # noqa: BLE001 - the answer goes without it; the status itself is live
+            log.warning("status list time unavailable", exc_info=True)
+            return None
 
     def _json(self, payload: dict) -> bytes:
         return self.app.json.dumps(payload).encode() + b"\n"

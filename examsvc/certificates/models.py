@@ -16,6 +16,7 @@ class Certificate(Base):
     __table_args__ = (
         CheckConstraint("hours > 0", name="hours"),
         CheckConstraint("revoked_at IS NULL OR revoke_reason IS NOT NULL", name="revoked_with_reason"),
+        CheckConstraint("suspended_at IS NULL OR suspend_reason IS NOT NULL", name="suspended_with_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,9 +31,29 @@ class Certificate(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kid: Mapped[str] = mapped_column(String(40))
     token: Mapped[str] = mapped_column(Text, default="")
-    status_index: Mapped[int] = mapped_column(unique=True)
+    status_index: Mapped[int] = mapped_column(unique=True)  # random in the status list (status.py)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str | None] = mapped_column(String(300))
+    revoke_kind: Mapped[str | None] = mapped_column(String(20))  # REVOKE_KINDS: what verifiers are told
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # e.g. while an appeal is open
+    suspend_reason: Mapped[str | None] = mapped_column(String(300))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="joined")
+
+
+# Why a certificate was revoked, as a verifier is told it (the officer's own words stay inside).
+REVOKE_KINDS = ("result_corrected", "training_invalid", "other")
+
+
+class StatusListToken(Base):
+    """The signed status list as last served: signed again only when the statuses change or the
+    token nears its expiry, never per request (status.py)."""
+
+    __tablename__ = "status_list_token"
+
+    list_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))  # of the statuses it lists
+    token: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

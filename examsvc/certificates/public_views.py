@@ -6,44 +6,53 @@ Nothing here needs an account, and nothing here writes but a rate-limit counter.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..audit.service import SYSTEM, record
 from ..classes.roster import RowProblem, csv_bytes
-from ..core.crypto.jws import sign
 from ..core.db import db_session, utcnow
 from ..core.pdf import PdfError
 from ..core.sheets import SheetError, read_sheet
-from ..core.signing_keys import current_signer, published
+from ..core.signing_keys import CERTIFICATE, STATUS, now, published, to_publish
 from ..core.text import storable
-from ..orgs.service import bureau_name
+from ..orgs.service import bureau_code, bureau_name
 from ..web.access import public
 from ..web.extensions import csrf
-from . import bulk, revocations, statuslist
+from . import bulk, revocations, status
 from .models import Certificate
 from .pdf import certificates_pdf
-from .service import bureau_code
-from .verification import TOKEN_MAX, Verdict, token_of, verdict_by_number, verdict_of_token
+from .problems import language, problem
+from .verification import TOKEN_MAX, Verdict, stamp, token_of, verdict_by_number, verdict_of_token
 
 bp = Blueprint("verify", __name__)
-CORS_ENDPOINTS = frozenset({"verify.api", "verify.jwks", "verify.revocation_list", "verify.openapi"})
+CORS_ENDPOINTS = frozenset({"verify.api", "verify.jwks", "verify.status_list", "verify.openapi"})
 CORS_HEADERS = {  # also sent by fast_verify.py
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Accept-Language",
+    "Access-Control-Allow-Headers": "Content-Type, Accept-Language, If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Retry-After, Content-Language",
     "Access-Control-Max-Age": "600",
 }
-ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/")  # pages that name people
-TOO_MANY = {"error": "too many look-ups; try again in a minute"}  # also said by fast_verify.py
+ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/", "/s/")  # pages that name people
 COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
 
 
@@ -124,6 +133,18 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _problem(slug: str, **params: int) -> Response:
+    body, code, headers = problem(slug, language(request.headers.get("Accept-Language")), **params)
+    response = Response(body, status=code, headers=headers)
+    if code == 429:
+        response.headers["Retry-After"] = "60"  # the look-up window is a minute
+    return response
+
+
+def too_many_lookups() -> Response:
+    return _problem("too-many-requests", limit=_config().verify_limit_per_minute)
+
+
 @bp.route("/api/v1/verify", methods=["POST"])
 @public
 @csrf.exempt  # a JSON API for scripts: no cookie, no session, nothing to forge
@@ -131,33 +152,35 @@ def api():  # type: ignore[no-untyped-def]
     # Counted and bounded before the body is read: a client past its limit costs no parsing, and
     # no body bigger than a token and a name is parsed at all.
     if not allowed():  # with Redis, a genuine token is answered before Flask (fast_verify.py)
-        return jsonify(TOO_MANY), 429
+        return too_many_lookups()
     if request.content_length is None or request.content_length > API_BODY_MAX:
-        return jsonify({"error": f"send a JSON body of at most {API_BODY_MAX} bytes"}), 413
+        return _problem("body-too-large", limit=API_BODY_MAX)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify({"error": "send a JSON object: {token} or {number, name}"}), 400
+        return _problem("bad-request")
     token, number, name = (str(body.get(k) or "") for k in ("token", "number", "name"))
     if not all(storable(v) for v in (token, number, name)):
-        return jsonify({"error": "token, number and name hold no NUL character or lone surrogate"}), 400
+        return _problem("unstorable-text")
     if token:
         verdict = _verdict(token)
         if verdict.certificate is not None:  # the database holds this very token
-            _remember_issued(token)
+            _remember_issued(verdict.certificate)
     elif number and name:
         verdict = verdict_by_number(db_session(), number, name, _config().resolved_key_dir(), utcnow())
     else:
-        return jsonify({"error": "send {token} or {number, name}"}), 400
-    return jsonify(verdict.as_json())
+        return _problem("bad-request")
+    return jsonify({**stamp(utcnow(), status.listed_at(db_session())), **verdict.as_json()})
 
 
-def _remember_issued(token: str) -> None:
+def _remember_issued(cert: Certificate) -> None:
     """So that the fast path (fast_verify.py) answers this token's next look-ups itself."""
     redis = current_app.extensions["examsvc.limiter"].redis
     if redis is None:
         return
     try:
-        revocations.remember_issued(redis, current_app.extensions["examsvc.mirror"], token)
+        revocations.remember_issued(
+            redis, current_app.extensions["examsvc.mirror"], cert.token, cert.number, cert.issued_at
+        )
     except Exception:  # noqa: BLE001 - the database keeps answering this token: slower, never wrong
         current_app.logger.warning("revocation mirror: could not remember an issued token")
 
@@ -174,31 +197,48 @@ def openapi():  # type: ignore[no-untyped-def]
 @bp.route("/.well-known/jwks.json")
 @public
 def jwks():  # type: ignore[no-untyped-def]
-    """Every signing key: retired keys stay, so the certificates they signed keep verifying."""
-    keys = [key.jwk() for key in published(_config().resolved_key_dir())]
-    response = jsonify({"keys": keys})
+    """The certificate and status keys a verifier needs: the signing ones, the next ones (published
+    before they sign), and retired ones while a certificate they signed is unexpired (or, for the
+    status key, while a list it signed may still be cached)."""
+    key_dir, at, s = _config().resolved_key_dir(), now(), db_session()
+    live = set(s.scalars(select(Certificate.kid).where(Certificate.expires_at > utcnow()).distinct()))
+    keys = to_publish(published(key_dir, CERTIFICATE), at, live)
+    keys += to_publish(published(key_dir, STATUS), at, set(), status.LIFETIME.total_seconds())
+    response = jsonify({"keys": [key.jwk() for key in keys]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.route("/s/<int:list_id>")
+@public
+def status_list(list_id: int):  # type: ignore[no-untyped-def]
+    """The Status List Token (draft-ietf-oauth-status-list §8): signed only when it changes or
+    nears its expiry (status.py); cacheable for its `ttl`, and answered 304 to a matching ETag."""
+    if list_id != status.LIST_ID:
+        abort(404)
+    s, cfg = db_session(), _config()
+    try:
+        signed = status.signed_list(
+            s, cfg.resolved_key_dir(), cfg.base_url, bureau_code(s), utcnow(), cfg.status_list_ttl_seconds
+        )
+        s.commit()
+    except IntegrityError:  # another worker stored the first one at the same moment: serve that
+        s.rollback()
+        signed = status.signed_list(
+            s, cfg.resolved_key_dir(), cfg.base_url, bureau_code(s), utcnow(), cfg.status_list_ttl_seconds
+        )
+    response = Response(signed.token, mimetype=status.MEDIA_TYPE)
+    response.set_etag(signed.etag.strip('"'))
+    response.headers["Cache-Control"] = f"public, max-age={cfg.status_list_ttl_seconds}"
+    response.last_modified = signed.issued_at
+    return response.make_conditional(request)
 
 
 @bp.route("/status/revocation")
 @public
 def revocation_list():  # type: ignore[no-untyped-def]
-    """The signed revocation bitstring, for verifiers that work offline (scripts/verify_certificate.py)."""
-    s = db_session()
-    revoked = s.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None)))
-    size = s.scalar(select(func.max(Certificate.status_index))) or 0
-    now = utcnow()
-    claims = {
-        "iss": bureau_code(s),
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(days=1)).timestamp()),
-        "status_list": {"statusPurpose": "revocation", "encodedList": statuslist.encode(revoked, size)},
-    }
-    kid, key = current_signer(_config().resolved_key_dir())
-    response = Response(sign(claims, key, kid), mimetype="application/jwt")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    """Where the list lived before the IETF format: verifiers are sent to the list itself."""
+    return redirect(url_for(".status_list", list_id=status.LIST_ID), code=308)
 
 
 class LookupForm(FlaskForm):

@@ -21,31 +21,26 @@ from ..core.config import Config
 from ..core.crypto.jws import sign
 from ..core.db import BEIJING, add_years, utcnow
 from ..core.msgid import N_, RuleError
-from ..core.signing_keys import current_signer
+from ..core.signing_keys import CERTIFICATE, current_signer
 from ..exams.models import Attempt
-from ..orgs.service import bureau_code
-from . import revocations
+from . import revocations, status
+from .claims import TYP, certificate_claims
 from .hours import Credit, YearLine, ledger
-from .models import Certificate
+from .models import REVOKE_KINDS, Certificate
 
 
-def claims_of(cert: Certificate, enrollment: Enrollment, issuer: str) -> dict[str, object]:
-    """What the token says: small (the QR code grows with it), and no full ID number, not even hashed."""
+def claims_of(cert: Certificate, enrollment: Enrollment, status_uri: str) -> dict[str, object]:
+    """What the token says (claims.py): small, and no full ID number, not even hashed."""
     training_class: TrainingClass = enrollment.training_class
-    return {
-        "jti": cert.number,
-        "iss": issuer,
-        "nbf": int(cert.issued_at.timestamp()),
-        "exp": int(cert.expires_at.timestamp()),
-        "name": enrollment.trainee.name,
-        "id4": enrollment.trainee.id_tail,
-        "ind": training_class.industry,
-        "cat": training_class.category,
-        "cls": training_class.code,
-        "hrs": cert.hours,
-        "yr": cert.credit_year,
-        "sli": cert.status_index,
-    }
+    return certificate_claims(
+        expires=int(cert.expires_at.timestamp()),
+        name=enrollment.trainee.name,
+        id_last4=enrollment.trainee.id_tail,
+        industry=training_class.industry,
+        category=training_class.category,
+        status_index=cert.status_index,
+        status_uri=status_uri,
+    )
 
 
 @dataclass(frozen=True)
@@ -54,12 +49,12 @@ class Signer:
 
     kid: str
     key: Ed25519PrivateKey
-    issuer: str  # the bureau's code
+    status_uri: str  # where the certificates' status list lives
 
     @classmethod
-    def current(cls, session: Session, config: Config) -> Signer:
-        kid, key = current_signer(config.resolved_key_dir())
-        return cls(kid, key, bureau_code(session))
+    def current(cls, config: Config) -> Signer:
+        kid, key = current_signer(config.resolved_key_dir(), CERTIFICATE)
+        return cls(kid, key, status.list_uri(config.base_url))
 
 
 def issue(
@@ -69,7 +64,9 @@ def issue(
     sat_at: datetime,
     config: Config,
     signer: Signer,
+    status_index: int | None = None,
 ) -> Certificate:
+    """`status_index`: one of status.allocate() (a batch draws them all at once)."""
     enrollment = session.get(Enrollment, attempt.enrollment_id)
     now = utcnow().replace(microsecond=0)
     year = sat_at.astimezone(BEIJING).year
@@ -83,15 +80,13 @@ def issue(
         credit_year=year,
         issued_at=now,
         expires_at=add_years(now, config.cert_valid_years),
-        kid="",
-        status_index=0,
+        kid=signer.kid,
+        status_index=status.allocate(session, 1)[0] if status_index is None else status_index,
     )
     session.add(cert)
-    session.flush()  # the row's id gives the serial and the status-list index
+    session.flush()  # the row's id gives the serial
     cert.number = f"AQ{year}{cert.id:06d}"
-    cert.status_index = cert.id
-    cert.kid = signer.kid
-    cert.token = sign(claims_of(cert, enrollment, signer.issuer), signer.key, signer.kid)
+    cert.token = sign(claims_of(cert, enrollment, signer.status_uri), signer.key, signer.kid, TYP)
     session.flush()
     record(session, actor, "certificate.issue", "certificate", cert.id, {"number": cert.number})
     return cert
@@ -113,9 +108,9 @@ def issue_for_sitting(session: Session, actor: Actor, sitting, config: Config) -
     )
     due = [attempt for attempt in passed if attempt.enrollment_id not in have]
     if due:
-        signer = Signer.current(session, config)
-        for attempt in due:
-            issue(session, actor, attempt, sitting.starts_at, config, signer)
+        signer = Signer.current(config)
+        for attempt, index in zip(due, status.allocate(session, len(due)), strict=True):
+            issue(session, actor, attempt, sitting.starts_at, config, signer, index)
     return len(due)
 
 
@@ -128,14 +123,22 @@ def follow_correction(  # type: ignore[no-untyped-def]
         return  # certificates come with publishing
     cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id))
     if attempt.passed and cert is None:
-        issue(session, actor, attempt, sitting.starts_at, config, Signer.current(session, config))
+        issue(session, actor, attempt, sitting.starts_at, config, Signer.current(config))
     elif not attempt.passed and cert is not None and cert.revoked_at is None:
-        revoke(session, actor, user, cert, f"成绩更正 / result corrected: {reason}", redis)
+        revoke(
+            session,
+            actor,
+            user,
+            cert,
+            f"成绩更正 / result corrected: {reason}",
+            redis,
+            kind="result_corrected",
+        )
 
 
 def trainee_record(session: Session, trainee) -> tuple[list[Certificate], list[YearLine]]:  # type: ignore[no-untyped-def]
     """A trainee's certificates, newest first, and the retraining hours they credit per year
-    (revoked certificates credit nothing)."""
+    (revoked and suspended certificates credit nothing)."""
     return trainee_records(session, [trainee.id])[trainee.id]
 
 
@@ -154,7 +157,7 @@ def trainee_records(
                 [
                     Credit(c.credit_year, c.hours, c.enrollment.training_class.industry)
                     for c in mine
-                    if c.revoked_at is None
+                    if c.revoked_at is None and c.suspended_at is None
                 ]
             ),
         )
@@ -162,14 +165,26 @@ def trainee_records(
     }
 
 
-def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason: str, redis=None) -> None:  # type: ignore[no-untyped-def]
-    """`redis`: (client, Mirror) of the revocation mirror, marked before the caller commits."""
+def revoke(  # type: ignore[no-untyped-def]
+    session: Session,
+    actor: Actor,
+    user: User,
+    cert: Certificate,
+    reason: str,
+    redis=None,
+    kind: str = "other",
+) -> None:
+    """Final. `redis`: (client, Mirror) of the revocation mirror, marked before the caller commits.
+    `kind`: one of REVOKE_KINDS, what verifiers are told (the reason itself stays inside)."""
     reason = reason.strip()
     if not reason:
         raise RuleError(N_("A revocation needs its reason."), field="reason")
+    if kind not in REVOKE_KINDS:
+        raise RuleError(N_("Choose why the certificate is revoked."), field="kind")
     if cert.revoked_at is not None:
         raise RuleError(N_("This certificate is already revoked."))
     cert.revoked_at, cert.revoke_reason, cert.revoked_by = utcnow(), reason[:300], user.id
+    cert.revoke_kind = kind
     session.flush()
     if redis is not None:
         try:
@@ -180,6 +195,52 @@ def revoke(session: Session, actor: Actor, user: User, cert: Certificate, reason
         session,
         actor,
         "certificate.revoke",
+        "certificate",
+        cert.id,
+        {"number": cert.number, "reason": reason[:300], "kind": kind},
+    )
+
+
+def suspend(session: Session, actor: Actor, cert: Certificate, reason: str, redis=None) -> None:  # type: ignore[no-untyped-def]
+    """Reversible (e.g. while an appeal against the result is open): the status list says
+    SUSPENDED and every verifier refuses it until the suspension is lifted. Published in the
+    mirror before the caller commits, as a revocation is."""
+    reason = reason.strip()
+    if not reason:
+        raise RuleError(N_("A suspension needs its reason."), field="reason")
+    if cert.revoked_at is not None or cert.suspended_at is not None:
+        raise RuleError(N_("Only a certificate in force can be suspended."))
+    cert.suspended_at, cert.suspend_reason = utcnow(), reason[:300]
+    session.flush()
+    if redis is not None:
+        try:
+            revocations.suspend(*redis, cert.status_index)
+        except Exception as exc:  # noqa: BLE001 - as in revoke()
+            raise RuleError(N_("The suspension could not be published; nothing changed. Try again.")) from exc
+    record(
+        session,
+        actor,
+        "certificate.suspend",
+        "certificate",
+        cert.id,
+        {"number": cert.number, "reason": reason[:300]},
+    )
+
+
+def lift_suspension(session: Session, actor: Actor, cert: Certificate, reason: str) -> None:
+    """The mirror forgets the suspension after the caller commits (views.py): until then the
+    database answers, which still says suspended."""
+    reason = reason.strip()
+    if not reason:
+        raise RuleError(N_("Say why the suspension ends."), field="reason")
+    if cert.suspended_at is None or cert.revoked_at is not None:
+        raise RuleError(N_("This certificate is not suspended."))
+    cert.suspended_at, cert.suspend_reason = None, None
+    session.flush()
+    record(
+        session,
+        actor,
+        "certificate.reinstate",
         "certificate",
         cert.id,
         {"number": cert.number, "reason": reason[:300]},
@@ -196,5 +257,5 @@ def revoke_class(  # type: ignore[no-untyped-def]
         select(Certificate).where(Certificate.class_id == training_class.id, Certificate.revoked_at.is_(None))
     ).all()
     for cert in certs:
-        revoke(session, actor, user, cert, reason, redis)
+        revoke(session, actor, user, cert, reason, redis, kind="training_invalid")
     return len(certs)

@@ -1,4 +1,5 @@
-"""Officers: a class's certificates as one PDF or a ZIP, and revocation (one, or a whole class)."""
+"""Officers: a class's certificates as one PDF or a ZIP, revocation (one, or a whole class) and
+suspension (one, reversible)."""
 
 from __future__ import annotations
 
@@ -106,13 +107,43 @@ def class_zip(class_id: int):  # type: ignore[no-untyped-def]
 @roles("officer")
 def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
     cert = get_or_404(Certificate, certificate_id)
-    reason = request.form.get("reason", "")
+    reason, kind = request.form.get("reason", ""), request.form.get("kind", "other")
     apply_change(
-        lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason, _mirror()),
+        lambda s: service.revoke(s, actor_of(current_user), current_user, cert, reason, _mirror(), kind),
         _("Certificate %(number)s revoked.", number=cert.number),
     )
     if cert.revoked_at is not None:
         _mark_after_commit([cert])
+    return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
+
+
+@bp.route("/certificates/<int:certificate_id>/suspend", methods=["POST"])
+@roles("officer")
+def suspend(certificate_id: int):  # type: ignore[no-untyped-def]
+    cert = get_or_404(Certificate, certificate_id)
+    reason = request.form.get("reason", "")
+    apply_change(
+        lambda s: service.suspend(s, actor_of(current_user), cert, reason, _mirror()),
+        _("Certificate %(number)s suspended.", number=cert.number),
+    )
+    return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
+
+
+@bp.route("/certificates/<int:certificate_id>/reinstate", methods=["POST"])
+@roles("officer")
+def reinstate(certificate_id: int):  # type: ignore[no-untyped-def]
+    cert = get_or_404(Certificate, certificate_id)
+    reason = request.form.get("reason", "")
+    done = apply_change(
+        lambda s: service.lift_suspension(s, actor_of(current_user), cert, reason) or True,
+        _("Certificate %(number)s is in force again.", number=cert.number),
+    )
+    mirror = _mirror()
+    if done and mirror is not None:
+        try:
+            revocations.reinstate(*mirror, cert.status_index)
+        except Exception:  # noqa: BLE001 - its look-ups keep going to the database, which is right
+            current_app.logger.warning("revocation mirror: could not forget a lifted suspension")
     return redirect(url_for("review.class_view", class_id=cert.class_id) + "#certificates")
 
 

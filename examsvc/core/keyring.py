@@ -35,8 +35,9 @@ def create_bank_kek(key_dir: Path) -> SymmetricKey:
     return create_key(key_dir, BANK_KEK_PREFIX + stamp)
 
 
-def init_keys(key_dir: Path) -> list[str]:
-    """Create the key files that are missing; returns the names created."""
+def init_keys(key_dir: Path, lead_seconds: float = 72 * 3600) -> list[str]:
+    """Create the key files that are missing; returns the names created. `lead_seconds`: how far
+    ahead a signing key that replaces an untyped-format one is published."""
     ensure_key_dir(key_dir)
     created = []
     for name in (PERSONAL_DATA, ID_LOOKUP):
@@ -46,8 +47,7 @@ def init_keys(key_dir: Path) -> list[str]:
     if not bank_kek_names(key_dir):
         create_bank_kek(key_dir)
         created.append(bank_kek_names(key_dir)[-1])
-    if not signing_keys.published(key_dir):
-        created.append("certificate signing key " + signing_keys.rotate(key_dir).kid)
+    created += signing_keys.ensure_signing_keys(key_dir, lead_seconds)
     return created
 
 
@@ -81,15 +81,16 @@ class Keyring:
         )
 
 
-def load_keyring(key_dir: Path, create_missing: bool) -> Keyring:
+def load_keyring(key_dir: Path, create_missing: bool, lead_seconds: float = 72 * 3600) -> Keyring:
     if create_missing:
-        init_keys(key_dir)
+        init_keys(key_dir, lead_seconds)
     keyring = Keyring(
         key_dir=key_dir,
         personal_data=load_key(key_dir, PERSONAL_DATA),
         id_lookup=load_key(key_dir, ID_LOOKUP),
     )
     keyring.bank_keks()  # fail at start-up, not at the first exam, when the bank key is missing
-    if not signing_keys.published(key_dir):
-        raise KeyFileError(f"no certificate signing key in {key_dir}; run: examsvc keys init")
+    for purpose in signing_keys.PREFIXES:
+        if not signing_keys.published(key_dir, purpose):
+            raise KeyFileError(f"no {purpose} signing key in {key_dir}; run: examsvc keys init")
     return keyring

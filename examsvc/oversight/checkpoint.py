@@ -1,5 +1,6 @@
 """Signed checkpoints of the audit chain: its head (sequence number and hash) signed with the bureau's
-certificate signing key, exported daily and kept outside the database.
+status key (never the certificate key: a checkpoint has its own `typ`), exported daily and kept
+outside the database.
 
 The chain alone catches an edited, deleted or reordered entry, but not someone with full database
 rights who rewrites every entry from the edit onwards and recomputes all the hashes. A checkpoint
@@ -20,10 +21,11 @@ from ..audit.models import AuditEvent
 from ..audit.service import Actor, record, verify
 from ..core.crypto.jws import TokenError, genuine_claims, sign
 from ..core.msgid import N_
-from ..core.signing_keys import current_signer, public_keys
+from ..core.signing_keys import CERTIFICATE, STATUS, current_signer, public_keys
 from ..orgs.service import bureau_code
 
 KIND = "examsvc-audit-checkpoint"
+TYP = "examsvc-checkpoint+jwt"
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def take(session: Session, key_dir: Path, issuer: str, now: datetime) -> tuple[C
     if not report.ok:
         raise ValueError(f"the audit chain is broken at entry {report.problems[0].seq}: no checkpoint")
     point = Checkpoint(report.entries, report.head_hash, int(now.timestamp()))
-    kid, key = current_signer(key_dir)
+    kid, key = current_signer(key_dir, STATUS)
     claims = {
         "typ": KIND,
         "iss": issuer,
@@ -72,13 +74,27 @@ def take(session: Session, key_dir: Path, issuer: str, now: datetime) -> tuple[C
         "seq": point.seq,
         "head": point.head,
     }
-    return point, sign(claims, key, kid)
+    return point, sign(claims, key, kid, TYP)
+
+
+def _genuine(token: str, key_dir: Path) -> dict:
+    """Checkpoints signed with the status key and typed, or (taken before key purposes) with an
+    untyped-format certificate key and untyped."""
+    try:
+        return genuine_claims(token, public_keys(key_dir, STATUS).keys, TYP)
+    except TokenError as exc:
+        if exc.reason != "unknown_key":
+            raise
+    legacy = public_keys(key_dir, CERTIFICATE)
+    return genuine_claims(
+        token, {k: v for k, v in legacy.keys.items() if k in legacy.untyped}, TYP, legacy.untyped
+    )
 
 
 def check(session: Session, token: str, key_dir: Path) -> CheckpointResult:
     """Is this checkpoint genuine, and does the chain still hold the head it names?"""
     try:
-        claims = genuine_claims(token.strip(), public_keys(key_dir))
+        claims = _genuine(token.strip(), key_dir)
         if claims.get("typ") != KIND:
             raise TokenError("malformed")
         point = Checkpoint(int(claims["seq"]), str(claims["head"]), int(claims["iat"]))

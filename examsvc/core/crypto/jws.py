@@ -2,7 +2,12 @@
 
 The verifier trusts nothing in the token but what it checks: the algorithm must be EdDSA (so `none`
 and HMAC key-confusion tokens are refused before any key is touched), the `kid` must name a key the
-caller holds, the signature must cover the exact bytes received, and the time claims must hold.
+caller holds, the `typ` must be the one the caller expects (RFC 8725 §3.11: a token of one kind is
+never read as another), the signature must cover the exact bytes received, and the time claims must
+hold.
+
+`EdDSA`, not RFC 9864's fully specified `Ed25519`: PyJWT and authlib.jose do not verify `Ed25519`
+yet (docs/certificates.md has the matrix, tests/test_jose_matrix.py keeps it true).
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 class TokenError(ValueError):
-    """Why a token does not verify: malformed, algorithm, unknown_key, signature, expired, not_yet_valid."""
+    """Why a token does not verify: malformed, algorithm, unknown_key, type, signature, expired,
+    not_yet_valid."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -64,8 +70,9 @@ def _compact(value: Mapping[str, object]) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
 
 
-def sign(claims: Mapping[str, object], key: Ed25519PrivateKey, kid: str) -> str:
-    signing_input = b64url(_compact({"alg": ALG, "kid": kid})) + "." + b64url(_compact(claims))
+def sign(claims: Mapping[str, object], key: Ed25519PrivateKey, kid: str, typ: str | None = None) -> str:
+    header = {"alg": ALG, "kid": kid} if typ is None else {"alg": ALG, "kid": kid, "typ": typ}
+    signing_input = b64url(_compact(header)) + "." + b64url(_compact(claims))
     return signing_input + "." + b64url(key.sign(signing_input.encode("ascii")))
 
 
@@ -93,23 +100,33 @@ def header_of(token: str) -> dict:
     return _json_part(parts[0])
 
 
-def genuine_claims(token: str, keys: Mapping[str, Ed25519PublicKey]) -> dict:
-    """The claims of a token signed by one of these keys, whatever the time; TokenError otherwise."""
+def genuine_claims(
+    token: str,
+    keys: Mapping[str, Ed25519PublicKey],
+    typ: str | None = None,
+    untyped_kids: frozenset[str] = frozenset(),
+) -> dict:
+    """The claims of a token signed by one of these keys, whatever the time; TokenError otherwise.
+    `typ`: the type the token must declare; only a kid in `untyped_kids` may sign one declaring none
+    (keys from before types were declared)."""
     header = header_of(token)
     if header.get("alg") != ALG:
         raise TokenError("algorithm")
-    key = keys.get(str(header.get("kid", "")))
+    kid = str(header.get("kid", ""))
+    key = keys.get(kid)
     if key is None:
         raise TokenError("unknown_key")
+    if typ is not None and header.get("typ") != typ and not ("typ" not in header and kid in untyped_kids):
+        raise TokenError("type")
     claims = _json_object(check_signature(token, key)[1])
     if not isinstance(claims.get("exp"), int):
         raise TokenError("malformed")
     return claims
 
 
-def verify(token: str, keys: Mapping[str, Ed25519PublicKey], now: int) -> dict:
+def verify(token: str, keys: Mapping[str, Ed25519PublicKey], now: int, typ: str | None = None) -> dict:
     """The claims of a genuine, current token; TokenError with the reason otherwise."""
-    claims = genuine_claims(token, keys)
+    claims = genuine_claims(token, keys, typ)
     if now >= claims["exp"]:
         raise TokenError("expired")
     if now < int(claims.get("nbf", 0)):
