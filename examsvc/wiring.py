@@ -16,6 +16,7 @@ from .certificates import fast_verify
 from .certificates.public_views import bp as verify_bp
 from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
+from .certificates.wallet_views import bp as wallet_bp
 from .classes.institution_views import bp as inst_classes_bp
 from .classes.officer_views import bp as review_bp
 from .core.clock import Clock
@@ -86,6 +87,7 @@ def wire(app: Flask, cfg: Config) -> None:
         moves_bp,
         certificates_bp,
         verify_bp,
+        wallet_bp,
         ops_bp,
         audit_bp,
         oversight_bp,

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Check a certificate offline: needs only Python and the `cryptography` package.
 
-    python verify_certificate.py --jwks jwks.json --status status.jwt TOKEN_OR_URL
+    python verify_certificate.py --jwks jwks.json --status status.jwt [--fetch] TOKEN_OR_URL
 
 Save the two files while online, from the bureau's site:
     {EXAMSVC_BASE_URL}/.well-known/jwks.json     the public signing keys
     {EXAMSVC_BASE_URL}/s/1                       the signed status list (refresh it daily)
-TOKEN_OR_URL is what the certificate's QR code holds (the URL) or the token alone.
+TOKEN_OR_URL is what the certificate's QR code holds (the URL) or the token alone. With --fetch,
+the saved status list is a cache, as the draft describes (§13.7): once it is older than its `ttl`
+(by the file's time), a fresh one is fetched from the certificate's status URI, checked, and only
+then saved over it; if that fails the saved one is used (and it still must not be past its `exp`).
 
 The status list is an IETF Token Status List (draft-ietf-oauth-status-list): a `statuslist+jwt`
 whose `sub` is the URI the certificate names, 2 bits per certificate (0 valid, 1 revoked,
@@ -26,8 +29,10 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import time
+import urllib.request
 import zlib
 
 from cryptography.exceptions import InvalidSignature
@@ -164,13 +169,50 @@ def check(token: str, keys: dict, raw: bytes, bits: int, listing: dict, now: int
     return state, claims
 
 
+def refresh(path: str, token: str, keys: dict[str, Ed25519PublicKey], now: float) -> str:
+    """The status list to use: the saved one, or a fresh one once the saved one's ttl has passed.
+    Returns a note for the user ("" when nothing was fetched)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            saved = fh.read().strip()
+        ttl = int(status_list(saved, keys)[2].get("ttl", 0))
+        if now < os.path.getmtime(path) + ttl:
+            return ""
+    except (OSError, BadStatusList, ValueError):
+        pass  # nothing usable saved: fetch
+    try:
+        uri = certificate_claims(token, keys)[2]
+        if not uri.startswith(("https://", "http://")):
+            return "cannot fetch: the certificate names no status list URI"
+        # http(s) only, checked above: never file: or another scheme from a token's claim
+        request = urllib.request.Request(uri, headers={"Accept": "application/statuslist+jwt"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            fresh = answer.read(2 * MAX_LIST_BYTES).decode("ascii").strip()
+        status_list(fresh, keys)  # never save a list the bureau did not sign
+    except (NotGenuine, BadStatusList, OSError, ValueError, UnicodeError) as exc:
+        return f"could not fetch a fresh status list ({exc}): using the saved one"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(fresh)
+    return "fetched a fresh status list"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jwks", required=True, help="saved /.well-known/jwks.json")
     parser.add_argument("--status", required=True, help="saved status list (/s/1)")
+    parser.add_argument(
+        "--fetch", action="store_true", help="refresh the saved status list once its ttl passed"
+    )
     parser.add_argument("certificate", help="the URL in the QR code, or the token")
     args = parser.parse_args()
     token = token_of(args.certificate)
+    if args.fetch:
+        try:
+            note = refresh(args.status, token, load_keys(args.jwks), time.time())
+        except (OSError, ValueError, KeyError, TypeError, NotGenuine):
+            note = ""  # the keys are unreadable: said below
+        if note:
+            print(note, file=sys.stderr)
     try:
         with open(args.status, encoding="utf-8") as fh:
             status_token = fh.read().strip()

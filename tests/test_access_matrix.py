@@ -123,6 +123,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "verify.jwks"): public("/.well-known/jwks.json"),
     ("GET", "verify.revocation_list"): public("/status/revocation", ok=308),
     ("GET", "verify.status_list"): public("/s/1"),
+    ("GET", "wallet.credential"): public("/v/{token}/credential.jwt"),
+    ("GET", "wallet.status_list_credential"): public("/s/vc/revocation"),
     ("GET", "verify.lookup"): public("/verify"),
     ("GET", "verify.robots"): public("/robots.txt"),
     ("POST", "verify.lookup"): public("/verify", ok=REDISPLAY),

@@ -75,9 +75,21 @@ def test_publish_certify_scan_revoke(live_server, browser, tmp_path):  # noqa: F
     keep_for_docs(scan, "trainee-scan-valid")
     number = re.search(r"AQ\d{10}", scan.inner_text("main")).group(0)
 
-    # The officer revokes that certificate, with a reason.
+    # The officer suspends it while an appeal is heard (the phone says so), lifts the suspension,
+    # then revokes it, each with a reason.
     row = page.locator(f"#certificates tr:has-text('{number}')")
-    row.locator("input[name=reason]").fill("核查发现代签到")
+    row.locator("form.suspend input[name=reason]").fill("申诉处理中")
+    row.locator("form.suspend button").click()
+    page.wait_for_selector(f"text=证书 {number} 已暂停")
+    scan.reload()
+    assert scan.inner_text("#verdict") == "已暂停"
+    row.locator("form.reinstate input[name=reason]").fill("申诉驳回")
+    row.locator("form.reinstate button").click()
+    page.wait_for_selector(f"text=证书 {number} 已恢复有效")
+    scan.reload()
+    assert scan.inner_text("#verdict") == "有效"
+    row.locator("form.revoke select[name=kind]").select_option("training_invalid")
+    row.locator("form.revoke input[name=reason]").fill("核查发现代签到")
     row.locator("button.danger").click()
     page.wait_for_selector(f"text=证书 {number} 已撤销")
     scan.reload()

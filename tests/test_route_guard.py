@@ -27,6 +27,8 @@ PUBLIC = {
     "verify.jwks",
     "verify.revocation_list",
     "verify.status_list",
+    "wallet.credential",
+    "wallet.status_list_credential",
     "verify.openapi",  # the OpenAPI document of the JSON endpoints
     "verify.lookup",
     "verify.bulk_check",

@@ -28,7 +28,7 @@ from examsvc.certificates import public_views
 from examsvc.core.crypto import totp
 from examsvc.core.db import db_session
 from examsvc.core.pdf import PdfError
-from examsvc.core.signing_keys import current_signer
+from examsvc.core.signing_keys import CERTIFICATE, STATUS, current_signer
 
 from .cert_helpers import altered, api
 from .class_helpers import person, roster_csv
@@ -60,9 +60,11 @@ def key_secrets(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
             found |= _forms(path.name, raw)
         elif path.suffix == ".json":
             found[f"{path.name} sealed"] = json.loads(path.read_text())["sealed"]
-    _, private = current_signer(key_dir)
-    raw = private.private_bytes_raw()
-    found |= _forms("signing private key", raw)
+        elif path.name == "doc-signing-key.pem":  # the PEM body past its fixed ASN.1 header
+            found["document-signing key"] = "".join(path.read_text().splitlines()[1:-1])[24:84]
+    for purpose in (CERTIFICATE, STATUS):
+        _, private = current_signer(key_dir, purpose)
+        found |= _forms(f"{purpose} signing private key", private.private_bytes_raw())
     assert len(found) >= 16  # personal data, ID lookup, bank and certificate keys, signing key
     return found
 

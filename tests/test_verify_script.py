@@ -17,14 +17,22 @@ from .cert_helpers import altered, certified, claims_of, status_list_token
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "verify_certificate.py"
 
 
-def _run(
-    tmp_path: Path, client, certificate: str, status_list: bytes | None = None, jwks: bytes | None = None
-) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
-    """The script on freshly saved keys and list (or the given files, as saved some time ago)."""
+def _run(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    client,
+    certificate: str,
+    status_list: bytes | None = None,
+    jwks: bytes | None = None,
+    *options: str,
+    keep_status: bool = False,
+) -> subprocess.CompletedProcess:
+    """The script on freshly saved keys and list (or the given files, as saved some time ago;
+    `keep_status`: the list saved by an earlier run)."""
     keys = jwks if jwks is not None else client.get("/.well-known/jwks.json").get_data()
     (tmp_path / "jwks.json").write_bytes(keys)
-    saved = status_list if status_list is not None else client.get("/s/1").get_data()
-    (tmp_path / "revocation.jwt").write_bytes(saved)
+    if not keep_status:
+        saved = status_list if status_list is not None else client.get("/s/1").get_data()
+        (tmp_path / "revocation.jwt").write_bytes(saved)
     return subprocess.run(
         [
             sys.executable,
@@ -34,6 +42,7 @@ def _run(
             str(tmp_path / "jwks.json"),
             "--status",
             str(tmp_path / "revocation.jwt"),
+            *options,
             certificate,
         ],
         capture_output=True,
@@ -119,3 +128,49 @@ def test_urls_with_a_query_a_later_start_and_unreadable_files(
     unreadable = _run(tmp_path, client, certs[0].token, jwks=b"not json")
     assert unreadable.returncode == 2 and "cannot read the saved files" in unreadable.stderr
     assert "Traceback" not in unreadable.stderr
+
+
+def test_with_fetch_the_saved_list_is_a_cache_refreshed_after_its_ttl(
+    app, client, sitting, tablet, officer, tmp_path
+):
+    """Guards: verify_certificate.refresh (the draft's ttl cache): a list older than its ttl is
+    fetched again from the certificate's status URI, checked, and only then saved."""
+    import os
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    certs = certified(app, sitting, tablet, officer)
+    served: dict[str, bytes] = {}
+
+    class Lists(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server hook
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(served["body"])
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Lists)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{server.server_port}/s/1"
+    try:
+        kid, key = current_signer(app.config["EXAMSVC"].resolved_key_dir())
+        claims = claims_of(certs[0].token)
+        claims["status"]["status_list"]["uri"] = uri
+        certificate = sign(claims, key, kid, TYP)
+        index = certs[0].status_index
+        stale = status_list_token(app, {}, sub=uri)
+        served["body"] = status_list_token(app, {index: 1}, sub=uri)
+        jwks = client.get("/.well-known/jwks.json").get_data()
+        assert _run(tmp_path, client, certificate, stale, jwks).stdout.startswith("VALID")  # no --fetch
+        os.utime(tmp_path / "revocation.jwt", (time.time() - 600, time.time() - 600))  # past its ttl
+        fetched = _run(tmp_path, client, certificate, None, jwks, "--fetch", keep_status=True)
+        assert fetched.stdout.startswith("REVOKED") and "fetched a fresh status list" in fetched.stderr
+        assert (tmp_path / "revocation.jwt").read_bytes() == served["body"]
+        served["body"] = b"not a status list"  # a bad answer is never saved over the good copy
+        os.utime(tmp_path / "revocation.jwt", (time.time() - 600, time.time() - 600))
+        kept = _run(tmp_path, client, certificate, None, jwks, "--fetch", keep_status=True)
+        assert kept.stdout.startswith("REVOKED") and "using the saved one" in kept.stderr
+    finally:
+        server.shutdown()

@@ -13,6 +13,7 @@ import io
 import math
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
@@ -20,6 +21,7 @@ from flask import render_template
 
 from ..core.db import BEIJING
 from ..core.pdf import render_pdf
+from ..core.pdf_signing import sign_pdf
 from ..web.labels import code_label
 from .models import Certificate
 
@@ -75,15 +77,35 @@ def page_facts(cert: Certificate, bureau: str, base_url: str, public: bool = Fal
     }
 
 
-def certificates_pdf(certs: Sequence[Certificate], bureau: str, base_url: str, public: bool = False) -> bytes:
-    """All of them in one renderer run (one page each)."""
+def certificates_pdf(
+    certs: Sequence[Certificate],
+    bureau: str,
+    base_url: str,
+    public: bool = False,
+    *,
+    key_dir: Path | None = None,
+    tsa_url: str | None = None,
+) -> bytes:
+    """All of them in one renderer run (one page each), then signed (PAdES, docs/pdf-signing.md) with
+    the document-signing certificate in `key_dir`, so a reader shows any change; None: unsigned."""
     pages = [page_facts(c, bureau, base_url, public) for c in certs]
-    return render_pdf(render_template("pdf/certificate.html", pages=pages))
+    pdf = render_pdf(render_template("pdf/certificate.html", pages=pages))
+    if key_dir is None:
+        return pdf
+    return sign_pdf(pdf, key_dir, reason=f"{bureau} 签发的安全生产培训合格证明", tsa_url=tsa_url)
 
 
-def certificates_zip(certs: Sequence[Certificate], bureau: str, base_url: str) -> bytes:
+def certificates_zip(
+    certs: Sequence[Certificate],
+    bureau: str,
+    base_url: str,
+    *,
+    key_dir: Path | None = None,
+    tsa_url: str | None = None,
+) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for cert in certs:
-            archive.writestr(f"{cert.number}.pdf", certificates_pdf([cert], bureau, base_url))
+            pdf = certificates_pdf([cert], bureau, base_url, key_dir=key_dir, tsa_url=tsa_url)
+            archive.writestr(f"{cert.number}.pdf", pdf)
     return out.getvalue()

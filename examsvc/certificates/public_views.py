@@ -73,7 +73,7 @@ def allowed(cost: int = 1) -> bool:
 API_BODY_MAX = 8 * TOKEN_MAX  # bytes: a token, or a number and a name, with room for a wrong one
 
 
-def _verdict(token: str) -> Verdict:
+def verdict_of(token: str) -> Verdict:
     token = token_of(token)  # a pasted verification URL names its token
     if len(token) > TOKEN_MAX:
         return Verdict("not_genuine")
@@ -103,7 +103,7 @@ def robots():  # type: ignore[no-untyped-def]
 def page(token: str):  # type: ignore[no-untyped-def]
     if not allowed():
         return render_template("public/verify.html", verdict=None, limited=True), 429
-    verdict = _verdict(token)
+    verdict = verdict_of(token)
     return render_template(
         "public/verify.html", verdict=verdict, token=token, bureau=bureau_name(db_session()), limited=False
     )
@@ -115,12 +115,18 @@ def holder_pdf(token: str):  # type: ignore[no-untyped-def]
     """The e-certificate a trainee keeps on their phone: only while it is valid (masked ID number)."""
     if not allowed():
         abort(429)
-    verdict = _verdict(token)
+    verdict = verdict_of(token)
     if verdict.status != "valid" or verdict.certificate is None:
         abort(404)
     try:
+        cfg = _config()
         pdf = certificates_pdf(
-            [verdict.certificate], bureau_name(db_session()), _config().base_url, public=True
+            [verdict.certificate],
+            bureau_name(db_session()),
+            cfg.base_url,
+            public=True,
+            key_dir=cfg.resolved_key_dir(),
+            tsa_url=cfg.doc_tsa_url or None,
         )
     except PdfError:
         current_app.logger.exception("holder certificate PDF failed")  # names no token (errors.py)
@@ -162,7 +168,7 @@ def api():  # type: ignore[no-untyped-def]
     if not all(storable(v) for v in (token, number, name)):
         return _problem("unstorable-text")
     if token:
-        verdict = _verdict(token)
+        verdict = verdict_of(token)
         if verdict.certificate is not None:  # the database holds this very token
             _remember_issued(verdict.certificate)
     elif number and name:

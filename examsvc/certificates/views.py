@@ -82,8 +82,11 @@ def _download(training_class: TrainingClass, make, suffix: str, mimetype: str): 
         flash(_("This class has no certificates yet: they are issued when results are published."), "error")
         return redirect(url_for("review.class_view", class_id=training_class.id))
     bureau = bureau_name(db_session())
+    cfg = current_app.config["EXAMSVC"]
     try:
-        data = make(certs, bureau, current_app.config["EXAMSVC"].base_url)
+        data = make(
+            certs, bureau, cfg.base_url, key_dir=cfg.resolved_key_dir(), tsa_url=cfg.doc_tsa_url or None
+        )
     except PdfError:
         current_app.logger.exception("class %s: certificate PDF failed", training_class.id)
         return render_template("errors/error.html", code=500, message=_("The PDF could not be made.")), 500

@@ -59,6 +59,7 @@ class Config:
     exam_min_proctors: int = 2  # per sitting, plus one per exam_candidates_per_proctor candidates
     exam_candidates_per_proctor: int = 30
     cert_valid_years: int = 3  # a pass certificate's validity (exp claim)
+    doc_tsa_url: str = ""  # a RFC 3161 time-stamp authority: certificate PDFs signed PAdES B-T instead of B-B
     key_prepublish_hours: int = 72  # a new signing key is in the JWKS this long before it signs
     status_list_ttl_seconds: int = 300  # how long a verifier may keep the status list (ttl, Cache-Control)
     verify_limit_per_minute: int = 60  # public look-ups per client address

@@ -5,6 +5,8 @@
 - `bank-kek-<UTC time>.key`: key-encryption keys of the question bank; the newest wraps new data
   keys, older ones stay until `examsvc bank rotate-key` has re-wrapped everything they wrapped.
 - `cert-kek.key` and `cert-signing-<UTC time>.json`: certificate signing keys (core/signing_keys.py).
+- `doc-signing-ca.pem`, `doc-signing.pem`, `doc-signing-key.pem`: what signs the certificate PDFs
+  (core/pdf_signing.py); development makes a local CA, production installs the bureau's own.
 
 Development creates missing keys on first start; production refuses to start without them
 (`examsvc keys init` creates them), so a misconfigured key directory never silently makes fresh
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import signing_keys
+from . import pdf_signing, signing_keys
 from .crypto.keyfiles import KeyFileError, SymmetricKey, create_key, ensure_key_dir, load_key
 
 PERSONAL_DATA = "personal_data"
@@ -48,6 +50,9 @@ def init_keys(key_dir: Path, lead_seconds: float = 72 * 3600) -> list[str]:
         create_bank_kek(key_dir)
         created.append(bank_kek_names(key_dir)[-1])
     created += signing_keys.ensure_signing_keys(key_dir, lead_seconds)
+    if not all((key_dir / name).exists() for name in pdf_signing.FILES):
+        pdf_signing.ensure_document_signer(key_dir, "examsvc document signing")  # no bureau name here
+        created += pdf_signing.FILES
     return created
 
 
@@ -93,4 +98,10 @@ def load_keyring(key_dir: Path, create_missing: bool, lead_seconds: float = 72 *
     for purpose in signing_keys.PREFIXES:
         if not signing_keys.published(key_dir, purpose):
             raise KeyFileError(f"no {purpose} signing key in {key_dir}; run: examsvc keys init")
+    missing = [name for name in pdf_signing.FILES if not (key_dir / name).exists()]
+    if missing:  # else every certificate PDF would fail at its download
+        raise KeyFileError(
+            f"no document-signing certificate in {key_dir} ({', '.join(missing)}): install the bureau's"
+            " (docs/pdf-signing.md) or run: examsvc keys init"
+        )
     return keyring

@@ -70,8 +70,16 @@ def _compact(value: Mapping[str, object]) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
 
 
-def sign(claims: Mapping[str, object], key: Ed25519PrivateKey, kid: str, typ: str | None = None) -> str:
-    header = {"alg": ALG, "kid": kid} if typ is None else {"alg": ALG, "kid": kid, "typ": typ}
+def sign(
+    claims: Mapping[str, object],
+    key: Ed25519PrivateKey,
+    kid: str,
+    typ: str | None = None,
+    cty: str | None = None,
+) -> str:
+    header = {"alg": ALG, "kid": kid}
+    header |= {"typ": typ} if typ is not None else {}
+    header |= {"cty": cty} if cty is not None else {}
     signing_input = b64url(_compact(header)) + "." + b64url(_compact(claims))
     return signing_input + "." + b64url(key.sign(signing_input.encode("ascii")))
 
