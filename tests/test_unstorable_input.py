@@ -21,7 +21,7 @@ def test_the_verification_api_refuses_unstorable_fields(app, bad):
     """Guard: public_views.api's storable() check of token, number and name."""
     body = json.dumps({"number": f"GX{bad}1", "name": f"张{bad}"}, ensure_ascii=True)
     answer = Client(app).raw.post("/api/v1/verify", data=body, content_type="application/json")
-    assert answer.status_code == 400 and "NUL" in answer.get_json()["error"]
+    assert answer.status_code == 400 and "NUL" in answer.get_json()["detail"]  # RFC 9457, zh-CN by default
 
 
 def test_a_query_or_form_value_with_a_nul_is_refused_before_any_view(app):

@@ -29,10 +29,28 @@ def test_the_api_counts_and_bounds_a_body_before_reading_it(app, client, monkeyp
     big = client.raw.post(
         "/api/v1/verify", data=b'{"token": "' + b"x" * 1_000_000 + b'"}', content_type="application/json"
     )
-    assert big.status_code == 413 and "16000" in big.get_json()["error"] and parsed == []
+    assert big.status_code == 413 and "16000" in big.get_json()["detail"] and parsed == []
     app.config["EXAMSVC"] = app.config["EXAMSVC"].with_overrides(
         {"verify_limit_per_minute": 2}
     )  # the big one counted too
     assert client.raw.post("/api/v1/verify", json={"token": "x"}).status_code == 200
     assert client.raw.post("/api/v1/verify", json={"token": "x"}).status_code == 429
     assert len(parsed) == 1  # the refused look-up was never parsed
+
+
+def test_errors_are_problem_details_in_the_callers_language(client):
+    """Guards: problems.language and public_views._problem (RFC 9457, zh-CN unless English is
+    preferred), on the Flask path; the fast path's 429 is checked in test_verify_redis.py."""
+    chinese = client.raw.post("/api/v1/verify", data="[]", content_type="application/json")
+    english = client.raw.post(
+        "/api/v1/verify",
+        data="[]",
+        content_type="application/json",
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
+    for answer, lang in ((chinese, "zh-CN"), (english, "en")):
+        body = answer.get_json()
+        assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+        assert answer.headers["Content-Language"] == lang and body["status"] == 400
+        assert body["type"] == "urn:examsvc:problem:bad-request" and body["title"] and body["detail"]
+    assert "JSON" in english.get_json()["detail"] and "请发送" in chinese.get_json()["detail"]

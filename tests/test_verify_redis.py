@@ -111,8 +111,14 @@ def test_the_fast_path_answers_only_for_tokens_the_database_holds(
 
 def test_counters_live_in_redis_and_limit_every_worker(app, client, sitting, tablet, officer):
     certs = certified(app, sitting, tablet, officer)
-    answers = [api(client, {"token": certs[0].token}).status_code for _ in range(10)]
+    responses = [api(client, {"token": certs[0].token}) for _ in range(10)]
+    answers = [r.status_code for r in responses]
     assert answers.count(429) >= 2 and answers[:7] == [200] * 7
+    # The fast path's answers: the check time stamped in front, and its 429 a problem in zh-CN.
+    assert responses[0].get_json()["checked_at"] and responses[0].get_json()["certificate"]["number"]
+    limited = responses[-1]
+    assert limited.mimetype == "application/problem+json" and limited.headers["Content-Language"] == "zh-CN"
+    assert limited.get_json()["type"] == "urn:examsvc:problem:too-many-requests"
     with app.app_context():
         assert db_session().scalar(select(func.count()).select_from(RateCounter)) == 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as dataclass_fields
 
@@ -49,29 +49,43 @@ def record(
     object_id: object,
     detail: Mapping[str, object] | None = None,
 ) -> AuditEvent:
-    detail_text = canonical_detail(detail)
+    return record_many(session, actor, [(action, object_type, object_id, detail)])[0]
+
+
+def record_many(
+    session: Session,
+    actor: Actor,
+    entries: Sequence[tuple[str, str, object, Mapping[str, object] | None]],
+) -> list[AuditEvent]:
+    """Several entries (action, object type, object id, detail) chained in one go: the chain's head
+    is locked and read once and the entries are written in one flush (a sitting's certificates)."""
     _lock_chain(session)
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     now = utcnow()
-    fields = EntryFields(
-        seq=seq,
-        at=now.replace(tzinfo=None),
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        detail=detail_text,
-        prev_hash=prev_hash,
-    )
-    event = AuditEvent(**asdict(fields), hash=entry_hash(fields))
-    event.at = now  # the same instant, timezone-aware for the column type
-    session.add(event)
+    events = []
+    for action, object_type, object_id, detail in entries:
+        seq += 1
+        fields = EntryFields(
+            seq=seq,
+            at=now.replace(tzinfo=None),
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            detail=canonical_detail(detail),
+            prev_hash=prev_hash,
+        )
+        event = AuditEvent(**asdict(fields), hash=entry_hash(fields))
+        event.at = now  # the same instant, timezone-aware for the column type
+        events.append(event)
+        prev_hash = event.hash
+    session.add_all(events)
     session.flush()
-    return event
+    return events
 
 
 def _stored_entries(session: Session) -> Iterator[tuple[EntryFields, str]]:

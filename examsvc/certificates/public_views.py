@@ -1,6 +1,7 @@
 """Public verification: the QR page, the JSON API, the keys and the revocation list.
 
-Nothing here needs an account, and nothing here writes but a rate-limit counter.
+Nothing here needs an account, and nothing here writes but a rate-limit counter and, when the
+statuses changed or the list nears its expiry, the newly signed status list (status.py).
 """
 
 from __future__ import annotations
