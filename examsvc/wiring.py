@@ -42,12 +42,14 @@ from .web.banners import hide_server_banners
 from .web.errors import register_error_handlers
 from .web.extensions import babel, csrf, login_manager
 from .web.i18n import LANGUAGES, local_time, select_locale
+from .web.json_bounds import BoundedJSONProvider
 from .web.labels import action_label, code_label, kind_label, role_label
 from .web.ratelimit import Limiter
 from .web.security import add_security_headers, refuse_unstorable_input
 
 
 def wire(app: Flask, cfg: Config) -> None:
+    app.json = BoundedJSONProvider(app)  # before anything reads a request's JSON
     Database(make_engine(cfg.resolved_database_url())).init_app(app)
     app.extensions["examsvc.keys"] = load_keyring(
         cfg.resolved_key_dir(),

@@ -32,6 +32,7 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 import zlib
 
@@ -83,17 +84,21 @@ def signed(token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict, dict]:
     try:
         head, body, signature = token.split(".")
         header = json.loads(unb64url(head))
-        if header.get("alg") != "EdDSA":
-            raise NotGenuine("algorithm")
-        if header.get("kid") not in keys:
-            raise UnknownKey(str(header.get("kid")))
+        if (
+            not isinstance(header, dict)
+            or header.get("alg") != "EdDSA"
+            or not isinstance(header.get("kid"), str)
+        ):
+            raise NotGenuine("header")
+        if header["kid"] not in keys:
+            raise UnknownKey(header["kid"])
         keys[header["kid"]].verify(unb64url(signature), f"{head}.{body}".encode("ascii"))
         claims = json.loads(unb64url(body))
         if not isinstance(claims, dict):
             raise NotGenuine("claims")
         return header, claims
-    except (ValueError, KeyError, InvalidSignature, UnicodeError) as exc:
-        raise NotGenuine(str(exc)) from exc
+    except (ValueError, KeyError, TypeError, RecursionError, InvalidSignature, UnicodeError) as exc:
+        raise NotGenuine(str(exc)) from exc  # whatever a crafted QR code holds: never a traceback
 
 
 def certificate_claims(token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict, int, str]:
@@ -119,6 +124,10 @@ class BadStatusList(Exception):
     pass
 
 
+class StatusListKeyUnknown(BadStatusList):
+    """Signed with a key the saved JWKS does not hold (a newer status key): save the keys again."""
+
+
 def status_list(status_token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[bytes, int, dict]:
     """(byte array, bits per status, claims) of a status list the bureau signed; BadStatusList
     otherwise."""
@@ -129,11 +138,15 @@ def status_list(status_token: str, keys: dict[str, Ed25519PublicKey]) -> tuple[b
         bits, lst = claims["status_list"]["bits"], claims["status_list"]["lst"]
         if bits not in (1, 2, 4, 8) or not isinstance(claims.get("sub"), str):
             raise BadStatusList("not a status list")
+        if not all(isinstance(claims.get(c, 0), int) for c in ("iat", "exp", "ttl")) or "iat" not in claims:
+            raise BadStatusList("iat, exp and ttl must be numbers")
         inflater = zlib.decompressobj()
         raw = inflater.decompress(unb64url(lst), MAX_LIST_BYTES + 1)
         if len(raw) > MAX_LIST_BYTES or not inflater.eof:
             raise BadStatusList("the list is larger than any of the bureau's")
         return raw, bits, claims
+    except UnknownKey as exc:
+        raise StatusListKeyUnknown(f"signed with key {exc}, which the saved jwks.json lacks") from exc
     except (NotGenuine, KeyError, TypeError, ValueError, zlib.error) as exc:
         raise BadStatusList(str(exc)) from exc
 
@@ -172,11 +185,12 @@ def check(token: str, keys: dict, raw: bytes, bits: int, listing: dict, now: int
 def refresh(path: str, token: str, keys: dict[str, Ed25519PublicKey], now: float) -> str:
     """The status list to use: the saved one, or a fresh one once the saved one's ttl has passed.
     Returns a note for the user ("" when nothing was fetched)."""
+    saved_at = 0  # the saved list's iat: a fetched list must not be older (a replayed one)
     try:
         with open(path, encoding="utf-8") as fh:
-            saved = fh.read().strip()
-        ttl = int(status_list(saved, keys)[2].get("ttl", 0))
-        if now < os.path.getmtime(path) + ttl:
+            saved = status_list(fh.read().strip(), keys)[2]
+        saved_at = saved["iat"]
+        if now < os.path.getmtime(path) + saved.get("ttl", 0):
             return ""
     except (OSError, BadStatusList, ValueError):
         pass  # nothing usable saved: fetch
@@ -184,16 +198,38 @@ def refresh(path: str, token: str, keys: dict[str, Ed25519PublicKey], now: float
         uri = certificate_claims(token, keys)[2]
         if not uri.startswith(("https://", "http://")):
             return "cannot fetch: the certificate names no status list URI"
-        # http(s) only, checked above: never file: or another scheme from a token's claim
-        request = urllib.request.Request(uri, headers={"Accept": "application/statuslist+jwt"})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-            fresh = answer.read(2 * MAX_LIST_BYTES).decode("ascii").strip()
-        status_list(fresh, keys)  # never save a list the bureau did not sign
+        fresh = _download(uri, time.monotonic() + FETCH_SECONDS)
+        listing = status_list(fresh, keys)[2]  # never save a list the bureau did not sign
+        if listing["sub"] != uri or listing["iat"] < saved_at:
+            raise BadStatusList("another list, or one older than the saved one")
     except (NotGenuine, BadStatusList, OSError, ValueError, UnicodeError) as exc:
         return f"could not fetch a fresh status list ({exc}): using the saved one"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(fresh)
     return "fetched a fresh status list"
+
+
+FETCH_SECONDS = 20  # for the whole download, however slowly a server trickles it
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if not newurl.startswith(("https://", "http://")):
+            raise urllib.error.URLError(f"refused a redirect to {newurl[:60]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _download(uri: str, deadline: float) -> str:
+    """The body at `uri` (http or https, redirects too), at most 2 MiB, within the deadline."""
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    request = urllib.request.Request(uri, headers={"Accept": "application/statuslist+jwt"})  # noqa: S310
+    body = b""
+    with opener.open(request, timeout=10) as answer:
+        while chunk := answer.read(64 * 1024):
+            body += chunk
+            if len(body) > 2 * MAX_LIST_BYTES or time.monotonic() > deadline:
+                raise ValueError("the status list took too long or is too large")
+    return body.decode("ascii").strip()
 
 
 def main() -> int:
@@ -209,7 +245,7 @@ def main() -> int:
     if args.fetch:
         try:
             note = refresh(args.status, token, load_keys(args.jwks), time.time())
-        except (OSError, ValueError, KeyError, TypeError, NotGenuine):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, NotGenuine):
             note = ""  # the keys are unreadable: said below
         if note:
             print(note, file=sys.stderr)
@@ -217,13 +253,16 @@ def main() -> int:
         with open(args.status, encoding="utf-8") as fh:
             status_token = fh.read().strip()
         keys = load_keys(args.jwks)
-    except (OSError, ValueError, KeyError, TypeError, NotGenuine) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, NotGenuine) as exc:
         print(
             f"cannot read the saved files ({exc}): save jwks.json and the status list again", file=sys.stderr
         )
         return 2
     try:
         raw, bits, listing = status_list(status_token, keys)
+    except StatusListKeyUnknown as exc:
+        print(f"the status list is {exc}: save jwks.json again", file=sys.stderr)
+        return 2
     except BadStatusList as exc:
         print(f"the status list is not one the bureau signed ({exc}): save it again", file=sys.stderr)
         return 2

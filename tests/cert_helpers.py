@@ -48,7 +48,9 @@ def claims_of(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
-def status_list_token(app, statuses: dict[int, int], days_ago: float = 0, signer=None, sub=None) -> bytes:  # type: ignore[no-untyped-def]
+def status_list_token(
+    app, statuses: dict[int, int], days_ago: float = 0, signer=None, sub=None, extra=None
+) -> bytes:  # type: ignore[no-untyped-def]
     """A Status List Token as the server signs it, made `days_ago` days ago (it lives one day)."""
     import time
 
@@ -65,5 +67,6 @@ def status_list_token(app, statuses: dict[int, int], days_ago: float = 0, signer
         "exp": made + 86400,
         "ttl": 300,
         "status_list": {"bits": 2, "lst": statuslist.encode(statuses)},
+        **(extra or {}),
     }
     return sign(claims, key, kid, status.TYP).encode()

@@ -35,6 +35,18 @@ AHEAD = [-30, -1, 2, 10, 45, 61, 180, 600]  # minutes from now to a new start: p
 TABLET_STATUSES = {200, 404, 409, 422}  # what a tablet may be answered; never a 5xx
 
 
+def statuses_in_list(token: str):  # type: ignore[no-untyped-def]
+    """The status at an index of a Status List Token, read from the draft (2 bits, LSB first)."""
+    import base64
+    import json
+    import zlib
+
+    body = token.split(".")[1]
+    lst = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["status_list"]["lst"]
+    raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
+    return lambda index: (raw[index // 4] >> (2 * (index % 4))) & 3
+
+
 def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no-untyped-def]
     """The state machine of one class's exam, over this app's world and the roles' clients."""
     other_officer = second_officer_client(app, world)
@@ -313,20 +325,35 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             page = f"/officer/sittings/{self.sitting_id}/results"
             assert client.post(url, {"reason": "审核"}, page=page).status_code == 302
 
+        @rule(who=st.integers(0, 2), suspend=st.booleans())
+        def an_appeal_opens_or_closes(self, who: int, suspend: bool) -> None:
+            """The officer suspends a certificate while an appeal is heard, or lifts that."""
+            cert = next((c for c in self.certificates() if c.enrollment_id == self.people[who]), None)
+            if cert is None:
+                return
+            action = "suspend" if suspend else "reinstate"
+            page = f"/officer/classes/{self.class_id}"
+            answer = officer.post(f"/officer/certificates/{cert.id}/{action}", {"reason": "申诉"}, page=page)
+            reached[f"certificate {action}"] += 1
+            assert answer.status_code == 302  # done, or refused with a message on the class page
+
         # ---- the public ------------------------------------------------------------------------
         @rule()
         def verify_every_certificate(self) -> None:
-            with app.app_context():
-                certs = (
-                    db_session()
-                    .scalars(select(Certificate).where(Certificate.class_id == self.class_id))
-                    .all()
-                )
+            """The API and the published status list both say what the records say."""
+            certs = self.certificates()
+            listed = statuses_in_list(anonymous.get("/s/1").get_data(as_text=True))
             for cert in certs:
-                status = api(anonymous, {"token": cert.token}).get_json()["status"]
-                assert status == ("revoked" if cert.revoked_at else "valid")
+                expected = "revoked" if cert.revoked_at else "suspended" if cert.suspended_at else "valid"
+                assert api(anonymous, {"token": cert.token}).get_json()["status"] == expected
+                assert listed(cert.status_index) == {"valid": 0, "revoked": 1, "suspended": 2}[expected]
 
         # ---- helpers ---------------------------------------------------------------------------
+        def certificates(self) -> list[Certificate]:
+            with app.app_context():
+                query = select(Certificate).where(Certificate.class_id == self.class_id)
+                return list(db_session().scalars(query))
+
         def paper(self) -> Paper:
             with app.app_context():
                 return db_session().scalar(select(Paper).where(Paper.class_id == self.class_id))

@@ -44,7 +44,7 @@ def test_a_crash_while_issuing_certificates_leaves_the_sitting_unpublished(
     enter(app, tablet, sitting, third, 3, right=False)
     lock_sitting(app, tablet, sitting)
     events_before = _count(app, AuditEvent)
-    _crash_on_call(monkeypatch, certificates, "issue", when=2)  # after the first certificate
+    _crash_on_call(monkeypatch, certificates, "sign", when=2)  # the rows written, one token signed
     with pytest.raises(RuntimeError, match="stopped here"):
         officer.post(
             f"/officer/sittings/{sitting.id}/publish", {}, page=f"/officer/classes/{sitting.class_id}"

@@ -65,6 +65,11 @@ def test_the_machine_reaches_certificates_and_corrections(committed):
     exam.decide_a_correction(by_the_asker=True, approve=True)
     exam.decide_a_correction(by_the_asker=False, approve=True)
     exam.verify_every_certificate()
+    exam.an_appeal_opens_or_closes(0, suspend=True)
+    exam.verify_every_certificate()
+    exam.an_appeal_opens_or_closes(0, suspend=False)
+    exam.an_appeal_opens_or_closes(0, suspend=False)  # not suspended: refused, nothing changes
+    exam.verify_every_certificate()
     for check in (
         exam.a_paper_opens_only_with_its_sitting,
         exam.nothing_recorded_before_the_start,
@@ -75,6 +80,7 @@ def test_the_machine_reaches_certificates_and_corrections(committed):
         check()
     assert reached["published"] == 1 and reached["tablet lock 200"] == 1
     assert reached["correction approve by a second officer"] == 1
+    assert reached["certificate suspend"] == 1 and reached["certificate reinstate"] == 2
     with app.app_context():
         assert len(db_session().scalars(select(Certificate)).all()) == 3  # the corrected sheet passes too
 

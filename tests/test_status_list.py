@@ -147,3 +147,21 @@ def test_the_encoder_packs_the_drafts_example():
     assert [statuslist.status_at(bytes([0xB9, 0xA3]), i, 1) for i in range(16)] == one_bit
     with pytest.raises(ValueError):
         statuslist.decode(base64.urlsafe_b64encode(zlib.compress(bytes(10**6))).decode().rstrip("="), 1000)
+
+
+def test_an_unchanged_list_costs_one_read_and_a_change_signs_it_again(
+    app, client, sitting, tablet, officer, monkeypatch
+):
+    """Guard: status.mark_changed and the STALE check in signed_list (each look-up read every
+    revoked and suspended row: a client could load the database at will)."""
+    certs = certified(app, sitting, tablet, officer)
+    first = client.get("/s/1").get_data()
+    reads = []
+    real = status.statuses
+    monkeypatch.setattr(status, "statuses", lambda s: reads.append(1) or real(s))
+    assert client.get("/s/1").get_data() == first and reads == []
+    page = f"/officer/classes/{sitting.class_id}"
+    officer.post(f"/officer/certificates/{certs[0].id}/suspend", {"reason": "核查"}, page=page)
+    changed = client.get("/s/1").get_data()
+    assert changed != first and reads == [1]
+    assert client.get("/s/vc/suspension").status_code == 200 and reads == [1]  # made from the same list

@@ -54,3 +54,10 @@ def test_errors_are_problem_details_in_the_callers_language(client):
         assert answer.headers["Content-Language"] == lang and body["status"] == 400
         assert body["type"] == "urn:examsvc:problem:bad-request" and body["title"] and body["detail"]
     assert "JSON" in english.get_json()["detail"] and "请发送" in chinese.get_json()["detail"]
+
+
+def test_a_deeply_nested_body_is_a_bad_request_not_a_500(client):
+    """Guard: web.json_bounds.BoundedJSONProvider (RecursionError escaped get_json(silent=True))."""
+    nested = "[" * 1000 + "]" * 1000
+    answer = client.raw.post("/api/v1/verify", data=nested, content_type="application/json")
+    assert answer.status_code == 400 and answer.get_json()["type"] == "urn:examsvc:problem:bad-request"

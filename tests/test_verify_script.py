@@ -3,6 +3,8 @@ status list, without examsvc's code."""
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 import time
@@ -172,5 +174,37 @@ def test_with_fetch_the_saved_list_is_a_cache_refreshed_after_its_ttl(
         os.utime(tmp_path / "revocation.jwt", (time.time() - 600, time.time() - 600))
         kept = _run(tmp_path, client, certificate, None, jwks, "--fetch", keep_status=True)
         assert kept.stdout.startswith("REVOKED") and "using the saved one" in kept.stderr
+        # A replayed older list (signed before the saved one, not yet expired) would undo the
+        # revocation: refused, as is a list for another URI.
+        served["body"] = status_list_token(app, {}, days_ago=0.5, sub=uri)
+        replayed = _run(tmp_path, client, certificate, None, jwks, "--fetch", keep_status=True)
+        assert replayed.stdout.startswith("REVOKED") and "older than the saved one" in replayed.stderr
     finally:
         server.shutdown()
+
+
+def _b64(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def test_malformed_tokens_and_files_get_an_answer_never_a_traceback(
+    app, client, sitting, tablet, officer, tmp_path
+):
+    """Guards: the script's signed() (header and kid shapes, nesting) and main()'s handling of a
+    JWKS of the wrong shape and a status list with non-numeric times: NOT GENUINE (exit 1) for a
+    crafted QR code, exit 2 with a message for files it cannot use."""
+    certified(app, sitting, tablet, officer)
+    tail = ".eyJ4IjoxfQ.AAAA"
+    for token in (
+        _b64({"alg": "EdDSA", "kid": ["x"]}) + tail,
+        _b64([1]) + tail,
+        base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).rstrip(b"=").decode() + tail,
+    ):
+        answer = _run(tmp_path, client, token)
+        assert answer.returncode == 1 and answer.stdout.startswith("NOT GENUINE"), answer.stderr[-300:]
+        assert "Traceback" not in answer.stderr
+    bad_keys = _run(tmp_path, client, tail[1:], jwks=b'{"keys": [1]}')
+    assert bad_keys.returncode == 2 and "cannot read the saved files" in bad_keys.stderr
+    odd = status_list_token(app, {}, extra={"iat": "yesterday"})
+    odd_list = _run(tmp_path, client, tail[1:], odd)
+    assert odd_list.returncode == 2 and "Traceback" not in odd_list.stderr

@@ -97,3 +97,16 @@ def test_the_credential_cannot_pass_for_a_certificate(app, client, sitting, tabl
     assert api(client, {"token": vc}).get_json()["status"] == "not_genuine"  # typ vc+jwt, not aqcert+jwt
     assert client.get("/s/vc/other").status_code == 404
     assert client.get("/v/not-a-token/credential.jwt").status_code == 404
+
+
+def test_the_credential_is_signed_with_its_certificates_own_key(app, client, sitting, tablet, officer):
+    """Guard: wallet_views.credential signs with cert.kid (with the current key, a second rotation
+    dropped that key from the JWKS while the credential was still valid)."""
+    from examsvc.cli import main
+
+    certs = certified(app, sitting, tablet, officer)
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["keys", "rotate", "--now"]).exit_code == 0
+    assert runner.invoke(main, ["keys", "rotate", "--now"]).exit_code == 0
+    header, _vc = _verified(client, client.get(f"/v/{certs[0].token}/credential.jwt").get_data(as_text=True))
+    assert header["kid"] == certs[0].kid

@@ -50,6 +50,7 @@ class VerifyFastPath:
         self.mirror = app.extensions["examsvc.mirror"]
         self.bodies: dict[tuple[str, str], bytes] = {}  # (token, status) -> the JSON answer
         self.listed: tuple[float, datetime | None] = (0.0, None)  # (looked at, status list signed at)
+        self.times: tuple[int, bytes] = (0, b"")  # (second, the answer's opening with its times)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -106,12 +107,16 @@ class VerifyFastPath:
         return 200, self._stamped(data), {"Content-Type": "application/json"}
 
     def _stamped(self, data: bytes) -> bytes:
-        """The cached answer with this look-up's times put in front (the same keys as the view's)."""
+        """The cached answer with this look-up's times put in front (the same keys as the view's);
+        the times are to the second, so their JSON is made once a second."""
         now = time.time()
         if now - self.listed[0] > LISTED_RECHECK_SECONDS:
             self.listed = (now, self._listed_at())
-        times = self.app.json.dumps(stamp(datetime.fromtimestamp(now, UTC), self.listed[1]))
-        return times[:-1].encode() + b"," + data[1:]
+        second = int(now)
+        if self.times[0] != second:
+            times = self.app.json.dumps(stamp(datetime.fromtimestamp(second, UTC), self.listed[1]))
+            self.times = (second, times[:-1].encode() + b",")
+        return self.times[1] + data[1:]
 
     def _listed_at(self) -> datetime | None:
         try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..classes.models import Enrollment
@@ -17,6 +17,9 @@ class Certificate(Base):
         CheckConstraint("hours > 0", name="hours"),
         CheckConstraint("revoked_at IS NULL OR revoke_reason IS NOT NULL", name="revoked_with_reason"),
         CheckConstraint("suspended_at IS NULL OR suspend_reason IS NOT NULL", name="suspended_with_reason"),
+        Index(
+            "ix_certificate_kid_expires_at", "kid", "expires_at"
+        ),  # the JWKS: is a retired key still needed?
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

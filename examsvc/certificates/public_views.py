@@ -208,12 +208,35 @@ def jwks():  # type: ignore[no-untyped-def]
     before they sign), and retired ones while a certificate they signed is unexpired (or, for the
     status key, while a list it signed may still be cached)."""
     key_dir, at, s = _config().resolved_key_dir(), now(), db_session()
-    live = set(s.scalars(select(Certificate.kid).where(Certificate.expires_at > utcnow()).distinct()))
-    keys = to_publish(published(key_dir, CERTIFICATE), at, live)
+    certificate_keys = published(key_dir, CERTIFICATE)
+    live = {key.kid for key in certificate_keys if _signed_unexpired(s, key.kid)}  # a few index probes
+    keys = to_publish(certificate_keys, at, live)
     keys += to_publish(published(key_dir, STATUS), at, set(), status.LIFETIME.total_seconds())
     response = jsonify({"keys": [key.jwk() for key in keys]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _signed_unexpired(session, kid: str) -> bool:  # type: ignore[no-untyped-def]
+    probe = select(Certificate.id).where(Certificate.kid == kid, Certificate.expires_at > utcnow()).limit(1)
+    return session.scalar(probe) is not None
+
+
+def current_status_list() -> status.SignedList:
+    """The Status List Token now, signed and stored if it had to be (committed here)."""
+    s, cfg = db_session(), _config()
+
+    def signed() -> status.SignedList:
+        key_dir, ttl = cfg.resolved_key_dir(), cfg.status_list_ttl_seconds
+        return status.signed_list(s, key_dir, cfg.base_url, bureau_code(s), utcnow(), ttl)
+
+    try:
+        found = signed()
+        s.commit()
+    except IntegrityError:  # another worker stored the first one at the same moment: serve that
+        s.rollback()
+        found = signed()
+    return found
 
 
 @bp.route("/s/<int:list_id>")
@@ -223,17 +246,7 @@ def status_list(list_id: int):  # type: ignore[no-untyped-def]
     nears its expiry (status.py); cacheable for its `ttl`, and answered 304 to a matching ETag."""
     if list_id != status.LIST_ID:
         abort(404)
-    s, cfg = db_session(), _config()
-    try:
-        signed = status.signed_list(
-            s, cfg.resolved_key_dir(), cfg.base_url, bureau_code(s), utcnow(), cfg.status_list_ttl_seconds
-        )
-        s.commit()
-    except IntegrityError:  # another worker stored the first one at the same moment: serve that
-        s.rollback()
-        signed = status.signed_list(
-            s, cfg.resolved_key_dir(), cfg.base_url, bureau_code(s), utcnow(), cfg.status_list_ttl_seconds
-        )
+    signed, cfg = current_status_list(), _config()
     response = Response(signed.token, mimetype=status.MEDIA_TYPE)
     response.set_etag(signed.etag.strip('"'))
     response.headers["Cache-Control"] = f"public, max-age={cfg.status_list_ttl_seconds}"

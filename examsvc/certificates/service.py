@@ -188,6 +188,12 @@ def trainee_records(
     }
 
 
+def _lock(session: Session, cert: Certificate) -> None:
+    """The row read again under a lock (PostgreSQL; SQLite's writer lock serialises already): of
+    two officers submitting at once, the second sees what the first did and is refused."""
+    session.refresh(cert, with_for_update=True)
+
+
 def revoke(  # type: ignore[no-untyped-def]
     session: Session,
     actor: Actor,
@@ -204,11 +210,13 @@ def revoke(  # type: ignore[no-untyped-def]
         raise RuleError(N_("A revocation needs its reason."), field="reason")
     if kind not in REVOKE_KINDS:
         raise RuleError(N_("Choose why the certificate is revoked."), field="kind")
+    _lock(session, cert)
     if cert.revoked_at is not None:
         raise RuleError(N_("This certificate is already revoked."))
     cert.revoked_at, cert.revoke_reason, cert.revoked_by = utcnow(), reason[:300], user.id
     cert.revoke_kind = kind
     session.flush()
+    status.mark_changed(session)
     if redis is not None:
         try:
             revocations.mark(*redis, cert.status_index)
@@ -231,10 +239,12 @@ def suspend(session: Session, actor: Actor, cert: Certificate, reason: str, redi
     reason = reason.strip()
     if not reason:
         raise RuleError(N_("A suspension needs its reason."), field="reason")
+    _lock(session, cert)
     if cert.revoked_at is not None or cert.suspended_at is not None:
         raise RuleError(N_("Only a certificate in force can be suspended."))
     cert.suspended_at, cert.suspend_reason = utcnow(), reason[:300]
     session.flush()
+    status.mark_changed(session)
     if redis is not None:
         try:
             revocations.suspend(*redis, cert.status_index)
@@ -256,10 +266,12 @@ def lift_suspension(session: Session, actor: Actor, cert: Certificate, reason: s
     reason = reason.strip()
     if not reason:
         raise RuleError(N_("Say why the suspension ends."), field="reason")
+    _lock(session, cert)
     if cert.suspended_at is None or cert.revoked_at is not None:
         raise RuleError(N_("This certificate is not suspended."))
     cert.suspended_at, cert.suspend_reason = None, None
     session.flush()
+    status.mark_changed(session)
     record(
         session,
         actor,

@@ -4,8 +4,9 @@ status lives, and the signed Status List Token. Functions flush and never commit
 - Indexes are drawn at random from the whole list (and never reused), so neither the list nor a
   certificate's index tells how many were issued, in what order, or which ones belong together.
 - The token is signed with the status key (never the certificate key: its own `typ` and kid), and
-  kept: it is signed again only when a status changes or half its lifetime has passed, so a look-up
-  costs a query and a comparison, not a signature, and an unchanged list keeps its ETag.
+  kept: every status change marks it stale (mark_changed, in the change's transaction), and it is
+  signed again only then or when half its lifetime has passed. A look-up of an unchanged list costs
+  one primary-key read, whatever the number of revocations, and keeps its ETag.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core.crypto.jws import sign
@@ -58,6 +59,13 @@ def statuses(session: Session) -> dict[int, int]:
     return {index: statuslist.INVALID if revoked else statuslist.SUSPENDED for index, revoked in rows}
 
 
+STALE = "stale"  # the kept token's digest once a status changed: the next look-up signs again
+
+
+def mark_changed(session: Session) -> None:
+    session.execute(update(StatusListToken).values(digest=STALE))
+
+
 def _digest(listed: dict[int, int]) -> str:
     return hashlib.sha256(json.dumps(sorted(listed.items())).encode()).hexdigest()
 
@@ -77,15 +85,15 @@ def signed_list(
     session: Session, key_dir: Path, base_url: str, issuer: str, now: datetime, ttl_seconds: int
 ) -> SignedList:
     """The current Status List Token, signed again only if needed (see above)."""
-    listed = statuses(session)
-    digest = _digest(listed)
     kept = session.get(StatusListToken, LIST_ID)
     if (
         kept is not None
-        and kept.digest == digest
+        and kept.digest != STALE
         and now < kept.issued_at + (kept.expires_at - kept.issued_at) / 2
     ):
         return SignedList(kept.token, kept.issued_at, kept.expires_at)
+    listed = statuses(session)
+    digest = _digest(listed)
     issued = now.replace(microsecond=0)
     expires = issued + LIFETIME
     claims = {

@@ -3,20 +3,20 @@ Status Lists its status entries name. Public, like the verification page: the ho
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 
 from ..core.crypto.jws import sign
-from ..core.db import db_session, utcnow
-from ..core.signing_keys import CERTIFICATE, STATUS, current_signer
+from ..core.db import db_session
+from ..core.signing_keys import CERTIFICATE, STATUS, current_signer, signer_of
 from ..orgs.service import bureau_name
 from ..web.access import public
-from . import status, wallet
+from . import wallet
 from .claims import facts
 from .models import Certificate
-from .public_views import CORS_HEADERS, allowed, too_many_lookups, verdict_of
+from .public_views import CORS_HEADERS, allowed, current_status_list, too_many_lookups, verdict_of
 
 bp = Blueprint("wallet", __name__)
 
@@ -56,10 +56,17 @@ def credential(token: str):  # type: ignore[no-untyped-def]
         subject=subject,
         status_index=cert.status_index,
     )
-    kid, key = current_signer(cfg.resolved_key_dir(), CERTIFICATE)
-    body = sign(document, key, kid, wallet.TYP, wallet.CTY)
+    # The certificate's own key: the JWKS keeps it while the certificate is unexpired, and so the
+    # credential (valid as long) keeps verifying across rotations.
+    key = signer_of(cfg.resolved_key_dir(), cert.kid, CERTIFICATE)
+    body = sign(document, key, cert.kid, wallet.TYP, wallet.CTY)
     disposition = f"attachment; filename={cert.number}.vc.jwt"
     return Response(body, mimetype=wallet.MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
+# Per process: (the status list token it was made from, purpose) -> the signed credential. The
+# lists change only when a status does (status.py marks it), so each is signed once per change.
+_SIGNED: dict[tuple[str, str], str] = {}
 
 
 @bp.route("/s/vc/<purpose>")
@@ -67,22 +74,23 @@ def credential(token: str):  # type: ignore[no-untyped-def]
 def status_list_credential(purpose: str):  # type: ignore[no-untyped-def]
     if purpose not in wallet.PURPOSES:
         abort(404)
-    if not allowed():  # signed per request (it is small work, but not free): counted as a look-up
-        return too_many_lookups()
-    cfg, s = _config(), db_session()
-    column = Certificate.revoked_at if purpose == "revocation" else Certificate.suspended_at
-    indexes = s.scalars(select(Certificate.status_index).where(column.is_not(None)))
-    now = utcnow().replace(microsecond=0)
-    document = wallet.status_list_credential(
-        base_url=cfg.base_url,
-        bureau=bureau_name(s),
-        purpose=purpose,
-        set_indexes=indexes,
-        now=now,
-        until=now + status.LIFETIME,
-    )
-    kid, key = current_signer(cfg.resolved_key_dir(), STATUS)
-    response = Response(sign(document, key, kid, wallet.TYP, wallet.CTY), mimetype=wallet.MEDIA_TYPE)
+    cfg, s, current = _config(), db_session(), current_status_list()
+    body = _SIGNED.get((current.token, purpose))
+    if body is None:
+        column = Certificate.revoked_at if purpose == "revocation" else Certificate.suspended_at
+        document = wallet.status_list_credential(
+            base_url=cfg.base_url,
+            bureau=bureau_name(s),
+            purpose=purpose,
+            set_indexes=s.scalars(select(Certificate.status_index).where(column.is_not(None))),
+            now=current.issued_at,
+            until=current.expires_at,
+        )
+        kid, key = current_signer(cfg.resolved_key_dir(), STATUS)
+        if len(_SIGNED) > 8:  # only the newest matter
+            _SIGNED.clear()
+        body = _SIGNED[(current.token, purpose)] = sign(document, key, kid, wallet.TYP, wallet.CTY)
+    response = Response(body, mimetype=wallet.MEDIA_TYPE)
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = f"public, max-age={cfg.status_list_ttl_seconds}"
-    response.expires = now + timedelta(seconds=cfg.status_list_ttl_seconds)
-    return response
+    return response.make_conditional(request)

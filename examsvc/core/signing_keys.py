@@ -141,9 +141,22 @@ def current_signer(key_dir: Path, purpose: str = CERTIFICATE) -> tuple[str, Ed25
     key = signing_key(published(key_dir, purpose), now())
     if key is None:
         raise KeyFileError(f"no {purpose} signing key in {key_dir}; run: examsvc keys init")
+    return key.kid, _unsealed(key_dir, key)
+
+
+def signer_of(key_dir: Path, kid: str, purpose: str = CERTIFICATE) -> Ed25519PrivateKey:
+    """The private half of a given key, retired or not: what signs a document that must verify as
+    long as another token signed by that key does (the wallet copy of a certificate)."""
+    key = next((k for k in published(key_dir, purpose) if k.kid == kid), None)
+    if key is None:
+        raise KeyFileError(f"no {purpose} signing key {kid} in {key_dir}")
+    return _unsealed(key_dir, key)
+
+
+def _unsealed(key_dir: Path, key: SigningKey) -> Ed25519PrivateKey:
     kek = load_or_create_key(key_dir, KEK)
     raw = unseal({kek.key_id: kek}, key.sealed_private, _aad(key.kid))
-    return key.kid, Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 # Per process and purpose: (when last looked, directory stamp, key set). The directory is looked at

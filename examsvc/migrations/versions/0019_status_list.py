@@ -25,6 +25,7 @@ def upgrade() -> None:
             "suspended_with_reason", "suspended_at IS NULL OR suspend_reason IS NOT NULL"
         )
     op.execute("UPDATE certificate SET revoke_kind = 'other' WHERE revoked_at IS NOT NULL")
+    op.create_index("ix_certificate_kid_expires_at", "certificate", ["kid", "expires_at"])
     op.create_table(
         "status_list_token",
         sa.Column("list_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -38,6 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("status_list_token")
+    op.drop_index("ix_certificate_kid_expires_at", table_name="certificate")
     with op.batch_alter_table("certificate") as batch:
         batch.drop_constraint("suspended_with_reason", type_="check")
         batch.drop_column("suspend_reason")
