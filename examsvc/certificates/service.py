@@ -191,7 +191,12 @@ def trainee_records(
 def _lock(session: Session, cert: Certificate) -> None:
     """The row read again under a lock (PostgreSQL; SQLite's writer lock serialises already): of
     two officers submitting at once, the second sees what the first did and is refused."""
-    session.refresh(cert, with_for_update=True)
+    # A plain row lock first: the certificate's eager join to its enrolment cannot be locked (outer
+    # join), and nothing but the status columns needs reading again under it.
+    session.execute(select(Certificate.id).where(Certificate.id == cert.id).with_for_update())
+    session.refresh(
+        cert, ["revoked_at", "revoke_reason", "revoke_kind", "revoked_by", "suspended_at", "suspend_reason"]
+    )
 
 
 def revoke(  # type: ignore[no-untyped-def]
