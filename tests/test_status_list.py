@@ -65,8 +65,8 @@ def test_the_list_decodes_by_the_draft_with_revoked_and_suspended(app, client, s
     assert len(raw) == statuslist.LIST_SIZE * 2 // 8 and len(token) < 1000
 
 
-@pytest.mark.skipif(not (NODE / "node_modules").exists(), reason="scripts/test.sh installs tests/node")
 def test_sd_jwt_status_list_reads_the_same_statuses(app, client, sitting, tablet, officer):
+    assert (NODE / "node_modules").exists(), "scripts/test.sh installs tests/node (npm ci)"
     certs = certified(app, sitting, tablet, officer)
     _suspend_and_revoke(officer, sitting, certs)
     token = client.get("/s/1").get_data(as_text=True)
