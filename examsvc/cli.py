@@ -24,6 +24,7 @@ from .core.keyring import init_keys
 from .core.migrate import upgrade_database
 from .core.signing_keys import CERTIFICATE, PREFIXES, rotate
 from .demo.scene import load_demo, write_sample_roster
+from .jobs.cli import jobs_group
 from .ops.backup import BackupError, backup_to, restore, wider_than_owner
 from .ops.housekeeping import prune
 from .ops.retention import anonymise, due, due_people
@@ -226,6 +227,7 @@ def users_reset_totp(username: str) -> None:
 
 main.add_command(bank_group)
 main.add_command(papers_group)
+main.add_command(jobs_group)
 main.add_command(certs_group)
 main.add_command(audit_group)
 

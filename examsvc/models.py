@@ -5,6 +5,7 @@ from .auth.models import LoginAttempt, LoginSession, User
 from .certificates.models import Certificate
 from .classes.models import Enrollment, TrainingClass
 from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
+from .jobs.models import Job, JobOutput
 from .orgs.models import Organisation
 from .orgs.suspension import Suspension
 from .oversight.models import CoverageTarget
@@ -22,6 +23,8 @@ __all__ = [
     "CoverageTarget",
     "Enrollment",
     "IdempotencyRecord",
+    "Job",
+    "JobOutput",
     "LoginAttempt",
     "LoginSession",
     "Organisation",

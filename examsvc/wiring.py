@@ -28,7 +28,10 @@ from .exams.move_views import bp as moves_bp
 from .exams.tablet_views import bp as tablet_bp
 from .exams.views import bp as sittings_bp
 from .home.views import bp as home_bp
+from .jobs import workers as job_workers
+from .jobs.views import bp as jobs_bp
 from .ops.health import bp as ops_bp
+from .ops.metrics_views import bp as metrics_bp
 from .oversight.audit_views import bp as audit_bp
 from .oversight.file_views import bp as files_bp
 from .oversight.institution_views import bp as institutions_bp
@@ -69,6 +72,7 @@ def wire(app: Flask, cfg: Config) -> None:
     login_manager.user_loader(lambda token: user_for_token(db_session(), token))
 
     request_log.install(app)
+    job_workers.install(app)
     app.before_request(refuse_unstorable_input)  # before anything reads a query or a form
     app.before_request(enforce_access)
     app.after_request(add_security_headers)
@@ -91,10 +95,12 @@ def wire(app: Flask, cfg: Config) -> None:
         verify_bp,
         wallet_bp,
         ops_bp,
+        metrics_bp,
         audit_bp,
         oversight_bp,
         institutions_bp,
         files_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
     fast_verify.install(app)  # the JSON verification API's hot path, below Flask (with Redis only)

@@ -40,6 +40,9 @@ export EXAMSVC_DATABASE_URL=${EXAMSVC_DATABASE_URL:-postgresql+psycopg://postgre
 export EXAMSVC_REDIS_URL=${EXAMSVC_REDIS_URL:-redis://127.0.0.1:6379/0}
 export EXAMSVC_KEY_DIR=${EXAMSVC_KEY_DIR:-$EXAMSVC_INSTANCE_DIR/keys}
 mkdir -p "$EXAMSVC_INSTANCE_DIR" && chmod 700 "$EXAMSVC_INSTANCE_DIR"
+# The workers' metrics meet in files here (/metrics sums them); a new server starts from zero.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$EXAMSVC_INSTANCE_DIR/prometheus}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 if [ -z "${EXAMSVC_SECRET_KEY:-}" ]; then
   # Kept beside the instance so that restarts keep sessions; on real servers set it from a secret store.
   secret_file="$EXAMSVC_INSTANCE_DIR/production_secret_key"
@@ -65,4 +68,5 @@ echo "new installation: .venv/bin/examsvc orgs create --kind bureau --code 45010
 echo "                  .venv/bin/examsvc users create --username admin --role admin --org-code 450100"
 # No gunicorn access log: it would write raw paths (certificate tokens); the app logs routes instead.
 exec .venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers "${WORKERS:-4}" \
-  --worker-class gthread --threads 4 --graceful-timeout 20 "examsvc:create_app()"
+  --worker-class gthread --threads 4 --graceful-timeout 20 --config scripts/gunicorn_conf.py \
+  "examsvc:create_app()"

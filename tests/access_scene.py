@@ -3,6 +3,7 @@ kind of user, so that every route can be probed as each of them (tests/test_acce
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +14,9 @@ from examsvc.auth.models import User
 from examsvc.classes.models import Enrollment
 from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, CorrectionRequest
+from examsvc.jobs.kinds import Output
+from examsvc.jobs.models import Job
+from examsvc.jobs.runner import sealed_output
 from examsvc.orgs.models import Organisation
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
@@ -36,6 +40,25 @@ class Scenario:
     ids: dict[str, object]  # the objects' ids that fill the rows' paths
     clients: dict[str, Client]  # actor -> signed in as that actor
     tokens: dict[str, str]  # actor -> the CSRF token of their session
+
+
+def _done_job(app, s, paper_id: int) -> int:  # type: ignore[no-untyped-def]
+    """The officer's print of the class's (released) paper, done: its file is there to download."""
+    job = Job(
+        key=f"paper.pdf:matrix:{paper_id}",
+        kind="paper.pdf",
+        params=json.dumps({"paper": paper_id}),
+        owner_id=s.scalar(select(User.id).where(User.username == "officer1")),
+        state="done",
+        done=1,
+        total=1,
+        attempts=1,
+    )
+    s.add(job)
+    s.flush()
+    s.add(sealed_output(app, job.id, Output("matrix.pdf", "application/pdf", b"%PDF-1.4 matrix")))
+    s.commit()
+    return job.id
 
 
 @pytest.fixture
@@ -105,6 +128,7 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             "other_institution": world.other_institution,
             "employer": s.scalar(select(Organisation.id).where(Organisation.kind == "employer")),
         }
+        ids["job"] = _done_job(app, s, ids["paper"])
     logins = {
         ADMIN: "admin1",
         OFFICER: "officer1",

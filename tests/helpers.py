@@ -79,3 +79,17 @@ def post_sitting(  # type: ignore[no-untyped-def]
         "sitting-marking": marking,
     }
     return officer.post(f"{page}/sittings", form, page=page)
+
+
+def job_file(client: Client, path: str, page: str):  # type: ignore[no-untyped-def]
+    """Asks for work done as a background job (POST `path` as from `page`), runs what is queued here
+    in the test's thread, and returns the response of the job's file; a request refused before any
+    job was made returns the POST's own response (a redirect back, with the reason flashed)."""
+    from examsvc.jobs.runner import run_next
+
+    response = client.post(path, page=page)
+    if response.status_code != 302 or "/jobs/" not in response.location:
+        return response
+    while run_next(client.app) is not None:
+        pass
+    return client.get(response.location + "/file")

@@ -25,7 +25,7 @@ from examsvc.papers.models import Paper
 
 from .cert_helpers import api
 from .conftest import PASSWORD, second_officer_client
-from .helpers import Client, post_sitting
+from .helpers import Client, job_file, post_sitting
 from .integrity_promises import ExamPromises
 from .paper_helpers import approved_class
 from .tablet_helpers import base, call, enrollments, right_answers
@@ -219,10 +219,15 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             current = self.phase()
             if who == "officer":
                 paper = self.paper()
-                answer = officer.get(f"/officer/papers/{paper.id}.pdf")
+                answer = job_file(
+                    officer, f"/officer/papers/{paper.id}/pdf", f"/officer/classes/{paper.class_id}"
+                )
             else:
-                answer = proctors[0].get(f"/proctor/sittings/{self.sitting_id}/paper.pdf")
-            assert answer.status_code in {200, 403, 404}  # 404: a proctor not assigned to it
+                page = f"/proctor/sittings/{self.sitting_id}"
+                answer = job_file(proctors[0], f"{page}/paper", page)
+            # 302: refused before any job was made (sent back, the reason flashed); 403: the file of a
+            # job made while the paper was open, asked for again after its seal closed (cancelled)
+            assert answer.status_code in {200, 302, 403, 404}  # 404: a proctor not assigned to it
             if answer.status_code == 200:  # a paper is unreadable until its sitting's release
                 assert current in {Phase.RELEASED, Phase.OPEN, Phase.CLOSED, Phase.LOCKED, Phase.PUBLISHED}
 

@@ -99,6 +99,11 @@ def assigned(path: str, ok: int = 200) -> Row:
     return Row(path, {PROCTOR: ok}, hidden_from=(PROCTOR_ELSEWHERE,))
 
 
+def own_job(path: str) -> Row:
+    """The person who asked for the job; every other signed-in user gets 404 (not theirs)."""
+    return Row(path, {OFFICER: 200}, hidden_from=tuple(a for a in SIGNED_IN if a != OFFICER))
+
+
 # The status of an allowed request with an empty form, by what the view's own rules answer:
 INVALID = 400  # a JSON API or upload missing its fields
 REDISPLAY = 200  # the form shown again with its errors
@@ -115,6 +120,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "auth.second_factor"): public("/login/totp", ok=302),  # no password step: back to it
     ("POST", "auth.second_factor"): public("/login/totp", ok=302),
     ("GET", "ops.healthz"): public("/healthz"),
+    ("GET", "metrics.scrape"): public("/metrics", ok=404),  # no token configured: not there for anyone
     ("GET", "tablet.service_worker"): public("/proctor/sittings/sw.js"),
     ("GET", "verify.page"): public("/v/{token}"),
     ("GET", "verify.holder_pdf"): public("/v/{token}/certificate.pdf"),
@@ -131,6 +137,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "verify.bulk_check"): public("/verify/bulk", ok=INVALID),
     # every signed-in user: own account
     ("GET", "auth.account"): signed_in("/account"),
+    # everyone's own background jobs: the job is the officer's; to anyone else it does not exist
+    ("GET", "jobs.job_list"): signed_in("/jobs"),
+    ("GET", "jobs.job_page"): own_job("/jobs/{job}"),
+    ("GET", "jobs.job_status"): own_job("/jobs/{job}.json"),
+    ("GET", "jobs.job_file"): own_job("/jobs/{job}/file"),
     ("POST", "auth.account"): signed_in("/account", ok=REDISPLAY),
     ("POST", "auth.logout"): signed_in("/logout", ok=302),  # probed last: it ends the session
     # admin: users and organisations
@@ -170,7 +181,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "papers.blueprints"): officer("/officer/blueprints"),
     ("POST", "papers.blueprints"): officer("/officer/blueprints", ok=REDISPLAY),
     ("POST", "papers.generate"): officer("/officer/classes/{class}/papers", ok=DONE_OR_REFUSED),
-    ("GET", "papers.download"): officer("/officer/papers/{paper}.pdf"),
+    ("POST", "papers.print_paper"): officer("/officer/papers/{paper}/pdf", ok=DONE_OR_REFUSED),
     ("POST", "sittings.schedule"): officer("/officer/classes/{class}/sittings", ok=DONE_OR_REFUSED),
     ("GET", "sittings.assign"): officer("/officer/sittings/{retake}/proctors"),
     ("POST", "sittings.assign"): officer("/officer/sittings/{retake}/proctors", ok=UNPROCESSABLE),
@@ -189,8 +200,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sittings.correct"): officer(
         "/officer/sittings/{first}/attempts/{attempt}/correct", ok=DONE_OR_REFUSED
     ),
-    ("GET", "certificates.class_pdf"): officer("/officer/classes/{class}/certificates.pdf"),
-    ("GET", "certificates.class_zip"): officer("/officer/classes/{class}/certificates.zip"),
+    ("POST", "certificates.class_certificates_file"): officer(
+        "/officer/classes/{class}/certificates/zip", ok=DONE_OR_REFUSED
+    ),
     ("POST", "certificates.revoke"): officer(
         "/officer/certificates/{certificate}/revoke", ok=DONE_OR_REFUSED
     ),
@@ -225,13 +237,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "institutions.lift_suspension"): officer(
         "/officer/institutions/{other_institution}/lift", ok=UNPROCESSABLE
     ),
-    ("GET", "files.class_download"): officer("/officer/files/class/{class}.zip"),
-    ("GET", "files.trainee_download"): officer("/officer/files/trainee/{trainee}.zip"),
-    ("GET", "files.employer_download"): officer("/officer/files/employer/{employer}.zip"),
+    ("POST", "files.class_download"): officer("/officer/files/class/{class}/zip", ok=DONE_OR_REFUSED),
+    ("POST", "files.trainee_download"): officer("/officer/files/trainee/{trainee}/zip", ok=DONE_OR_REFUSED),
+    ("POST", "files.employer_download"): officer(
+        "/officer/files/employer/{employer}/zip", ok=DONE_OR_REFUSED
+    ),
     # proctors: their sittings only
     ("GET", "home.proctor"): proctors("/proctor"),
     ("GET", "tablet.sitting"): assigned("/proctor/sittings/{retake}"),
-    ("GET", "tablet.paper"): assigned("/proctor/sittings/{retake}/paper.pdf"),
+    ("POST", "tablet.paper"): assigned("/proctor/sittings/{retake}/paper", ok=DONE_OR_REFUSED),
     ("POST", "tablet.check_in"): assigned(
         "/proctor/sittings/{retake}/candidates/{candidate}/check-in", ok=DONE_OR_REFUSED
     ),

@@ -19,7 +19,14 @@ from examsvc.papers.models import Paper
 from examsvc.questions.cipher import BankCipher
 
 from .docs_screenshots import keep_for_docs
-from .test_browser import PHONE, TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
+from .test_browser import (  # noqa: F401 (fixtures)
+    PHONE,
+    TABLET,
+    browser,
+    live_server,
+    prepared_download,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -56,10 +63,9 @@ def test_publish_certify_scan_revoke(live_server, browser, tmp_path):  # noqa: F
     page.click(f"form[action='/officer/sittings/{sitting_id}/publish'] button")
     page.wait_for_selector("#certificates")
     assert page.locator("#certificates tbody tr").count() >= 2
-    with page.expect_download() as download:
-        page.click("#certificates a[href$='certificates.pdf']")
     pdf_path = tmp_path / "certificates.pdf"
-    download.value.save_as(pdf_path)
+    prepared_download(page, "#certificates-pdf").save_as(pdf_path)
+    page.goto(f"{base}/officer/classes/{class_id}")
     url = _qr_url(pdf_path, tmp_path)
     assert url.startswith(f"{app.config['EXAMSVC'].base_url}/v/")
 

@@ -13,7 +13,7 @@ from examsvc.classes.models import TrainingClass
 from examsvc.core.db import db_session
 
 from .paper_helpers import pdf_text
-from .test_browser import TABLET, browser, live_server, sign_in  # noqa: F401 (fixtures)
+from .test_browser import TABLET, browser, live_server, prepared_download, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 CERTIFIED_GREEN = (0x1E, 0x7A, 0x34)  # .bar-certified in app.css
@@ -62,9 +62,7 @@ def test_institutions_patterns_and_class_file_in_the_browser(live_server, browse
     page.wait_for_url(f"**/officer/institutions/{school_id}/patterns")
     assert page.locator("h1").inner_text().startswith("答案雷同核查")
     page.goto(f"{base}/officer/classes/{class_id}")
-    with page.expect_download() as download:
-        page.click("#class-file-pdf")
     pdf = tmp_path / "class-file.pdf"
-    download.value.save_as(pdf)
+    prepared_download(page, "#class-file-pdf").save_as(pdf)
     text = pdf_text(pdf.read_bytes(), tmp_path)
     assert "一期一档" in text and code in text

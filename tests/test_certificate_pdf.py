@@ -14,6 +14,7 @@ import zxingcpp
 from PIL import Image
 
 from .cert_helpers import certified
+from .helpers import job_file
 from .paper_helpers import page_count, pdf_text
 
 DPI = 150
@@ -29,7 +30,7 @@ def _raster(pdf: bytes, tmp_path) -> list[Image.Image]:  # type: ignore[no-untyp
 
 def test_the_qr_code_survives_a_photocopy_at_150_dpi(app, sitting, tablet, officer, tmp_path):
     certs = certified(app, sitting, tablet, officer)
-    response = officer.get(f"/officer/classes/{sitting.class_id}/certificates.pdf")
+    response = job_file(officer, f"/officer/classes/{sitting.class_id}/certificates/pdf", "/")
     assert response.status_code == 200
     pdf = response.get_data()
     assert page_count(pdf, tmp_path) == len(certs)  # one renderer run, one page each

@@ -17,7 +17,7 @@ from examsvc.core.db import db_session, utcnow
 
 from .cert_helpers import api, certified
 from .class_helpers import person
-from .helpers import Client
+from .helpers import Client, job_file
 from .paper_helpers import pdf_text
 from .tablet_helpers import close_sitting, enrollments, enter
 
@@ -119,17 +119,19 @@ def test_officers_only_download_and_revoke(app, world, sitting, tablet, officer)
     school = Client(app)
     world.login(school, "school1")
     for path in (
-        f"/officer/classes/{sitting.class_id}/certificates.pdf",
-        f"/officer/classes/{sitting.class_id}/certificates.zip",
+        f"/officer/classes/{sitting.class_id}/certificates/pdf",
+        f"/officer/classes/{sitting.class_id}/certificates/zip",
     ):
-        assert school.get(path).status_code == 403 and tablet.get(path).status_code == 403
+        assert (
+            school.post(path, page="/").status_code == 403 and tablet.post(path, page="/").status_code == 403
+        )
     assert (
         school.post(
             f"/officer/certificates/{certs[0].id}/revoke", {"reason": "x"}, page="/institution"
         ).status_code
         == 403
     )
-    zipped = officer.get(f"/officer/classes/{sitting.class_id}/certificates.zip")
+    zipped = job_file(officer, f"/officer/classes/{sitting.class_id}/certificates/zip", "/")
     names = zipfile.ZipFile(io.BytesIO(zipped.get_data())).namelist()
     assert sorted(names) == sorted(f"{c.number}.pdf" for c in certs)
 

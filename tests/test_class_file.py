@@ -15,7 +15,7 @@ from examsvc.papers.models import Paper
 
 from .cert_helpers import certified
 from .class_helpers import person
-from .helpers import Client
+from .helpers import Client, job_file
 from .paper_helpers import pdf_text
 
 SECTIONS = ("class", "roster", "sittings", "papers", "results", "certificates", "audit")
@@ -36,7 +36,7 @@ def _prepare(app, sitting, tablet, officer) -> tuple[list[str], str]:  # type: i
 
 def test_the_zip_has_every_section_masked_and_safe(app, sitting, tablet, officer):
     full_ids, content_hash = _prepare(app, sitting, tablet, officer)
-    answer = officer.get(f"/officer/files/class/{sitting.class_id}.zip")
+    answer = job_file(officer, f"/officer/files/class/{sitting.class_id}/zip", "/")
     assert answer.status_code == 200 and answer.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(answer.get_data()))
     names = {name.split("/")[-1] for name in archive.namelist()}
@@ -63,7 +63,7 @@ def test_the_zip_has_every_section_masked_and_safe(app, sitting, tablet, officer
 
 def test_the_pdf_has_every_section_and_no_full_id(app, sitting, tablet, officer, tmp_path):
     full_ids, content_hash = _prepare(app, sitting, tablet, officer)
-    answer = officer.get(f"/officer/files/class/{sitting.class_id}.pdf")
+    answer = job_file(officer, f"/officer/files/class/{sitting.class_id}/pdf", "/")
     assert answer.status_code == 200 and answer.get_data().startswith(b"%PDF")
     text = pdf_text(answer.get_data(), tmp_path).replace(" ", "").replace("\n", "")
     assert "培训班次档案" in text and "学员名单" in text and "审计记录" in text
@@ -72,8 +72,8 @@ def test_the_pdf_has_every_section_and_no_full_id(app, sitting, tablet, officer,
 
 
 def test_only_officers_export_a_class_file(app, world, sitting, school):
-    assert school.get(f"/officer/files/class/{sitting.class_id}.zip").status_code == 403
-    assert Client(app).raw.get(f"/officer/files/class/{sitting.class_id}.pdf").status_code == 302
+    assert school.post(f"/officer/files/class/{sitting.class_id}/zip", page="/").status_code == 403
+    assert Client(app).post(f"/officer/files/class/{sitting.class_id}/pdf", page="/login").status_code == 401
 
 
 def test_trainee_and_employer_files(app, world, sitting, tablet, officer, school, tmp_path):
@@ -84,17 +84,18 @@ def test_trainee_and_employer_files(app, world, sitting, tablet, officer, school
             select(Enrollment).where(Enrollment.class_id == sitting.class_id).order_by(Enrollment.id)
         ).all()[1]
         trainee_id, employer_id = enrollment.trainee_id, enrollment.trainee.employer_id
-    archive = zipfile.ZipFile(io.BytesIO(officer.get(f"/officer/files/trainee/{trainee_id}.zip").get_data()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(job_file(officer, f"/officer/files/trainee/{trainee_id}/zip", "/").get_data())
+    )
     names = {name.split("/")[-1] for name in archive.namelist()}
     assert {"trainee.csv", "classes.csv", "results.csv", "certificates.csv", "hours.csv"} <= names
     text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.endswith(".csv"))
     assert "学员2" in text and "AQ" in text and not any(full in text for full in full_ids)
-    employer = officer.get(f"/officer/files/employer/{employer_id}.pdf")
+    employer = job_file(officer, f"/officer/files/employer/{employer_id}/pdf", "/")
     assert employer.status_code == 200
     employer_text = pdf_text(employer.get_data(), tmp_path).replace(" ", "")
     assert "一企一册" in employer_text and "学员2" in employer_text
     assert not any(full in employer_text for full in full_ids)
-    assert (
-        officer.get(f"/officer/files/employer/{world.institution}.zip").status_code == 404
-    )  # not an employer
-    assert school.get(f"/officer/files/trainee/{trainee_id}.zip").status_code == 403
+    not_an_employer = f"/officer/files/employer/{world.institution}/zip"
+    assert officer.post(not_an_employer, page="/").status_code == 404
+    assert school.post(f"/officer/files/trainee/{trainee_id}/zip", page="/").status_code == 403

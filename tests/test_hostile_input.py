@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 
 from .class_helpers import roster_csv
 from .conftest import bound_app, make_test_config
-from .helpers import Client
+from .helpers import Client, job_file
 from .hostile_scene import CONFIRMER_USERNAME, HOSTILE, build
 
 
@@ -93,6 +93,8 @@ def _fetch(sc, who: str, path: str):  # type: ignore[no-untyped-def]
     if who == "answer":
         return sc.pages[path]
     client = Client(sc.app) if who == "public" else getattr(sc, who)
+    if path.startswith("POST "):  # a file made by a background job: asked for, made, downloaded
+        return job_file(client, path.removeprefix("POST ").format(**_ids(sc)), "/")
     return client.get(path.format(**_ids(sc)))
 
 
@@ -119,9 +121,12 @@ SPREADSHEETS = [
 ]
 # The bureau's files: a ZIP of a CSV and an XLSX per section.
 FILES = [
-    ("/officer/files/class/{class_id}.zip", "title venue institution employer name3 sitting_venue revoke"),
-    ("/officer/files/trainee/{trainee_id}.zip", "employer title institution revoke"),
-    ("/officer/files/employer/{employer_id}.zip", "employer name3"),
+    (
+        "POST /officer/files/class/{class_id}/zip",
+        "title venue institution employer name3 sitting_venue revoke",
+    ),
+    ("POST /officer/files/trainee/{trainee_id}/zip", "employer title institution revoke"),
+    ("POST /officer/files/employer/{employer_id}/zip", "employer name3"),
 ]
 
 
@@ -150,7 +155,7 @@ def test_spreadsheets_neutralise_formulas(scene, who, path, fields, fmt):
 
 @pytest.mark.parametrize(("path", "fields"), FILES, ids=[p for p, _ in FILES])
 def test_file_archives_neutralise_formulas(scene, path, fields):
-    archive = zipfile.ZipFile(io.BytesIO(scene.officer.get(path.format(**_ids(scene))).get_data()))
+    archive = zipfile.ZipFile(io.BytesIO(_fetch(scene, "officer", path).get_data()))
     found = [c for name in archive.namelist() for c in cells(name, archive.read(name))]
     assert_neutralised(found, fields)
     if "class" in path:
@@ -183,17 +188,21 @@ def test_safe_cell_neutralises_every_formula_start(start):
 # --- PDFs ------------------------------------------------------------------------------------------
 
 PDFS = [
-    ("officer", "/officer/classes/{class_id}/certificates.pdf", "bureau title institution name1 name2"),
+    ("officer", "POST /officer/classes/{class_id}/certificates/pdf", "bureau title institution name1 name2"),
     ("public", "/v/{valid_token}/certificate.pdf", "bureau title institution name2"),
-    ("officer", "/officer/papers/{paper_id}.pdf", "bureau title institution stem option"),
-    ("tablet", "/proctor/sittings/{sitting_id}/paper.pdf", "bureau title stem option"),
+    ("officer", "POST /officer/papers/{paper_id}/pdf", "bureau title institution stem option"),
+    ("tablet", "POST /proctor/sittings/{sitting_id}/paper", "bureau title stem option"),
     (
         "officer",
-        "/officer/files/class/{class_id}.pdf",
+        "POST /officer/files/class/{class_id}/pdf",
         f"{CLASS} bureau sitting_venue proctor confirmer return revoke correction",
     ),
-    ("officer", "/officer/files/trainee/{trainee_id}.pdf", "bureau name1 employer title institution revoke"),
-    ("officer", "/officer/files/employer/{employer_id}.pdf", "bureau employer name1 name2 name3"),
+    (
+        "officer",
+        "POST /officer/files/trainee/{trainee_id}/pdf",
+        "bureau name1 employer title institution revoke",
+    ),
+    ("officer", "POST /officer/files/employer/{employer_id}/pdf", "bureau employer name1 name2 name3"),
 ]
 A4_PORTRAIT = "595 x 842 pts (A4)"  # landscape would be 842 x 595
 

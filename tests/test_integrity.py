@@ -16,7 +16,7 @@ from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
 from examsvc.papers.models import Paper
 
 from .conftest import PASSWORD, schedule_sitting
-from .helpers import Client
+from .helpers import Client, job_file
 from .paper_helpers import approved_class
 from .tablet_helpers import base, call, confirm, correct, enrollments, enter, right_answers, stored_result
 
@@ -99,8 +99,11 @@ def test_a_paper_opens_with_its_sitting_moves_with_it_and_seals_again_when_cance
     app.extensions["examsvc.clock"].advance(timedelta(days=6))
     tablet = Client(app)
     tablet.login("proctor1", PASSWORD)
-    assert tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 403
-    assert officer.get(f"/officer/papers/{_paper(app, class_id).id}.pdf").status_code == 403
+    proctor_page = f"/proctor/sittings/{sitting.id}"
+    refused = job_file(tablet, f"{proctor_page}/paper", proctor_page)
+    assert refused.status_code == 302 and "/jobs/" not in refused.location
+    refused = job_file(officer, f"/officer/papers/{_paper(app, class_id).id}/pdf", page)
+    assert refused.status_code == 302 and "/jobs/" not in refused.location
 
 
 def test_a_sitting_starts_in_the_future_after_the_training(app, world, officer):

@@ -38,6 +38,7 @@ JSON_ENDPOINTS = {
     "tablet.result",
     "tablet.confirm",
     "tablet.lock",
+    "jobs.job_status",  # a job's progress, for its page's script
 }
 JSON_MARKS = re.compile(r"jsonify\(|application/json")
 CALLS = re.compile(r"\b(\w+)\(")

@@ -25,7 +25,7 @@ from examsvc.questions.cipher import BankCipher
 from examsvc.questions.models import Question
 
 from .conftest import schedule_sitting
-from .helpers import Client
+from .helpers import Client, job_file
 from .paper_helpers import approved_class, page_count, pdf_text
 
 
@@ -37,6 +37,15 @@ def class_id(app, world):  # type: ignore[no-untyped-def]
 def _generate(client, class_id, sitting="first"):  # type: ignore[no-untyped-def]
     page = f"/officer/classes/{class_id}"
     return client.post(f"/officer/classes/{class_id}/papers", {"sitting": sitting}, page=page)
+
+
+def _print(officer, paper):  # type: ignore[no-untyped-def]
+    """The class's PDF as the officer gets it: asked for, made as a job, downloaded."""
+    return job_file(officer, f"/officer/papers/{paper.id}/pdf", f"/officer/classes/{paper.class_id}")
+
+
+def _refused(response) -> bool:  # type: ignore[no-untyped-def]
+    return response.status_code == 302 and "/jobs/" not in response.location
 
 
 def _paper(app, class_id, sitting="first"):  # type: ignore[no-untyped-def]
@@ -53,17 +62,17 @@ def test_officer_generates_a_sealed_paper_and_cannot_open_it_before_release(
     assert paper.release_at is None  # no sitting yet: sealed, whatever the clock says
     page = officer.get(f"/officer/classes/{class_id}").get_data(as_text=True)
     assert paper.content_hash[:16] in page and "已密封" in page
-    url = f"/officer/papers/{paper.id}.pdf"
-    assert officer.get(url).status_code == 403
+    refused = _print(officer, paper)
+    assert _refused(refused) and "密封" in officer.get(refused.location).get_data(as_text=True)
     sitting = schedule_sitting(app, officer, class_id, "first")  # starts in 10 minutes, then the clock moves
     paper = _paper(app, class_id)
     assert paper.release_at == sitting.starts_at - timedelta(minutes=60)
     clock = app.extensions["examsvc.clock"]
     clock.advance(paper.release_at - timedelta(seconds=1) - clock.now())
-    response = officer.get(url)
-    assert response.status_code == 403 and b"%PDF" not in response.get_data()
+    response = _print(officer, paper)
+    assert _refused(response) and b"%PDF" not in response.get_data()
     clock.advance(timedelta(seconds=1))
-    response = officer.get(url)
+    response = _print(officer, paper)
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
     with app.app_context():
         downloads = (
@@ -75,7 +84,7 @@ def test_officer_generates_a_sealed_paper_and_cannot_open_it_before_release(
 def test_the_class_pdf_has_every_seat_with_its_own_order(app, officer, class_id, tmp_path, monkeypatch):
     schedule_sitting(app, officer, class_id, "first")
     paper = _paper(app, class_id)
-    pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
+    pdf = _print(officer, paper).get_data()
     pages = page_count(pdf, tmp_path)
     per_seat = pages // paper.seats
     assert pages == per_seat * paper.seats and paper.seats == 3
@@ -114,7 +123,7 @@ def test_the_cli_prints_a_released_paper_as_the_download_does(app, officer, clas
     )
     assert result.exit_code == 0, result.output
     printed = pdf_text(out.read_bytes(), tmp_path, 1, 1)
-    downloaded = pdf_text(officer.get(f"/officer/papers/{paper.id}.pdf").get_data(), tmp_path, 1, 1)
+    downloaded = pdf_text(_print(officer, paper).get_data(), tmp_path, 1, 1)
     with app.app_context():
         bureau = bureau_name(db_session())
     assert bureau in printed and code in printed and printed == downloaded
@@ -124,7 +133,7 @@ def test_the_pdf_prints_hostile_names_as_text(app, world, officer, tmp_path):
     hostile = '<meta name="pdfkit-cookie" content="x=y"><iframe src="file:///etc/passwd"></iframe>'
     class_id = approved_class(app, world, title=hostile)
     schedule_sitting(app, officer, class_id, "first")
-    pdf = officer.get(f"/officer/papers/{_paper(app, class_id).id}.pdf").get_data()
+    pdf = _print(officer, _paper(app, class_id)).get_data()
     text = pdf_text(pdf, tmp_path, 1, 1)
     assert '<meta name="pdfkit-cookie"' in text.replace("\n", "")  # shown, not obeyed
     assert "root:x:0:0" not in pdf_text(pdf, tmp_path)
@@ -164,7 +173,7 @@ def test_a_papers_questions_count_as_used_once_it_is_opened_after_release(app, o
     schedule_sitting(app, officer, class_id, "first")  # released
     paper = _paper(app, class_id)
     for _ in range(2):  # printed twice: counted once
-        assert officer.get(f"/officer/papers/{paper.id}.pdf").status_code == 200
+        assert _print(officer, paper).status_code == 200
     with app.app_context():
         assert db_session().scalar(select(func.sum(Question.times_used))) == DEFAULT_SPEC.total
 
@@ -188,7 +197,7 @@ def test_nobody_else_touches_papers(app, world, officer, class_id, username):
     paper = _paper(app, class_id)
     client = Client(app)
     world.login(client, username)
-    assert client.get(f"/officer/papers/{paper.id}.pdf").status_code == 403
+    assert client.post(f"/officer/papers/{paper.id}/pdf", page="/").status_code == 403
     assert client.get(f"/officer/classes/{class_id}").status_code == 403
     token = client.token(client.get("/").location)
     response = client.raw.post(
@@ -291,7 +300,7 @@ def test_same_seed_same_paper(app, world, class_id):
 def test_every_page_carries_its_seat_serial_and_no_answer_is_printed(app, officer, class_id, tmp_path):
     schedule_sitting(app, officer, class_id, "first")
     paper = _paper(app, class_id)
-    pdf = officer.get(f"/officer/papers/{paper.id}.pdf").get_data()
+    pdf = _print(officer, paper).get_data()
     pages = page_count(pdf, tmp_path)
     serial = re.compile(rf"{re.escape(paper.training_class.code)}-A-(\d{{3}})")
     seats = []  # a seat's variant may run a page longer than another's: no fixed pages per seat

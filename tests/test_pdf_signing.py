@@ -34,6 +34,7 @@ from examsvc.core.keyring import init_keys
 from examsvc.core.pdf import PdfError, render_pdf
 
 from .cert_helpers import certified
+from .helpers import job_file
 from .paper_helpers import pdf_text
 
 DPI = 100
@@ -71,11 +72,11 @@ def test_the_holder_and_class_pdfs_are_signed_and_one_changed_byte_shows(
     reason = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0].sig_object["/Reason"]
     assert reason == "测试市应急管理局 签发的安全生产培训合格证明"  # what a reader's signature panel says
     assert certs[0].number in pdf_text(pdf, tmp_path)  # the signature is an update: the text is as it was
-    class_pdf = officer.get(f"/officer/classes/{sitting.class_id}/certificates.pdf")
+    class_pdf = job_file(officer, f"/officer/classes/{sitting.class_id}/certificates/pdf", "/")
     assert class_pdf.status_code == 200
     _assert_signed(class_pdf.get_data(), key_dir)
     zipped = zipfile.ZipFile(
-        io.BytesIO(officer.get(f"/officer/classes/{sitting.class_id}/certificates.zip").data)
+        io.BytesIO(job_file(officer, f"/officer/classes/{sitting.class_id}/certificates/zip", "/").data)
     )
     for name in zipped.namelist():
         _assert_signed(zipped.read(name), key_dir)

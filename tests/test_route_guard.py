@@ -33,6 +33,7 @@ PUBLIC = {
     "verify.lookup",
     "verify.bulk_check",
     "ops.healthz",  # for load balancers: says what is up, nothing more
+    "metrics.scrape",  # Prometheus: 404 unless EXAMSVC_METRICS_TOKEN is set, then only with it
 }
 
 # 培考分离: what belongs to setting and keeping papers is never for training institutions.

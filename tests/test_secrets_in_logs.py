@@ -33,7 +33,7 @@ from examsvc.core.signing_keys import CERTIFICATE, STATUS, current_signer
 from .cert_helpers import altered, api
 from .class_helpers import person, roster_csv
 from .conftest import PASSWORD, _b32decode, schedule_sitting
-from .helpers import Client, csrf_token_in
+from .helpers import Client, csrf_token_in, job_file
 from .hostile_helpers import approve, hold_exam, register_class, submit, upload_roster
 from .paper_helpers import import_bank
 
@@ -222,8 +222,8 @@ def officer_exports(officer: Client, class_id: int, exam) -> list[str]:  # type:
         officer.get(f"/officer/coverage/payment/classes/{class_id}.csv").get_data(as_text=True),
         officer.get("/audit/checkpoint.jwt").get_data(as_text=True),
     ]
-    for path in (f"class/{class_id}.zip", f"trainee/{exam.certificates[0].trainee_id}.zip"):
-        archive = zipfile.ZipFile(io.BytesIO(officer.get(f"/officer/files/{path}").get_data()))
+    for path in (f"class/{class_id}/zip", f"trainee/{exam.certificates[0].trainee_id}/zip"):
+        archive = zipfile.ZipFile(io.BytesIO(job_file(officer, f"/officer/files/{path}", "/").get_data()))
         texts += [_text_of(name, archive.read(name)) for name in archive.namelist()]
     return texts
 

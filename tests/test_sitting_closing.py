@@ -15,10 +15,11 @@ from examsvc.core.db import db_session
 from examsvc.exams.attempts import may_sit
 from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
 from examsvc.exams.roster import published_facts
+from examsvc.jobs.models import Job
 from examsvc.papers.models import Paper
 
 from .conftest import PASSWORD
-from .helpers import Client
+from .helpers import Client, job_file
 from .tablet_helpers import add_proctor, base, call, confirm, correct, enrollments, enter, right_answers
 
 
@@ -82,8 +83,14 @@ def test_a_locked_sitting_shows_no_entry_forms(app, sitting, tablet):
     assert 'name="answers"' not in html and "/check-in" not in html and "缺考" in html
 
 
+def _job_id(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db_session().scalars(select(Job.id)).one()
+
+
 def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, sitting, tablet, monkeypatch):
-    response = tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf")
+    page = f"/proctor/sittings/{sitting.id}"
+    response = job_file(tablet, f"{page}/paper", page)
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
 
     with app.app_context():
@@ -94,13 +101,15 @@ def test_assigned_proctors_print_the_released_paper_others_cannot(app, world, si
         paper = db_session().scalar(select(Paper).where(Paper.class_id == sitting.class_id))
     clock = app.extensions["examsvc.clock"]
     clock.advance(paper.release_at - timedelta(seconds=1) - clock.now())  # back before the release
-    assert (
-        tablet.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 403
-    )  # sealed for proctors too
+    refused = job_file(tablet, f"{page}/paper", page)  # sealed for proctors too: no new job
+    assert refused.status_code == 302 and refused.location.endswith(page)
+    # and the file made while it was open is not given while it is sealed
+    assert tablet.get(f"/jobs/{_job_id(app)}/file").status_code == 403
     add_proctor(app, world, "proctor9")
     stranger = Client(app)
     stranger.login("proctor9", PASSWORD)
-    assert stranger.get(f"/proctor/sittings/{sitting.id}/paper.pdf").status_code == 404
+    assert stranger.post(f"{page}/paper", page="/proctor").status_code == 404
+    assert stranger.get(f"/jobs/{_job_id(app)}/file").status_code == 404  # not theirs
 
 
 def test_a_locked_result_changes_only_with_two_officers_and_reasons(

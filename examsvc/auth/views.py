@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
+from ..core import metrics
 from ..core.db import db_session
 from ..web.access import login_only, public
 from ..web.viewutil import clock_now, refusal
@@ -51,7 +52,10 @@ def _wait(username: str) -> int:
     return throttle.wait_seconds(db_session(), username, _client_ip(), limits, clock_now())
 
 
-def _note(username: str, succeeded: bool) -> None:
+def _note(username: str, succeeded: bool, step: str) -> None:
+    """Record the try (throttle) and, for a failure, count it by its step ("password", "totp")."""
+    if not succeeded:
+        metrics.signin_failed(step)
     limits = throttle.limits_of(_cfg())
     throttle.note_try(db_session(), username, _client_ip(), succeeded, limits, clock_now())
 
@@ -75,6 +79,7 @@ def _finish_login(user: User, next_url: str | None):  # type: ignore[no-untyped-
 
 def _too_many(seconds: int):  # type: ignore[no-untyped-def]
     db_session().rollback()  # nothing of a refused try is kept; the throttle row's lock is released
+    metrics.signin_failed("throttled")
     minutes = max(1, -(-seconds // 60))
     message = _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=minutes)
     page = render_template("errors/error.html", code=429, message=message)
@@ -95,7 +100,7 @@ def login():  # type: ignore[no-untyped-def]
         user = service.check_password(
             s, current_app.extensions["examsvc.hasher"], form.username.data, form.password.data
         )
-        _note(form.username.data, succeeded=user is not None)
+        _note(form.username.data, succeeded=user is not None, step="password")
         next_url = safe_next(request.args.get("next"))
         if user is None:
             s.commit()
@@ -146,7 +151,7 @@ def second_factor():  # type: ignore[no-untyped-def]
         if wait:
             return _too_many(wait)
         ok = service.check_totp(s, keyring.personal_data_keys(), user, form.code.data, time.time())
-        _note(user.username, succeeded=ok)
+        _note(user.username, succeeded=ok, step="totp")
         if ok:
             return _finish_login(user, session["pending_login"].get("next"))
         s.commit()

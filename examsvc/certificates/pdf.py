@@ -12,7 +12,7 @@ import base64
 import io
 import math
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import qrcode
@@ -20,7 +20,7 @@ import qrcode.constants
 from flask import render_template
 
 from ..core.db import BEIJING
-from ..core.pdf import render_pdf
+from ..core.pdf import render_each, render_pdf
 from ..core.pdf_signing import sign_pdf
 from ..web.labels import code_label
 from .models import Certificate
@@ -89,23 +89,42 @@ def certificates_pdf(
     """All of them in one renderer run (one page each), then signed (PAdES, docs/pdf-signing.md) with
     the document-signing certificate in `key_dir`, so a reader shows any change; None: unsigned."""
     pages = [page_facts(c, bureau, base_url, public) for c in certs]
+    return pdf_of_pages(pages, bureau, key_dir, tsa_url)
+
+
+def pdf_of_pages(pages: list[dict], bureau: str, key_dir: Path | None, tsa_url: str | None) -> bytes:
+    """One PDF of the pages' facts (page_facts: read while the rows are at hand), signed if `key_dir`."""
     pdf = render_pdf(render_template("pdf/certificate.html", pages=pages))
+    return _signed(pdf, bureau, key_dir, tsa_url)
+
+
+def _signed(pdf: bytes, bureau: str, key_dir: Path | None, tsa_url: str | None) -> bytes:
     if key_dir is None:
         return pdf
     return sign_pdf(pdf, key_dir, reason=f"{bureau} 签发的安全生产培训合格证明", tsa_url=tsa_url)
 
 
-def certificates_zip(
-    certs: Sequence[Certificate],
+def zip_of_pages(
+    pages: list[dict],
     bureau: str,
-    base_url: str,
-    *,
-    key_dir: Path | None = None,
-    tsa_url: str | None = None,
+    key_dir: Path | None,
+    tsa_url: str | None,
+    processes: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
+    """One signed PDF per certificate, named by its number, in a ZIP; rendered on every core."""
+    rendered_count = 0
+
+    def rendered_one(_: int) -> None:
+        nonlocal rendered_count
+        rendered_count += 1
+        if progress is not None:
+            progress(rendered_count, len(pages))
+
+    documents = [render_template("pdf/certificate.html", pages=[page]) for page in pages]
+    rendered = render_each(documents, processes, rendered_one)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for cert in certs:
-            pdf = certificates_pdf([cert], bureau, base_url, key_dir=key_dir, tsa_url=tsa_url)
-            archive.writestr(f"{cert.number}.pdf", pdf)
+        for page, pdf in zip(pages, rendered, strict=True):
+            archive.writestr(f"{page['number']}.pdf", _signed(pdf, bureau, key_dir, tsa_url))
     return out.getvalue()

@@ -3,7 +3,7 @@ suspension (one, reversible)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,17 +13,16 @@ from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..classes.signals import officer_class_page
 from ..core.db import db_session
-from ..core.pdf import PdfError
 from ..exams.models import Attempt, Sitting
 from ..exams.signals import result_corrected, results_published
-from ..orgs.service import bureau_name
+from ..jobs.views import start
 from ..trainees.models import Trainee
 from ..trainees.signals import trainee_page
 from ..web.access import roles
 from ..web.viewutil import apply_change, get_or_404
 from . import revocations, service
+from .jobs import CLASS_CERTIFICATES
 from .models import Certificate
-from .pdf import certificates_pdf, certificates_zip
 
 bp = Blueprint("certificates", __name__, url_prefix="/officer")
 
@@ -76,34 +75,13 @@ def _follow(attempt: Attempt, *, session, actor: Actor, sitting: Sitting, reason
     service.follow_correction(session, actor, current_user, sitting, attempt, reason, _config(), _mirror())
 
 
-def _download(training_class: TrainingClass, make, suffix: str, mimetype: str):  # type: ignore[no-untyped-def]
-    certs = class_certificates(training_class)
-    if not certs:
-        flash(_("This class has no certificates yet: they are issued when results are published."), "error")
-        return redirect(url_for("review.class_view", class_id=training_class.id))
-    bureau = bureau_name(db_session())
-    cfg = current_app.config["EXAMSVC"]
-    try:
-        data = make(
-            certs, bureau, cfg.base_url, key_dir=cfg.resolved_key_dir(), tsa_url=cfg.doc_tsa_url or None
-        )
-    except PdfError:
-        current_app.logger.exception("class %s: certificate PDF failed", training_class.id)
-        return render_template("errors/error.html", code=500, message=_("The PDF could not be made.")), 500
-    name = f"certificates-{training_class.code}.{suffix}"
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
-
-
-@bp.route("/classes/<int:class_id>/certificates.pdf")
+@bp.route("/classes/<int:class_id>/certificates/<any(pdf, zip):fmt>", methods=["POST"])
 @roles("officer")
-def class_pdf(class_id: int):  # type: ignore[no-untyped-def]
-    return _download(get_or_404(TrainingClass, class_id), certificates_pdf, "pdf", "application/pdf")
-
-
-@bp.route("/classes/<int:class_id>/certificates.zip")
-@roles("officer")
-def class_zip(class_id: int):  # type: ignore[no-untyped-def]
-    return _download(get_or_404(TrainingClass, class_id), certificates_zip, "zip", "application/zip")
+def class_certificates_file(class_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    """The class's certificates as one PDF or a ZIP of one each: a job, whose progress page follows."""
+    training_class = get_or_404(TrainingClass, class_id)
+    back = url_for("review.class_view", class_id=training_class.id) + "#certificates"
+    return start(CLASS_CERTIFICATES.name, {"class": training_class.id, "format": fmt}, back)
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])

@@ -1,2 +1,2 @@
 """Core services under every domain: database, configuration, migrations runner, message ids, PDF,
-crypto, key files and national code standards. Imports nothing else of examsvc, not even web/."""
+crypto, key files, metrics and national code standards. Imports nothing else of examsvc, not even web/."""

@@ -37,6 +37,7 @@ class Config:
     allow_insecure_base_url: bool = False  # production only: accept an http or loopback base URL
     redis_url: str = ""  # shared rate-limit counters between workers; empty: counted in the database
     proxy_hops: int = 0  # reverse proxies in front that append X-Forwarded-For; 0: none is trusted
+    metrics_token: str = ""  # Prometheus sends it as `Authorization: Bearer …` to /metrics; empty: 404
     default_locale: str = "zh_Hans_CN"
     session_hours: int = 12
     cookie_secure: bool = True  # Secure cookies; set false only for plain-http development
@@ -65,6 +66,11 @@ class Config:
     verify_limit_per_minute: int = 60  # public look-ups per client address
     verify_bulk_files_per_hour: int = 20  # bulk-check uploads per client address, counted before parsing
     verify_bulk_rows_per_day: int = 20_000  # rows of employers' bulk checks per client address
+    jobs_backend: str = "inline"  # inline: worker threads in each web process; rq: RQ workers on Redis
+    jobs_inline_workers: int = 1  # job threads per web process (inline); 0: only `examsvc jobs worker`
+    jobs_lease_seconds: int = 60  # a job whose worker has not reported for this long is given to another
+    jobs_keep_hours: int = 24  # how long a job's file (a paper, certificates, an export) is kept
+    jobs_render_processes: int = 0  # wkhtmltopdf runs at once for one class's PDF; 0: one per CPU core
     retention_years: int = 5  # personal data kept this long after a trainee's last class (examsvc retention)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -107,6 +113,10 @@ class Config:
     def check(self) -> None:
         if self.env not in {"development", "production", "testing"}:
             raise ConfigError(f"EXAMSVC_ENV must be development, production or testing, not {self.env!r}")
+        if self.jobs_backend not in {"inline", "rq"}:
+            raise ConfigError(f"EXAMSVC_JOBS_BACKEND must be inline or rq, not {self.jobs_backend!r}")
+        if self.jobs_backend == "rq" and not self.redis_url:
+            raise ConfigError("EXAMSVC_JOBS_BACKEND=rq needs EXAMSVC_REDIS_URL")
         if self.retention_years < self.cert_valid_years:
             # anonymising clears certificate tokens: only ever of certificates that have expired
             raise ConfigError("EXAMSVC_RETENTION_YEARS must be at least EXAMSVC_CERT_VALID_YEARS")
@@ -123,6 +133,8 @@ class Config:
                 raise ConfigError("production mode needs " + " and ".join(missing))
             if len(self.secret_key) < 32:
                 raise ConfigError("EXAMSVC_SECRET_KEY must be at least 32 characters in production")
+            if self.metrics_token and len(self.metrics_token) < 32:
+                raise ConfigError("EXAMSVC_METRICS_TOKEN must be at least 32 characters in production")
             if not self.allow_insecure_base_url and insecure_base_url(self.base_url):
                 raise ConfigError(
                     f"EXAMSVC_BASE_URL must be an https address others can reach in production (it is"

@@ -90,6 +90,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
+    kwargs.setdefault("hide_parameters", True)  # a logged database error never carries a row's values
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,18 +13,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.service import actor_of
 from ..classes.models import Enrollment
+from ..core import metrics
 from ..core.db import db_session
 from ..core.msgid import RuleError
 from ..core.text import storable, whole_number
+from ..jobs.views import start
 from ..papers.service import open_paper_for_grading
-from ..papers.views import paper_pdf
 from ..questions.cipher import BankCipher
 from ..web.access import public, roles
 from ..web.viewutil import clock_now, get_or_404
 from . import closing, results
 from .errors import ResultError
 from .grading import entry_layout
-from .lifecycle import Act, gate, phase_of
+from .jobs import SITTING_PAPER_PDF
+from .lifecycle import phase_of
 from .models import Sitting
 from .roster import sitting_roster
 from .service import is_assigned, paper_of
@@ -99,19 +102,17 @@ def service_worker():  # type: ignore[no-untyped-def]
     return response
 
 
-@bp.route("/<int:sitting_id>/paper.pdf")
+@bp.route("/<int:sitting_id>/paper", methods=["POST"])
 @roles("proctor")
 def paper(sitting_id: int):  # type: ignore[no-untyped-def]
-    """The proctors of the sitting print its paper from the release time (audited), like the officer."""
+    """The proctors of the sitting print its paper from the release time (audited), like the officer:
+    a job, whose progress page follows; the rules are the job kind's (exams/jobs.py)."""
     st = _sitting_for_me(sitting_id)
-    try:
-        gate(st, Act.PRINT_PAPER, clock_now())
-    except ResultError as exc:
-        return render_template("errors/error.html", code=403, message=_(str(exc), **exc.params)), 403
     found = paper_of(db_session(), st)
     if found is None:
         abort(404)
-    return paper_pdf(found)
+    params = {"sitting": st.id, "paper": found.id}
+    return start(SITTING_PAPER_PDF.name, params, url_for("tablet.sitting", sitting_id=st.id))
 
 
 def _version(values) -> int | None:  # type: ignore[no-untyped-def]
@@ -121,6 +122,7 @@ def _version(values) -> int | None:  # type: ignore[no-untyped-def]
 
 def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ignore[no-untyped-def]
     """Run one tablet submission at most once (see submissions.py) and answer the form or the JSON call."""
+    metrics.outbox_lag(request.headers.get(metrics.OUTBOX_HEADER), time.time())  # sent by static/tablet.js
     if not submission.key_ok:
         return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
     s = db_session()

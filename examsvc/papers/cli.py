@@ -15,13 +15,15 @@ from ..audit.service import CLI_ACTOR
 from ..classes.models import TrainingClass
 from ..core.db import BEIJING, db_session, utcnow
 from ..core.msgid import RuleError
+from ..jobs.cli import show_progress
 from ..orgs.service import bureau_name
 from ..questions.cipher import BankCipher
 from ..web.viewutil import clock_now
 from . import service
 from .composition import seed_of
+from .jobs import render_class_paper
 from .models import Paper
-from .pdf import paper_facts, paper_html, render_pdf
+from .pdf import paper_facts
 
 
 def _class(ref: str) -> TrainingClass:
@@ -104,8 +106,11 @@ def papers_pdf(ref: str, sitting: str, out: Path) -> None:
     except RuleError as exc:
         raise click.ClickException(_message(exc)) from exc
     with current_app.test_request_context():
-        seed = seed_of(payload, paper.seed)
-        pdf = render_pdf(paper_html(payload, seed, paper.seats, paper_facts(paper, bureau_name(s))))
+        facts = paper_facts(paper, bureau_name(s))
+        processes = current_app.config["EXAMSVC"].jobs_render_processes
+        pdf = render_class_paper(
+            payload, seed_of(payload, paper.seed), paper.seats, facts, processes, show_progress("seats")
+        )
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pdf)

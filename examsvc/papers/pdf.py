@@ -18,12 +18,13 @@ from .service import spec_from_json
 from .variants import LETTERS, SECTION_ORDER, seat_variant
 
 
-def seat_pages(payload: dict, seed: int, seats: int) -> list[dict]:
+def seat_pages(payload: dict, seed: int, seats: int | range) -> list[dict]:
+    """Each seat's printed pages; `seats`: a count (seats 1..n) or a range of seat numbers."""
     questions = payload["questions"]
     types = [q["type"] for q in questions]
     keys = [tuple(sorted(q.get("options") or {})) for q in questions]
     out = []
-    for seat in range(1, seats + 1):
+    for seat in range(1, seats + 1) if isinstance(seats, int) else seats:
         variant = seat_variant(seed, payload["class"], payload["sitting"], seat, types, keys)
         printed = []
         for sq in variant.questions:
@@ -69,7 +70,12 @@ def paper_facts(paper: Paper, bureau: str) -> dict:
     }
 
 
-def paper_html(payload: dict, seed: int, seats: int, facts: dict) -> str:
+def paper_html(payload: dict, seed: int, seats: int | range, facts: dict) -> str:
     return render_template(
         "pdf/paper.html", seats=seat_pages(payload, seed, seats), facts=facts, sections=SECTION_ORDER
     )
+
+
+def paper_html_parts(payload: dict, seed: int, parts: list[range], facts: dict) -> list[str]:
+    """One HTML document per range of seats: each seat's pages are whole within one part."""
+    return [paper_html(payload, seed, seats, facts) for seats in parts]

@@ -234,15 +234,30 @@ def open_paper(
     session: Session, actor: Actor, cipher: BankCipher, paper: Paper, now: datetime, purpose: str
 ) -> dict:
     """The paper's questions and key, only from its release time; every opening is audited."""
+    ensure_released(paper, now)
+    payload = read_paper(cipher, paper)
+    count_use(session, paper, payload)
+    note_opening(session, actor, paper, purpose)
+    return payload
+
+
+def ensure_released(paper: Paper, now: datetime) -> None:
+    """The seal: PaperSealed, saying until when, unless the paper's release time has come."""
     if not paper.released(now):
         if paper.release_at is None:
             raise PaperSealed(N_("This paper is sealed until its sitting is scheduled."))
         opens = paper.release_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         raise PaperSealed(N_("This paper is sealed until %(time)s (Beijing time)."), time=opens)
-    payload = cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
-    count_use(session, paper, payload)
+
+
+def read_paper(cipher: BankCipher, paper: Paper) -> dict:
+    """Decrypts; writes nothing. Only for a caller that has checked the release and will note the
+    opening (a background job notes it when it finishes: papers/jobs.py)."""
+    return cipher.open_blob(paper.content, _aad(paper.training_class, paper.sitting))
+
+
+def note_opening(session: Session, actor: Actor, paper: Paper, purpose: str) -> None:
     record(session, actor, f"paper.{purpose}", "paper", paper.id, {"class": paper.training_class.code})
-    return payload
 
 
 def count_use(session: Session, paper: Paper, payload: dict) -> None:

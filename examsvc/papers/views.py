@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,17 +12,15 @@ from ..auth.service import actor_of
 from ..classes.models import TrainingClass
 from ..classes.signals import officer_class_page
 from ..core.db import db_session
-from ..core.msgid import RuleError
-from ..orgs.service import bureau_name
+from ..jobs.views import start
 from ..questions.cipher import BankCipher
 from ..questions.codes import QUESTION_TYPES, REQUIRED_TOPICS
 from ..web.access import roles
-from ..web.viewutil import apply_change, clock_now, get_or_404, refusal
+from ..web.viewutil import apply_change, get_or_404
 from . import service
-from .composition import seed_of
 from .forms import BlueprintForm, GenerateForm
+from .jobs import PAPER_PDF
 from .models import Blueprint, Paper
-from .pdf import PdfError, paper_facts, paper_html, render_pdf
 from .spec import DEFAULT_SPEC, Spec
 
 bp = FlaskBlueprint("papers", __name__, url_prefix="/officer")
@@ -120,28 +118,10 @@ def generate(class_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("review.class_view", class_id=class_id) + "#papers")
 
 
-def paper_pdf(paper: Paper):  # type: ignore[no-untyped-def]
-    """The whole class's PDF, once the seal has opened; the opening is audited with the caller."""
-    s = db_session()
-    try:
-        payload = service.open_paper(s, actor_of(current_user), _cipher(), paper, clock_now(), "download")
-    except RuleError as exc:
-        return render_template("errors/error.html", code=403, message=refusal(exc)), 403
-    c = paper.training_class
-    try:
-        seed = seed_of(payload, paper.seed)
-        pdf = render_pdf(paper_html(payload, seed, paper.seats, paper_facts(paper, bureau_name(s))))
-    except PdfError:
-        s.rollback()
-        current_app.logger.exception("paper %s: PDF rendering failed", paper.id)
-        abort(500)
-    s.commit()  # the audit entry of this download
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename=paper-{c.code}-{paper.sitting}.pdf"
-    return response
-
-
-@bp.route("/papers/<int:paper_id>.pdf")
+@bp.route("/papers/<int:paper_id>/pdf", methods=["POST"])
 @roles("officer")
-def download(paper_id: int):  # type: ignore[no-untyped-def]
-    return paper_pdf(get_or_404(Paper, paper_id))
+def print_paper(paper_id: int):  # type: ignore[no-untyped-def]
+    """Starts the class's PDF as a job (its progress page follows); sealed papers are refused."""
+    paper = get_or_404(Paper, paper_id)
+    back = url_for("review.class_view", class_id=paper.class_id) + "#papers"
+    return start(PAPER_PDF.name, {"paper": paper.id}, back)

@@ -140,7 +140,12 @@
     const response = await fetch(entry.url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken(),
+        "X-Outbox-Queued-At": String(entry.made), // the server measures how long entries wait here
+      },
       body: JSON.stringify(entry.body),
     });
     const data = await response.json().catch(() => null);

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, session
+from flask import current_app, g, has_request_context, session
 from flask_babel import format_datetime
 
 LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    # A background job has no request: it runs in the language it was asked in (jobs/runner.py).
+    chosen = session.get("lang") if has_request_context() else g.get("job_locale")
     if chosen in LANGUAGES:
         return chosen
     return current_app.config["EXAMSVC"].default_locale

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "sitting.reschedule": _l("Moved a sitting"),
     "sitting.cancel": _l("Cancelled a sitting"),
     "paper.release": _l("Set a paper's release time"),
+    "job.download": _l("Downloaded a prepared file"),
 }
 
 
@@ -139,6 +140,13 @@ SITTING_PHASE_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+JOB_STATE_LABELS = {
+    "queued": _l("Waiting"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+
 _CODE_LABELS = {
     "sitting_phase": SITTING_PHASE_LABELS,
     "type": QUESTION_TYPE_LABELS,
@@ -149,6 +157,7 @@ _CODE_LABELS = {
     "status": STATUS_LABELS,
     "class_status": CLASS_STATUS_LABELS,
     "exam_state": EXAM_STATE_LABELS,
+    "job_state": JOB_STATE_LABELS,
 }
 
 

@@ -1,0 +1,67 @@
+"""A class's certificates as a background job: one signed PDF of them all, or a ZIP of one signed
+PDF each (rendered on every core). Only an exam officer asks for them or downloads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth.models import User
+from ..classes.models import TrainingClass
+from ..core.msgid import N_, RuleError
+from ..jobs.kinds import Context, Kind, Output, Result, register
+from ..orgs.service import bureau_name
+from .models import Certificate
+from .pdf import page_facts, pdf_of_pages, zip_of_pages
+
+FORMATS = {"pdf": "application/pdf", "zip": "application/zip"}
+
+
+def _class_with_certificates(session: Session, params: dict) -> tuple[TrainingClass, list[Certificate]]:
+    class_id = params.get("class")
+    found = session.get(TrainingClass, class_id) if isinstance(class_id, int) else None
+    if found is None or params.get("format") not in FORMATS:
+        raise RuleError(N_("Class not found."))
+    query = select(Certificate).where(Certificate.class_id == found.id).order_by(Certificate.id)
+    certs = list(session.scalars(query))
+    if not certs:
+        raise RuleError(N_("This class has no certificates yet: they are issued when results are published."))
+    return found, certs
+
+
+def _officer_may_have(session: Session, owner_id: int, params: dict, now: datetime) -> None:
+    owner = session.get(User, owner_id)
+    if owner is None or owner.role != "officer" or not owner.active:
+        raise RuleError(N_("Only an exam officer may print certificates."))
+    _class_with_certificates(session, params)
+
+
+def _run(ctx: Context) -> Result:
+    cfg = current_app.config["EXAMSVC"]
+    with ctx.session() as s:  # the facts read, then no transaction stays open while rendering
+        _officer_may_have(s, ctx.owner_id, ctx.params, ctx.now())
+        found, certs = _class_with_certificates(s, ctx.params)
+        bureau = bureau_name(s)
+        pages = [page_facts(c, bureau, cfg.base_url) for c in certs]
+        name = f"certificates-{found.code}.{ctx.params['format']}"
+    key_dir, tsa = cfg.resolved_key_dir(), cfg.doc_tsa_url or None
+    ctx.progress(0, len(pages))
+    if ctx.params["format"] == "pdf":
+        data = pdf_of_pages(pages, bureau, key_dir, tsa)
+    else:
+        data = zip_of_pages(pages, bureau, key_dir, tsa, cfg.jobs_render_processes, ctx.progress)
+    ctx.progress(len(pages), len(pages))
+    return Result(Output(name, FORMATS[ctx.params["format"]], data))
+
+
+CLASS_CERTIFICATES = register(
+    Kind(
+        name="certificates.class",
+        run=_run,
+        check=_officer_may_have,
+        label=N_("A class's certificates"),
+    )
+)
