@@ -142,13 +142,14 @@ def restore_command(path: Path) -> None:
 
 @main.command("prune")
 def prune_command() -> None:
-    """Delete ended login sessions, sign-in attempts older than a month and ended rate-limit windows
-    (run it daily, e.g. from cron)."""
+    """Delete ended login sessions, sign-in attempts older than a month, ended rate-limit windows and
+    background jobs' files past their keeping time (run it daily, e.g. from cron)."""
     s = db_session()
     done = prune(s, current_app.config["EXAMSVC"])
     s.commit()
     click.echo(
-        f"deleted {done.sessions} sessions, {done.attempts} sign-in attempts, {done.counters} counters"
+        f"deleted {done.sessions} sessions, {done.attempts} sign-in attempts, {done.counters} counters,"
+        f" {done.job_files} job files"
     )
 
 

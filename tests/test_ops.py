@@ -48,12 +48,22 @@ def test_prune_deletes_only_what_no_rule_reads(app, world):
     from examsvc.auth.models import LoginAttempt, LoginSession, User
     from examsvc.cli import main
     from examsvc.core.db import db_session, utcnow
+    from examsvc.jobs.models import Job, JobOutput
     from examsvc.web.ratelimit import RateCounter
 
     now = utcnow()
     with app.app_context():
         s = db_session()
         user = s.scalar(select(User.id).where(User.username == "school1"))
+        jobs = [
+            Job(key=f"k{n}", kind="files.export", params="{}", owner_id=user, state="done") for n in (1, 2)
+        ]
+        s.add_all(jobs)
+        s.flush()
+        s.add_all(
+            JobOutput(job_id=job.id, filename="f", mimetype="x", size=1, sealed=b"x", expires_at=now + hours)
+            for job, hours in zip(jobs, (timedelta(hours=-1), timedelta(hours=1)), strict=True)
+        )
         s.add_all(
             [
                 LoginSession(token_hash="a" * 64, user_id=user, expires_at=now - timedelta(hours=1)),
@@ -66,10 +76,14 @@ def test_prune_deletes_only_what_no_rule_reads(app, world):
         )
         s.commit()
     result = app.test_cli_runner().invoke(main, ["prune"])
-    assert result.exit_code == 0 and "deleted 1 sessions, 1 sign-in attempts, 1 counters" in result.output
+    assert (
+        result.exit_code == 0
+        and "deleted 1 sessions, 1 sign-in attempts, 1 counters, 1 job files" in result.output
+    )
     with app.app_context():
         s = db_session()
         left = [
-            s.scalar(select(func.count()).select_from(m)) for m in (LoginSession, LoginAttempt, RateCounter)
+            s.scalar(select(func.count()).select_from(m))
+            for m in (LoginSession, LoginAttempt, RateCounter, JobOutput, Job)
         ]
-    assert left == [1, 1, 1]
+    assert left == [1, 1, 1, 1, 2]  # the jobs stay, as a record that they ran

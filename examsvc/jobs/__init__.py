@@ -1,2 +1,4 @@
-"""Long work as background jobs: a class's PDF, exports. The database holds every job, its
-progress and its output, so jobs survive restarts and any worker can take one (docs/jobs.md)."""
+"""Long work as background jobs: a class's paper, certificates, exports. The `job` table holds every
+job, its progress and its sealed file, so jobs survive restarts and any worker may take one. Knows
+no domain (they register their kinds); imports orgs, audit, web and core only
+(docs/operator-guide.md, "Background jobs")."""

@@ -1,5 +1,6 @@
 """Rows that only matter for a while: ended login sessions, old sign-in attempts (throttling looks
-back one window), ended rate-limit windows, and idempotency records of sittings long published."""
+back one window), ended rate-limit windows, idempotency records of sittings long published, and
+the files of background jobs past their keeping time."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import LoginAttempt, LoginSession, LoginThrottle
 from ..core.config import Config
 from ..core.db import utcnow
+from ..jobs.queue import prune_outputs
 from ..web.ratelimit import RateCounter
 
 
@@ -20,6 +22,7 @@ class Pruned:
     sessions: int
     attempts: int
     counters: int
+    job_files: int
 
 
 def prune(session: Session, config: Config) -> Pruned:
@@ -37,4 +40,5 @@ def prune(session: Session, config: Config) -> Pruned:
         .where(LoginThrottle.next_try_at < now)
         .where(LoginThrottle.last_failure_at.is_(None) | (LoginThrottle.last_failure_at < forgotten))
     )
-    return Pruned(sessions, attempts, counters)
+    job_files = prune_outputs(session, now)  # a job's file is kept EXAMSVC_JOBS_KEEP_HOURS
+    return Pruned(sessions, attempts, counters, job_files)
