@@ -113,3 +113,30 @@ def test_files_are_counted_before_they_are_read(app, client, monkeypatch):
     assert (
         "每小时最多 2 个文件" in refused.get_data(as_text=True) and refused.headers["Retry-After"] == "3600"
     )
+
+
+def test_a_bigger_sheet_costs_no_more_queries(app, engine, client, sitting, tablet, officer):
+    """Guard: verification.verdicts_by_number (one query per 500 numbers, not one per row): a sheet
+    of 1,000 rows makes as many round trips as one of 10."""
+    from sqlalchemy import event
+
+    certs = certified(app, sitting, tablet, officer)
+    one = person(1)[0]
+    counted: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "FROM certificate" in statement:  # the tests' sessions run on the `engine` fixture's connection
+            counted.append(statement)
+
+    def queries_for(rows: int) -> int:
+        counted.clear()
+        sheet = _sheet([[one, certs[0].number if n % 2 else f"AQ2026{n:06d}"] for n in range(rows)])
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert _upload(client, sheet).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(counted)
+
+    small, big = queries_for(10), queries_for(1_000)
+    assert small >= 1 and big <= small + 2, (small, big)  # 1,000 distinct numbers: two chunks of 500

@@ -17,7 +17,7 @@ from ..classes.roster import RowProblem
 from ..core.db import BEIJING
 from ..core.msgid import N_
 from ..core.sheets import Limits
-from .verification import verdict_by_number
+from .verification import verdicts_by_number
 
 MAX_ROWS = 5_000
 BULK_LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS, max_columns=30, max_cell_chars=100)
@@ -83,8 +83,8 @@ def check(session: Session, key_dir: Path, queries: list[Query], now: datetime) 
     """Each row's certificate: a wrong name and an unknown number both answer not_found."""
     year = now.astimezone(BEIJING).year
     answers = []
-    for q in queries:
-        verdict = verdict_by_number(session, q.number, q.name, key_dir, now)
+    verdicts = verdicts_by_number(session, [(q.number, q.name) for q in queries], key_dir, now)
+    for q, verdict in zip(queries, verdicts, strict=True):
         cert = verdict.certificate
         counts = cert is not None and verdict.status == "valid" and cert.credit_year == year
         hours = cert.hours if counts else 0
