@@ -85,6 +85,7 @@ def test_production_cookies_are_secure_and_host_prefixed(tmp_path):
         "EXAMSVC_KEY_DIR": str(tmp_path / "keys"),
         "EXAMSVC_INSTANCE_DIR": str(tmp_path),
         "EXAMSVC_BASE_URL": "https://exam.example.gov.cn",
+        "EXAMSVC_JOBS_INLINE_WORKERS": "0",  # no job thread polling a database nobody migrated
     }
     app = create_app(Config.from_env(env))
     assert app.config["SESSION_COOKIE_SECURE"] is True

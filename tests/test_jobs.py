@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from examsvc.audit.models import AuditEvent
 from examsvc.auth.models import User
+from examsvc.cli import main
 from examsvc.core.db import db_session, utcnow
 from examsvc.core.msgid import RuleError
 from examsvc.jobs import queue
@@ -190,3 +191,14 @@ def test_a_sealed_paper_makes_no_job(app, world, officer):
     assert "密封" in officer.get(answer.location).get_data(as_text=True)
     with app.app_context():
         assert db_session().scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_the_cli_lists_and_follows_jobs_as_the_page_does(app, officer, released):
+    job_id = _job_id(_ask(officer, released))
+    runner = app.test_cli_runner()
+    listed = runner.invoke(main, ["jobs", "list"])
+    assert listed.exit_code == 0 and f"{job_id}  paper.pdf" in listed.output and "queued" in listed.output
+    run_next(app)
+    watched = runner.invoke(main, ["jobs", "watch", str(job_id)])
+    assert watched.exit_code == 0 and f"done {released.seats}/{released.seats}" in watched.output
+    assert runner.invoke(main, ["jobs", "watch", "999999"]).exit_code != 0

@@ -22,7 +22,7 @@ from examsvc.exams.roster import exam_states
 from examsvc.papers.models import Paper
 
 from .conftest import schedule_sitting
-from .helpers import Client, post_sitting
+from .helpers import Client, job_file, post_sitting
 from .paper_helpers import approved_class
 from .tablet_helpers import base, call, close_sitting, enrollments, enter
 
@@ -114,7 +114,7 @@ def _file_results(app, officer, class_id: int) -> set[int]:  # type: ignore[no-u
     """The enrollments in the results of the class file's ZIP (by their masked ID numbers)."""
     with app.test_request_context():
         url = url_for("files.class_download", class_id=class_id, fmt="zip")
-    archive = zipfile.ZipFile(io.BytesIO(officer.get(url).data))
+    archive = zipfile.ZipFile(io.BytesIO(job_file(officer, url, "/").data))
     name = next(n for n in archive.namelist() if n.endswith("/results.csv"))
     text = archive.read(name).decode("utf-8-sig")
     masked = set(re.findall(r"\d+\*+\w{4}", text))

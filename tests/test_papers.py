@@ -122,6 +122,7 @@ def test_the_cli_prints_a_released_paper_as_the_download_does(app, officer, clas
         main, ["papers", "pdf", "--class", code, "--sitting", "first", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    assert f"{paper.seats} / {paper.seats} seats" in result.output  # the progress line, as the page counts
     printed = pdf_text(out.read_bytes(), tmp_path, 1, 1)
     downloaded = pdf_text(_print(officer, paper).get_data(), tmp_path, 1, 1)
     with app.app_context():

@@ -17,6 +17,7 @@ from .runner import run_next
 
 log = logging.getLogger("examsvc.jobs")
 POLL_SECONDS = 2.0
+FAILED_POLL_SECONDS = 30.0  # the database is down or not migrated: log it now and then, not in a loop
 
 
 class Dispatcher:
@@ -72,7 +73,7 @@ def run_quietly(app: Flask) -> bool:
         return run_next(app) is not None
     except Exception:
         log.exception("job worker: could not take a job")
-        time.sleep(POLL_SECONDS)
+        time.sleep(FAILED_POLL_SECONDS)
         return False
 
 
