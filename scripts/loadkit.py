@@ -95,10 +95,14 @@ def enrol_totp(s, keys, officer) -> bytes:  # type: ignore[no-untyped-def]
     return secret
 
 
-def build_world(app, tablets: int, per_class: int, class_count: int = 0, officers: int = 0) -> World:  # type: ignore[no-untyped-def]
+def build_world(  # type: ignore[no-untyped-def]
+    app, tablets: int, per_class: int, class_count: int = 0, officers: int = 0, today_sittings: int = 0
+) -> World:
     """Classes of `per_class` candidates: as many sitting now (paper released) as the `tablets`
-    proctors can staff under the assignment rules; the rest, up to `class_count` in all, with published
-    results and certificates (one in a hundred revoked); and `officers` officer accounts."""
+    proctors can staff under the assignment rules, or exactly `today_sittings` of them with the
+    tablets spread evenly (e.g. 1,000 tablets over 25: 40 proctors each); the rest, up to
+    `class_count` in all, with published results and certificates (one in a hundred revoked); and
+    `officers` officer accounts."""
     assert app.test_cli_runner().invoke(cli, ["bank", "import", str(ROOT / "question_bank")]).exit_code == 0
     config, keys, hasher = (
         app.config["EXAMSVC"],
@@ -122,7 +126,12 @@ def build_world(app, tablets: int, per_class: int, class_count: int = 0, officer
             world.officers[officer.username] = enrol_totp(s, keys, officer)
         proctors = [person(f"tablet{i:03d}", "proctor", county.id) for i in range(tablets)]
         crew = required_proctors(per_class, config.exam_min_proctors, config.exam_candidates_per_proctor)
-        today = tablets // crew
+        if today_sittings:
+            if tablets // today_sittings < crew:
+                raise SystemExit(f"sittings of {per_class} candidates need {crew} proctors each")
+            crew, today = tablets // today_sittings, today_sittings
+        else:
+            today = tablets // crew
         rules, cipher = ClassRules.from_config(config), BankCipher(s, keys)
         starts = utcnow() - timedelta(minutes=10)
         scheduled = starts - timedelta(days=7)  # the world's past: the office scheduled a week ahead
@@ -171,9 +180,9 @@ def build_world(app, tablets: int, per_class: int, class_count: int = 0, officer
                 )
         s.commit()
         for i, cert in enumerate(s.scalars(select(Certificate).order_by(Certificate.id)).all()):
-            if i % 100 == 99:
+            if i % 100 == 99 and staff:
                 revoke(s, SYSTEM, staff[0], cert, "压测：撤销样本")
-            world.certificates.append((cert.token, "revoked" if i % 100 == 99 else "valid"))
+            world.certificates.append((cert.token, "revoked" if i % 100 == 99 and staff else "valid"))
         s.commit()
     return world
 

@@ -1,15 +1,16 @@
 """Load test: an exam day at provincial scale on gunicorn, PostgreSQL and Redis, then a reconciliation.
 
     .venv/bin/python scripts/loadtest.py [--classes 300 --per-class 67 --tablets 200 --verifiers 50
-        --officers 5 --workers 1,2,4 --think 2 --kill-after 20]
+        --officers 5 --workers 1,2,4 --think 2 --kill-after 20 --sittings 0 --saturate 10]
 
 Not part of the test suite (tests/test_loadtest.py runs a small one). Aimed only at 127.0.0.1. Builds a
 scratch PostgreSQL schema with `--classes` classes of `--per-class` candidates: as many classes as
 the tablets can staff under the assignment rules (2 proctors + 1 per 30 candidates) sit their exam
-now (paper released); the others have published results and certificates (one in a hundred
-revoked). Then, for each worker count in `--workers`, it starts
-gunicorn and replays the exam day with asyncio clients, each from an address of its own (one
-trusted proxy hop, as behind nginx):
+now (paper released), or exactly `--sittings` of them with the tablets spread evenly (1,000 tablets
+over 25 sittings: 40 each); the others have published results and certificates (one in a hundred
+revoked; a world where every class sits today has none, and then no verifiers). Then, for each
+worker count in `--workers`, it starts gunicorn and replays the exam day with asyncio clients, each
+from an address of its own (one trusted proxy hop, as behind nginx):
 - every tablet signs in as its proctor, opens its sitting, then checks in and submits the answer
   sheet of each of its candidates (JSON, idempotency keys), waiting `--think` seconds on average
   between requests (0: as fast as the server answers). A request that fails (connection dropped,
@@ -17,6 +18,11 @@ trusted proxy hop, as behind nginx):
 - verifiers post random certificate tokens to /api/v1/verify and check the status (valid/revoked);
 - officers sign in (password + TOTP) and browse their home page, the classes and a class page.
 `--kill-after S` SIGKILLs one gunicorn worker S seconds into each round.
+
+After the reconciliation, `--saturate S` measures the most the same workers answer: `--saturate-clients`
+signed-in tablets send as fast as answers come, S seconds on a bare endpoint (a public route with no
+database: the whole Flask stack and nothing else), then S seconds on the tablet mix (their sitting
+page, a check-in and a sheet save in turn); both rates are printed side by side.
 
 Each round prints throughput and p50/p95/p99 per kind of request (from the first send to the
 answer, retries included), errors and retries; then reconciles the database: every acknowledged
@@ -68,6 +74,7 @@ from loadkit import (  # noqa: E402
 )
 
 RETRIES = 8
+BARE = "/proctor/sittings/sw.js"  # public, no database: the Flask stack alone (the service worker's code)
 PACED = ("check-in", "sheet", "replay", "verify", "officer page")  # the sitting pages open before the clock
 
 
@@ -93,6 +100,7 @@ class Client:
 
     def __init__(self, base: str, address: str, run: Round) -> None:
         self.base, self.run, self.token = base, run, ""
+        self.etags: dict[str, str] = {}  # as a browser keeps them: a page not changed since is a 304
         self.http = aiohttp.ClientSession(
             cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies of 127.0.0.1 (an IP address)
             connector=aiohttp.TCPConnector(limit=1),
@@ -108,6 +116,8 @@ class Client:
             try:
                 async with self.http.request(method, self.base + path, **options) as answer:
                     status, body, url = answer.status, await answer.text(), str(answer.url)
+                    if method == "GET" and "ETag" in answer.headers:
+                        self.etags[path] = answer.headers["ETag"]
             except (TimeoutError, aiohttp.ClientError):
                 status, body, url = 0, "", ""
                 self.run.dropped += 1
@@ -122,8 +132,9 @@ class Client:
         return 0, "", ""
 
     async def page(self, path: str, kind: str = "") -> str:
-        status, text, _ = await self.send("GET", path, kind)
-        if status != 200:
+        headers = {"If-None-Match": self.etags[path]} if path in self.etags else {}
+        status, text, _ = await self.send("GET", path, kind, headers=headers)
+        if status not in (200, 304):
             self.run.errors.append(f"GET {path}: {status}")
         found = CSRF.search(text)
         self.token = found.group(1) if found else self.token
@@ -135,6 +146,10 @@ class Client:
     async def sign_in(self, username: str, totp_secret: bytes | None = None) -> None:
         await self.page("/login")
         where = await self.form("/login", {"username": username, "password": PASSWORD})
+        if where.rstrip("/").endswith("/login"):
+            # The answer was lost (past the timeout while a thousand tablets sign in) and the resend
+            # carried the old session's token: the sign-in page sends a signed-in user home.
+            where = (await self.send("GET", "/login"))[2]
         if totp_secret is not None:
             for _ in range(2):  # a code is used once: a round starting in the same step waits for the next
                 await self.page("/login/totp")
@@ -224,7 +239,8 @@ async def replay_exam_day(
         clients.append(Client(base, f"10.{round_no}.{group}.{n % 250 + 1}", run))
         return clients[-1]
 
-    start = asyncio.Barrier(len(world.work) + args.verifiers + len(world.officers) + 1)
+    verifiers = args.verifiers if world.certificates else 0  # every class sits today: nothing to verify
+    start = asyncio.Barrier(len(world.work) + verifiers + len(world.officers) + 1)
     tablets = [
         asyncio.create_task(
             tablet(
@@ -234,7 +250,7 @@ async def replay_exam_day(
         for i, (name, jobs) in enumerate(world.work.items())
     ]
     others = [
-        verifier(client(2, i), start, world.certificates, i, args.verify_think) for i in range(args.verifiers)
+        verifier(client(2, i), start, world.certificates, i, args.verify_think) for i in range(verifiers)
     ]
     others += [
         officer(client(3, i), start, name, secret, class_ids, args.officer_think)
@@ -264,6 +280,104 @@ async def kill_a_worker(server: subprocess.Popen, after: float) -> None:
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
     os.kill(int(workers[0]), signal.SIGKILL)
     print(f"  killed worker {workers[0]} at {after:.0f} s (of {len(workers)})")
+
+
+async def saturate(base: str, world: World, args, round_no: int) -> tuple[Round, Round, float, float]:  # type: ignore[no-untyped-def]
+    """The most the server answers: signed-in tablets sending as fast as answers come, first to the
+    bare endpoint, then the tablet mix; (bare, mix, bare seconds, mix seconds)."""
+    bare, mix = Round(), Round()
+    names = list(world.work)[: args.saturate_clients]
+    clients = [Client(base, f"10.{round_no}.9.{i % 250 + 1}", mix) for i in range(len(names))]
+    try:
+        await asyncio.gather(*(c.sign_in(name) for c, name in zip(clients, names, strict=True)))
+        for c in clients:
+            c.run = bare
+        bare_s = await _flat_out(clients, args.saturate, lambda c, _name: _bare_loop(c))
+        for c in clients:
+            c.run = mix
+        mix_s = await _flat_out(clients, args.saturate, lambda c, name: _mix_loop(c, world.work[name]), names)
+    finally:
+        for c in clients:
+            await c.close()
+    return bare, mix, bare_s, mix_s
+
+
+async def _flat_out(clients: list[Client], seconds: float, loop, names: list[str] | None = None) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    until = started + seconds
+    names = names or [""] * len(clients)
+    await asyncio.gather(*(_until(until, loop(c, name)) for c, name in zip(clients, names, strict=True)))
+    return time.perf_counter() - started
+
+
+async def _until(until: float, steps) -> None:  # type: ignore[no-untyped-def]
+    async for _ in steps:
+        if time.perf_counter() >= until:
+            break
+
+
+async def _bare_loop(client: Client):  # type: ignore[no-untyped-def]
+    while True:
+        status, _, _ = await client.send("GET", BARE, "bare endpoint")
+        if status != 200:
+            client.run.errors.append(f"GET {BARE}: {status}")
+        yield
+
+
+async def _mix_loop(client: Client, jobs: list[Job]):  # type: ignore[no-untyped-def]
+    """A sitting page, a check-in and a sheet save in turn, over the tablet's candidates again and
+    again; each entry names the version the previous answer gave (none is refused as stale)."""
+    versions: dict[int, int] = {}
+    sitting_page = jobs[0].path.split("/candidates/")[0]
+    for n in range(10**9):
+        job = jobs[n % len(jobs)]
+        await client.page(sitting_page, kind="sitting page")
+        yield
+        for kind, suffix, fields in (
+            ("check-in", "check-in", {"presence": "present", "seat_no": job.seat}),
+            ("sheet", "result", {"answers": job.sheet}),
+        ):
+            body = {
+                **fields,
+                "version": versions.get(job.enrollment_id, 0),
+                "idempotency_key": secrets.token_hex(16),
+            }
+            status, text, _ = await client.send(
+                "POST", f"{job.path}/{suffix}", kind, json=body, headers={"X-CSRFToken": client.token}
+            )
+            if status == 200:
+                versions[job.enrollment_id] = json.loads(text)["version"]
+            else:
+                client.run.errors.append(f"POST {job.path}/{suffix}: {status} {text[:120]}")
+            yield
+
+
+def report_saturation(
+    workers: int, bare: Round, mix: Round, bare_s: float, mix_s: float, clients: int
+) -> int:
+    """Prints the two rates side by side; the number of failed requests."""
+    print(f"  saturation: {clients} signed-in tablets as fast as answered, same {workers} workers")
+    print(f"  {'request':<14}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for run, kinds, seconds in (
+        (bare, ("bare endpoint",), bare_s),
+        (mix, ("sitting page", "check-in", "sheet"), mix_s),
+    ):
+        for kind in kinds:
+            values = run.latencies.get(kind) or []
+            if len(values) >= 2:
+                q = quantiles_ms(values)
+                rate = len(values) / seconds
+                print(f"  {kind:<14}{len(values):>7}{rate:8.1f}{q[49]:>9.0f}{q[94]:>9.0f}{q[98]:>9.0f}")
+    rate_bare = sum(map(len, bare.latencies.values())) / bare_s
+    rate_mix = sum(map(len, mix.latencies.values())) / mix_s
+    errors = bare.errors + mix.errors
+    print(
+        f"  saturation: tablet mix {rate_mix:.1f} requests/s beside bare endpoint {rate_bare:.1f}/s "
+        f"({100 * rate_mix / rate_bare:.0f} %); errors {len(errors)}",
+        *errors[:5],
+        sep="\n    " if errors else "",
+    )
+    return len(errors)
 
 
 def report(run: Round) -> None:
@@ -350,6 +464,9 @@ def main() -> int:
         "--candidates-per-tablet", type=int, default=0, help="0: all of its half of the class"
     )
     parser.add_argument("--kill-after", type=float, default=0)
+    parser.add_argument("--sittings", type=int, default=0, help="0: as many as the tablets can staff")
+    parser.add_argument("--saturate", type=float, default=10, help="seconds per saturation phase (0: none)")
+    parser.add_argument("--saturate-clients", type=int, default=32)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="examsvc-load-"))
     redis_url = os.environ.get("EXAMSVC_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -358,7 +475,7 @@ def main() -> int:
     errors = 0
     try:
         started = time.perf_counter()
-        world = build_world(app, args.tablets, args.per_class, args.classes, args.officers)
+        world = build_world(app, args.tablets, args.per_class, args.classes, args.officers, args.sittings)
         with app.app_context():
             class_ids = list(db_session().scalars(select(TrainingClass.id)))
         print(
@@ -377,18 +494,24 @@ def main() -> int:
                 )
                 run = asyncio.run(replay_exam_day(base, world, class_ids, args, round_no + 1, server))
                 report(run)
+                found = reconcile(app, run, world.sittings_today)
+                print(
+                    "  reconciliation:",
+                    "every sheet stored once, scores regraded equal, at most two attempts, audit chain intact"
+                    if not found
+                    else found[:5],
+                )
+                problems += found
+                errors += len(run.errors)
+                reset(app, world.sittings_today)
+                if args.saturate:
+                    measured = asyncio.run(saturate(base, world, args, round_no + 1))
+                    errors += report_saturation(
+                        workers, *measured, min(args.saturate_clients, len(world.work))
+                    )
+                    reset(app, world.sittings_today)
             finally:
                 stop(server)
-            found = reconcile(app, run, world.sittings_today)
-            print(
-                "  reconciliation:",
-                "every sheet stored once, scores regraded equal, at most two attempts, audit chain intact"
-                if not found
-                else found[:5],
-            )
-            problems += found
-            errors += len(run.errors)
-            reset(app, world.sittings_today)
         app.extensions["examsvc.db"].engine.dispose()
         return 1 if problems or errors else 0
     finally:

@@ -26,18 +26,26 @@ from .errors import ResultError
 from .grading import Marking, grade, paper_seat_key, parse_sheet
 from .lifecycle import Act, gate
 from .models import Attempt, Sitting
-from .roster import on_roster, published_facts, refusal
+from .roster import on_roster, placement, published_facts, refusal
 from .service import is_assigned, paper_of
 
 
 def _guard(
     session: Session, sitting: Sitting, user: User, enrollment: Enrollment, act: Act, now: datetime
-) -> None:
+) -> Attempt | None:
+    """The checks of every entry; the candidate's attempt of this kind (None: not checked in)."""
     if not is_assigned(session, sitting, user):
         raise ResultError(N_("You are not assigned to this sitting."), status=404)
-    if not on_roster(session, sitting, enrollment):
+    attempt = attempt_of(session, sitting, enrollment)
+    if attempt is None:  # not entered anywhere: on the roster where placed
+        placed = placement(session, enrollment, sitting.kind)
+        listed = placed is not None and placed.id == sitting.id
+    else:
+        listed = attempt.sitting_id == sitting.id or on_roster(session, sitting, enrollment)
+    if not listed:
         raise ResultError(N_("This candidate is not on this sitting's roster."), status=404)
     gate(sitting, act, now)
+    return attempt
 
 
 def attempt_of(session: Session, sitting: Sitting, enrollment: Enrollment) -> Attempt | None:
@@ -58,10 +66,9 @@ def check_in(
     now: datetime,
 ) -> Attempt:
     """Record presence and seat. `expected_version`: the attempt as the tablet last saw it (0: none)."""
-    _guard(session, sitting, user, enrollment, Act.CHECK_IN, now)
+    attempt = _guard(session, sitting, user, enrollment, Act.CHECK_IN, now)
     if presence not in {"present", "absent", "refused"}:
         raise ResultError(N_("Mark the candidate present, absent or identity refused."))
-    attempt = attempt_of(session, sitting, enrollment)
     if expected_version is not None and expected_version != (attempt.version if attempt else 0):
         raise ResultError(N_("Someone else changed this entry meanwhile: reload and check it."), status=409)
     if attempt is None:
@@ -186,8 +193,7 @@ def enter_result(
 ) -> dict[str, object]:
     """Grade the typed sheet (or take the typed total) and store it on the candidate's attempt.
     The answer says saved and the new version, never the score: entry is blind."""
-    _guard(session, sitting, user, enrollment, Act.ENTER, now)
-    attempt = attempt_of(session, sitting, enrollment)
+    attempt = _guard(session, sitting, user, enrollment, Act.ENTER, now)
     if attempt is None or attempt.presence != "present" or attempt.seat_no is None:
         raise ResultError(N_("Check the candidate in with a seat number first."))
     if attempt.version != expected_version:

@@ -107,6 +107,8 @@ def placed_enrollments(session: Session, sitting: Sitting) -> list[Enrollment]:
     )
     stay = [e for e in own if moves.get(e.id, sitting.id) == sitting.id]
     incoming = [i for i, to in moves.items() if to == sitting.id and i not in {e.id for e in own}]
+    if not incoming:
+        return stay
     guests = session.scalars(select(Enrollment).where(Enrollment.id.in_(incoming)).order_by(Enrollment.id))
     return stay + list(guests)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -309,6 +309,7 @@ def assign(
             reasons=problems,  # Refusals: the view translates each
             count=len(problems),
         )
+    session.info.pop(_ASSIGNED, None)
     for row in session.scalars(select(SittingProctor).where(SittingProctor.sitting_id == sitting.id)):
         session.delete(row)
     session.flush()
@@ -330,12 +331,25 @@ def assigned_sittings(session: Session, user: User) -> list[Sitting]:
     )
 
 
+_ASSIGNED = "examsvc.assigned"  # in session.info: (sitting, user) pairs found assigned in this unit of work
+
+
 def is_assigned(session: Session, sitting: Sitting, user: User) -> bool:
-    return (
-        session.scalar(
-            select(SittingProctor.id).where(
-                SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user.id
-            )
+    """Asked by the view and again by the service it calls: the database once per request (a yes is
+    remembered by the session, and forgotten whenever the sitting's proctors change)."""
+    remembered = session.info.setdefault(_ASSIGNED, set())
+    if (sitting.id, user.id) in remembered:
+        return True
+    found = session.scalar(
+        select(SittingProctor.id).where(
+            SittingProctor.sitting_id == sitting.id, SittingProctor.user_id == user.id
         )
-        is not None
     )
+    if found is not None:
+        remembered.add((sitting.id, user.id))
+    return found is not None
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_assignments(session: Session, previous_transaction: object) -> None:
+    session.info.pop(_ASSIGNED, None)  # a yes seen in a rolled-back transaction is asked again

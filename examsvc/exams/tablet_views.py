@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +35,7 @@ from ..papers.service import open_paper_for_grading
 from ..questions.cipher import BankCipher
 from ..web.access import public, roles
 from ..web.viewutil import clock_now, get_or_404
-from . import closing, results
+from . import closing, results, sitting_page
 from .errors import ResultError
 from .grading import entry_layout
 from .jobs import SITTING_PAPER_PDF
@@ -70,26 +83,51 @@ def _answer(
 @bp.route("/<int:sitting_id>")
 @roles("proctor")
 def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
+    """The roster part is kept per version of what it shows (sitting_page.py): proctors opening the
+    page together cost one build. Only after the check that this proctor is assigned here."""
     st = _sitting_for_me(sitting_id)
-    roster = sitting_roster(db_session(), st)
-    return render_template(
-        "proctor/sitting.html",
-        sitting=st,
-        phase=phase_of(st, clock_now()),
-        roster=roster,
-        layout=_grid_layout(st),
-        new_key=lambda: secrets.token_urlsafe(16),
-    )
+    s, now = db_session(), clock_now()
+    phase = phase_of(st, now)
+    roster = sitting_roster(s, st)
+    paper = paper_of(s, st) if st.marking == "sheet" else None
+    version = sitting_page.version_of(st, phase, roster, paper, now, str(get_locale()), request.script_root)
+    etag = version.etag(current_user.id, current_user.display_name, generate_csrf())
+    if etag in request.if_none_match and not session.get("_flashes"):  # a flash is shown once: render
+        response = current_app.response_class(status=304)
+    else:
+
+        def build() -> tuple[str, ...]:
+            return sitting_page.split(
+                render_template(
+                    "proctor/_sitting_roster.html",
+                    sitting=st,
+                    phase=phase,
+                    roster=roster,
+                    layout=_grid_layout(st, paper, now),
+                    slot=sitting_page.SLOTS,
+                )
+            )
+
+        parts = _page_cache().get(version.key, build)
+        kept = sitting_page.fill(parts, generate_csrf(), current_user.id)
+        response = make_response(
+            render_template("proctor/sitting.html", sitting=st, phase=phase, roster=kept)
+        )
+    response.set_etag(etag)
+    # Kept by the tablet's browser for itself only, and asked again each time (If-None-Match).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
-def _grid_layout(st: Sitting) -> list[tuple[str, str]] | None:
+def _page_cache() -> sitting_page.PageCache:
+    return current_app.extensions.setdefault("examsvc.sitting_pages", sitting_page.PageCache())
+
+
+def _grid_layout(st: Sitting, paper, now) -> list[tuple[str, str]] | None:  # type: ignore[no-untyped-def]
     """The touch grid's rows, once the paper is released (its shape is part of the seal until then)."""
-    s = db_session()
-    paper = paper_of(s, st)
-    now = clock_now()
     if st.marking != "sheet" or paper is None or not paper.released(now):
         return None
-    cipher = BankCipher(s, current_app.extensions["examsvc.keys"])
+    cipher = BankCipher(db_session(), current_app.extensions["examsvc.keys"])
     return entry_layout(open_paper_for_grading(cipher, paper, now)["questions"])
 
 

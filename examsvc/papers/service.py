@@ -270,7 +270,12 @@ def count_use(session: Session, paper: Paper, payload: dict) -> None:
         update(Paper).where(Paper.id == paper.id, Paper.usage_counted.is_(False)).values(usage_counted=True)
     ).rowcount
     if claimed:
-        ids = [q["question_id"] for q in payload["questions"]]
+        ids = sorted(q["question_id"] for q in payload["questions"])
+        # Rows locked in id order first: two papers sharing questions, counted at once, would
+        # otherwise lock them in whatever order each UPDATE's plan reads them, and deadlock.
+        session.scalars(
+            select(Question.id).where(Question.id.in_(ids)).order_by(Question.id).with_for_update()
+        )
         session.execute(
             update(Question).where(Question.id.in_(ids)).values(times_used=Question.times_used + 1)
         )

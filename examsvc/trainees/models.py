@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, UTCDateTime, utcnow
@@ -17,6 +17,10 @@ class Trainee(Base):
     __table_args__ = (
         CheckConstraint(
             "id_type IN ('id_card', 'passport', 'hk_macao_permit', 'taiwan_permit')", name="id_type"
+        ),
+        # The officers' search, name LIKE '%words%': trigrams on PostgreSQL (migration 0021).
+        Index(
+            "ix_trainee_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
         ),
     )
 
