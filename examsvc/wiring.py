@@ -42,6 +42,7 @@ from .trainees.views import bp as trainees_bp
 from .web import request_log
 from .web.access import enforce_access, may_use
 from .web.banners import hide_server_banners
+from .web.converters import IdConverter
 from .web.errors import register_error_handlers
 from .web.extensions import babel, csrf, login_manager
 from .web.i18n import LANGUAGES, local_time, select_locale
@@ -53,6 +54,7 @@ from .web.security import add_security_headers, refuse_unstorable_input
 
 def wire(app: Flask, cfg: Config) -> None:
     app.json = BoundedJSONProvider(app)  # before anything reads a request's JSON
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     Database(make_engine(cfg.resolved_database_url())).init_app(app)
     app.extensions["examsvc.keys"] = load_keyring(
         cfg.resolved_key_dir(),

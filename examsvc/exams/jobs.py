@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..core.msgid import N_, RuleError
-from ..jobs.kinds import Context, Kind, Result, register
+from ..jobs.kinds import Kind, register
 from ..papers.jobs import released_paper, run_paper_job
 from .lifecycle import Act, gate
 from .models import Sitting
@@ -21,7 +21,7 @@ def _proctor_may_print(session: Session, owner_id: int, params: dict, now: datet
     owner = session.get(User, owner_id)
     sitting_id = params.get("sitting")
     sitting = session.get(Sitting, sitting_id) if isinstance(sitting_id, int) else None
-    if owner is None or not owner.active or sitting is None or not is_assigned(session, sitting, owner):
+    if owner is None or not owner.is_active or sitting is None or not is_assigned(session, sitting, owner):
         raise RuleError(N_("Sitting not found."))  # the same for a sitting that is not theirs
     gate(sitting, Act.PRINT_PAPER, now)
     paper = paper_of(session, sitting)
@@ -30,16 +30,10 @@ def _proctor_may_print(session: Session, owner_id: int, params: dict, now: datet
     released_paper(session, paper.id, now)
 
 
-def _run(ctx: Context) -> Result:
-    with ctx.session() as s:
-        _proctor_may_print(s, ctx.owner_id, ctx.params, ctx.now())
-    return run_paper_job(ctx, "download")
-
-
 SITTING_PAPER_PDF = register(
     Kind(
         name="sitting.paper_pdf",
-        run=_run,
+        run=lambda ctx: run_paper_job(ctx, "download"),
         check=_proctor_may_print,
         label=N_("The sitting's paper (PDF)"),
     )

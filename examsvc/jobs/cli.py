@@ -69,7 +69,8 @@ def jobs_watch(job_id: int) -> None:
         click.echo(f"{st.state} {st.done}/{st.total}{left}", err=True)
         if st.state in ("done", "failed"):
             if st.state == "failed":
-                raise click.ClickException(st.error[0] % st.error[1] if st.error else "failed")
+                message, params = st.error or ("failed", {})
+                raise click.ClickException(message % params if params else message)
             return
         s.expire_all()
         s.rollback()  # a fresh snapshot next time

@@ -66,7 +66,8 @@ class Kind:
     name: str
     run: Callable[[Context], Result]
     # Raises RuleError unless the owner may have this work done, and its file, now: asked when the
-    # job is submitted, when it runs and at every download (a paper's seal, a proctor's assignment).
+    # job is submitted, by the runner before it runs, and at every download (a paper's seal, a
+    # proctor's assignment, the owner still active).
     check: Callable[[Session, int, dict, datetime], None]
     label: str  # msgid, translated where shown
 

@@ -57,7 +57,7 @@ def ask(session: Session, kind: str, key: str, owner_id: int, params: dict, now:
             with session.begin_nested():
                 session.add(job)
         except IntegrityError:  # someone asked for the same work a moment ago: theirs is ours
-            session.expunge(job)
+            # (the savepoint's rollback has already taken our new row out of the session)
             job = session.scalar(select(Job).where(Job.key == key))
             assert job is not None
         return job
@@ -119,12 +119,20 @@ def claim(session: Session, now: datetime, job_id: int | None = None) -> tuple[i
     return None
 
 
-def beat(session: Session, job_id: int, lease: str, now: datetime, done: int, total: int) -> None:
-    """Progress, which is also the heartbeat. Raises LeaseLost if the job is no longer ours."""
+def beat(
+    session: Session,
+    job_id: int,
+    lease: str,
+    now: datetime,
+    done: int | None = None,
+    total: int | None = None,
+) -> None:
+    """The heartbeat, with progress if given. Raises LeaseLost if the job is no longer ours."""
+    values: dict[str, object] = {"heartbeat_at": now}
+    if done is not None and total is not None:
+        values.update(done=done, total=total)
     kept = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.lease == lease, Job.state == "running")
-        .values(done=done, total=total, heartbeat_at=now)
+        update(Job).where(Job.id == job_id, Job.lease == lease, Job.state == "running").values(**values)
     ).rowcount
     if not kept:
         raise LeaseLost(job_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from .kinds import KINDS, Context, Output
 from .models import Job, JobOutput
 
 log = logging.getLogger("examsvc.jobs")
+FAILED = N_("The job failed; the error is in the server's log.")
 
 
 def _aad(job_id: int) -> bytes:
@@ -68,10 +70,15 @@ def _run(app: Flask, job: Job, lease: str, on_progress: Callable[[int, int], Non
     context = Context(app, job.id, job.owner_id, json.loads(job.params), lease, on_progress)
     g.job_locale = context.params.get("lang")  # web/i18n.py: the language of the person who asked
     log.info("job %s (%s) attempt %s started", job.id, job.kind, job.attempts)
+    heart = Heartbeat(app, job.id, lease)
     try:
         if kind is None:
             raise RuleError(N_("This kind of job is no longer known."))
+        with context.session() as s:  # the rule again, as it stands now (an owner since deactivated)
+            kind.check(s, job.owner_id, context.params, context.now())
+        heart.start()
         result = kind.run(context)
+        heart.stop()
         with _session(app) as s:
             if result.record is not None:
                 result.record(s)
@@ -91,6 +98,41 @@ def _run(app: Flask, job: Job, lease: str, on_progress: Callable[[int, int], Non
             _fail(
                 app, job.id, lease, queue.error_text(N_("The job failed; the error is in the server's log."))
             )
+    finally:
+        heart.stop()
+
+
+class Heartbeat:
+    """Renews the lease every third of its time while a job runs, whatever its steps take (one
+    long render may outlast a lease); a lease found lost is said at the job's next progress report."""
+
+    def __init__(self, app: Flask, job_id: int, lease: str) -> None:
+        self.app, self.job_id, self.lease = app, job_id, lease
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._beat, name=f"examsvc-job-{self.job_id}-heart", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        every = max(1.0, self.app.config["EXAMSVC"].jobs_lease_seconds / 3)
+        while not self._stop.wait(every):
+            try:
+                with self.app.app_context(), _session(self.app) as s:
+                    queue.beat(s, self.job_id, self.lease, utcnow())
+                    s.commit()
+            except queue.LeaseLost:
+                return  # the job's own next step finds it out and stops
+            except Exception:
+                log.exception("job %s: heartbeat failed", self.job_id)
 
 
 def _fail(app: Flask, job_id: int, lease: str, message: str) -> None:

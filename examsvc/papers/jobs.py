@@ -85,7 +85,7 @@ def run_paper_job(ctx: Context, purpose: str) -> Result:
 
 def _officer_may_print(session: Session, owner_id: int, params: dict, now: datetime) -> None:
     owner = session.get(User, owner_id)
-    if owner is None or owner.role != "officer" or not owner.active:
+    if owner is None or owner.role != "officer" or not owner.is_active:
         raise RuleError(N_("Only an exam officer may print this paper."))
     released_paper(session, params.get("paper"), now)
 
