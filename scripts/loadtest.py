@@ -470,7 +470,9 @@ def main() -> int:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="examsvc-load-"))
     redis_url = os.environ.get("EXAMSVC_REDIS_URL", "redis://127.0.0.1:6379/0")
-    app, env, drop = scratch_app(tmp, redis_url=redis_url, proxy_hops=1)
+    # Each verifier stands for many employers: the per-address limit is still counted (in Redis), never
+    # reached (a short round with the saturation phase sent 65 look-ups a verifier in 16 s).
+    app, env, drop = scratch_app(tmp, redis_url=redis_url, proxy_hops=1, verify_limit_per_minute=10**6)
     problems: list[str] = []
     errors = 0
     try:
