@@ -46,12 +46,19 @@ def coverage_of_year(session: Session, year: int) -> dict[str, list[Counts]]:
         TrainingClass.status.in_(COUNTED),
     )
     # Any published sitting: a candidate moved to another class's sitting counts with their own class.
-    # Only the attempts of this year's enrollments: the other years' would be read and thrown away.
     published = select(Sitting.id).where(Sitting.status == "published")
-    of_year = select(Enrollment.id).where(Enrollment.class_id.in_(in_year))
-    counted = Attempt.sitting_id.in_(published), Attempt.enrollment_id.in_(of_year)
-    sat = select(Attempt.enrollment_id).where(*counted, Attempt.presence == "present").distinct().subquery()
-    passed = select(Attempt.enrollment_id).where(*counted, Attempt.passed.is_(True)).distinct().subquery()
+    sat = (
+        select(Attempt.enrollment_id)
+        .where(Attempt.sitting_id.in_(published), Attempt.presence == "present")
+        .distinct()
+        .subquery()
+    )
+    passed = (
+        select(Attempt.enrollment_id)
+        .where(Attempt.sitting_id.in_(published), Attempt.passed.is_(True))
+        .distinct()
+        .subquery()
+    )
     certified = (
         select(Certificate.enrollment_id)
         .where(Certificate.class_id.in_(in_year), Certificate.revoked_at.is_(None))
