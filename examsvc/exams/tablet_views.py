@@ -160,7 +160,9 @@ def _version(values) -> int | None:  # type: ignore[no-untyped-def]
 
 def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ignore[no-untyped-def]
     """Run one tablet submission at most once (see submissions.py) and answer the form or the JSON call."""
-    metrics.outbox_lag(request.headers.get(metrics.OUTBOX_HEADER), time.time())  # sent by static/tablet.js
+    # Wall time, not the exam clock: the tablet stamps its outbox (static/tablet.js) with its own
+    # wall clock, and the lag is an operational figure, no rule of the exam.
+    metrics.outbox_lag(request.headers.get(metrics.OUTBOX_HEADER), time.time())
     if not submission.key_ok:
         return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
     s = db_session()
