@@ -46,23 +46,19 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import delete, func, select
 
 from examsvc.audit.service import verify as verify_audit_chain
 from examsvc.classes.models import TrainingClass
-from examsvc.core.crypto import totp
 from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, IdempotencyRecord
 from examsvc.questions.cipher import BankCipher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadclient import Client, Round, pause  # noqa: E402
 from loadkit import (  # noqa: E402
-    CSRF,
-    PASSWORD,
     Job,
     World,
     build_world,
@@ -72,111 +68,9 @@ from loadkit import (  # noqa: E402
     scratch_app,
     stop,
 )
+from loadsat import report_saturation, saturate  # noqa: E402
 
-RETRIES = 8
-BARE = "/proctor/sittings/sw.js"  # public, no database: the Flask stack alone (the service worker's code)
 PACED = ("check-in", "sheet", "replay", "verify", "officer page")  # the sitting pages open before the clock
-
-
-@dataclass
-class Round:
-    """What the clients saw in one round."""
-
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)  # requests that failed for good
-    retries: int = 0
-    server_errors: int = 0  # 5xx answers seen, also those whose retry then succeeded
-    dropped: int = 0  # connections lost without an answer (a killed worker's requests)
-    replays: int = 0
-    sheets: dict[int, str] = field(default_factory=dict)  # enrollment id -> answers acknowledged
-    keys: set[str] = field(default_factory=set)  # idempotency keys acknowledged
-    tablets_done: asyncio.Event = field(default_factory=asyncio.Event)
-    started: float = 0.0
-    elapsed: float = 0.0  # from everyone signed in until the last tablet is done
-
-
-class Client:
-    """One device: its own cookies, connection and address (X-Forwarded-For through the one proxy)."""
-
-    def __init__(self, base: str, address: str, run: Round) -> None:
-        self.base, self.run, self.token = base, run, ""
-        self.etags: dict[str, str] = {}  # as a browser keeps them: a page not changed since is a 304
-        self.http = aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies of 127.0.0.1 (an IP address)
-            connector=aiohttp.TCPConnector(limit=1),
-            headers={"X-Forwarded-For": address},
-            timeout=aiohttp.ClientTimeout(total=60),
-        )
-
-    async def send(self, method: str, path: str, kind: str = "", **options: object) -> tuple[int, str, str]:
-        """(status, body, final URL), sent again while the connection drops (a worker killed) or the
-        answer is a 5xx: a tablet's outbox does the same, with the same idempotency key."""
-        started = time.perf_counter()
-        for attempt in range(RETRIES):
-            try:
-                async with self.http.request(method, self.base + path, **options) as answer:
-                    status, body, url = answer.status, await answer.text(), str(answer.url)
-                    if method == "GET" and "ETag" in answer.headers:
-                        self.etags[path] = answer.headers["ETag"]
-            except (TimeoutError, aiohttp.ClientError):
-                status, body, url = 0, "", ""
-                self.run.dropped += 1
-            if status >= 500:
-                self.run.server_errors += 1
-            if 0 < status < 500:
-                if kind:
-                    self.run.latencies[kind].append(time.perf_counter() - started)
-                return status, body, url
-            self.run.retries += 1
-            await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
-        return 0, "", ""
-
-    async def page(self, path: str, kind: str = "") -> str:
-        headers = {"If-None-Match": self.etags[path]} if path in self.etags else {}
-        status, text, _ = await self.send("GET", path, kind, headers=headers)
-        if status not in (200, 304):
-            self.run.errors.append(f"GET {path}: {status}")
-        found = CSRF.search(text)
-        self.token = found.group(1) if found else self.token
-        return text
-
-    async def form(self, path: str, fields: dict[str, str]) -> str:
-        return (await self.send("POST", path, data={**fields, "csrf_token": self.token}))[2]
-
-    async def sign_in(self, username: str, totp_secret: bytes | None = None) -> None:
-        await self.page("/login")
-        where = await self.form("/login", {"username": username, "password": PASSWORD})
-        if where.rstrip("/").endswith("/login"):
-            # The answer was lost (past the timeout while a thousand tablets sign in) and the resend
-            # carried the old session's token: the sign-in page sends a signed-in user home.
-            where = (await self.send("GET", "/login"))[2]
-        if totp_secret is not None:
-            for _ in range(2):  # a code is used once: a round starting in the same step waits for the next
-                await self.page("/login/totp")
-                where = await self.form("/login/totp", {"code": totp.code_at(totp_secret, time.time())})
-                if not where.endswith("/login/totp"):
-                    break
-                await asyncio.sleep(30 - time.time() % 30 + 0.5)
-        if where.rstrip("/").endswith("/login") or where.endswith("/login/totp"):
-            raise SystemExit(f"{username} could not sign in")
-
-    async def submit(self, kind: str, path: str, body: dict[str, object], replay: bool) -> bool:
-        status, _, _ = await self.send("POST", path, kind, json=body, headers={"X-CSRFToken": self.token})
-        if status != 200:
-            self.run.errors.append(f"POST {path}: {status or 'no answer after retries'}")
-            return False
-        self.run.keys.add(str(body["idempotency_key"]))
-        if replay:  # the tablet did not hear the answer and sends it again
-            self.run.replays += 1
-            return await self.submit("replay", path, body, replay=False)
-        return True
-
-    async def close(self) -> None:
-        await self.http.close()
-
-
-def pause(rng: random.Random, mean: float) -> asyncio.Future:  # type: ignore[type-arg]
-    return asyncio.sleep(rng.expovariate(1 / mean) if mean > 0 else 0)
 
 
 async def tablet(  # noqa: PLR0913
@@ -280,104 +174,6 @@ async def kill_a_worker(server: subprocess.Popen, after: float) -> None:
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
     os.kill(int(workers[0]), signal.SIGKILL)
     print(f"  killed worker {workers[0]} at {after:.0f} s (of {len(workers)})")
-
-
-async def saturate(base: str, world: World, args, round_no: int) -> tuple[Round, Round, float, float]:  # type: ignore[no-untyped-def]
-    """The most the server answers: signed-in tablets sending as fast as answers come, first to the
-    bare endpoint, then the tablet mix; (bare, mix, bare seconds, mix seconds)."""
-    bare, mix = Round(), Round()
-    names = list(world.work)[: args.saturate_clients]
-    clients = [Client(base, f"10.{round_no}.9.{i % 250 + 1}", mix) for i in range(len(names))]
-    try:
-        await asyncio.gather(*(c.sign_in(name) for c, name in zip(clients, names, strict=True)))
-        for c in clients:
-            c.run = bare
-        bare_s = await _flat_out(clients, args.saturate, lambda c, _name: _bare_loop(c))
-        for c in clients:
-            c.run = mix
-        mix_s = await _flat_out(clients, args.saturate, lambda c, name: _mix_loop(c, world.work[name]), names)
-    finally:
-        for c in clients:
-            await c.close()
-    return bare, mix, bare_s, mix_s
-
-
-async def _flat_out(clients: list[Client], seconds: float, loop, names: list[str] | None = None) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    until = started + seconds
-    names = names or [""] * len(clients)
-    await asyncio.gather(*(_until(until, loop(c, name)) for c, name in zip(clients, names, strict=True)))
-    return time.perf_counter() - started
-
-
-async def _until(until: float, steps) -> None:  # type: ignore[no-untyped-def]
-    async for _ in steps:
-        if time.perf_counter() >= until:
-            break
-
-
-async def _bare_loop(client: Client):  # type: ignore[no-untyped-def]
-    while True:
-        status, _, _ = await client.send("GET", BARE, "bare endpoint")
-        if status != 200:
-            client.run.errors.append(f"GET {BARE}: {status}")
-        yield
-
-
-async def _mix_loop(client: Client, jobs: list[Job]):  # type: ignore[no-untyped-def]
-    """A sitting page, a check-in and a sheet save in turn, over the tablet's candidates again and
-    again; each entry names the version the previous answer gave (none is refused as stale)."""
-    versions: dict[int, int] = {}
-    sitting_page = jobs[0].path.split("/candidates/")[0]
-    for n in range(10**9):
-        job = jobs[n % len(jobs)]
-        await client.page(sitting_page, kind="sitting page")
-        yield
-        for kind, suffix, fields in (
-            ("check-in", "check-in", {"presence": "present", "seat_no": job.seat}),
-            ("sheet", "result", {"answers": job.sheet}),
-        ):
-            body = {
-                **fields,
-                "version": versions.get(job.enrollment_id, 0),
-                "idempotency_key": secrets.token_hex(16),
-            }
-            status, text, _ = await client.send(
-                "POST", f"{job.path}/{suffix}", kind, json=body, headers={"X-CSRFToken": client.token}
-            )
-            if status == 200:
-                versions[job.enrollment_id] = json.loads(text)["version"]
-            else:
-                client.run.errors.append(f"POST {job.path}/{suffix}: {status} {text[:120]}")
-            yield
-
-
-def report_saturation(
-    workers: int, bare: Round, mix: Round, bare_s: float, mix_s: float, clients: int
-) -> int:
-    """Prints the two rates side by side; the number of failed requests."""
-    print(f"  saturation: {clients} signed-in tablets as fast as answered, same {workers} workers")
-    print(f"  {'request':<14}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for run, kinds, seconds in (
-        (bare, ("bare endpoint",), bare_s),
-        (mix, ("sitting page", "check-in", "sheet"), mix_s),
-    ):
-        for kind in kinds:
-            values = run.latencies.get(kind) or []
-            if len(values) >= 2:
-                q = quantiles_ms(values)
-                rate = len(values) / seconds
-                print(f"  {kind:<14}{len(values):>7}{rate:8.1f}{q[49]:>9.0f}{q[94]:>9.0f}{q[98]:>9.0f}")
-    rate_bare = sum(map(len, bare.latencies.values())) / bare_s
-    rate_mix = sum(map(len, mix.latencies.values())) / mix_s
-    errors = bare.errors + mix.errors
-    print(
-        f"  saturation: tablet mix {rate_mix:.1f} requests/s beside bare endpoint {rate_bare:.1f}/s "
-        f"({100 * rate_mix / rate_bare:.0f} %); errors {len(errors)}",
-        *errors[:5],
-        sep="\n    " if errors else "",
-    )
-    return len(errors)
 
 
 def report(run: Round) -> None:

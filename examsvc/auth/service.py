@@ -34,6 +34,15 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username)
 
 
+def active_user(session: Session, user_id: int, role: str | None = None) -> User | None:
+    """The user, if they may still act: active, in an active organisation, and of `role` if given
+    (a background job asks this of its owner when it runs and at every download)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or (role is not None and user.role != role):
+        return None
+    return user
+
+
 # --- users -------------------------------------------------------------------------------------
 
 

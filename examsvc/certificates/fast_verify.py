@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from ..core.db import db_session
+from ..core.db import db_session, utcnow
 from ..web import ratelimit, request_log
 from ..web.security import PAGE_HEADERS
 from . import revocations
@@ -109,7 +109,7 @@ class VerifyFastPath:
     def _stamped(self, data: bytes) -> bytes:
         """The cached answer with this look-up's times put in front (the same keys as the view's);
         the times are to the second, so their JSON is made once a second."""
-        now = time.time()  # as the view stamps its answer (utcnow), not a rule's clock
+        now = utcnow().timestamp()  # the view's stamp (utcnow), not a rule's clock
         if now - self.listed[0] > LISTED_RECHECK_SECONDS:
             self.listed = (now, self._listed_at())
         second = int(now)

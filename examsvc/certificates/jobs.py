@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.models import User
+from ..auth.service import active_user
 from ..classes.models import TrainingClass
 from ..core.msgid import N_, RuleError
 from ..jobs.kinds import Context, Kind, Output, Result, register
@@ -33,8 +33,7 @@ def _class_with_certificates(session: Session, params: dict) -> tuple[TrainingCl
 
 
 def _officer_may_have(session: Session, owner_id: int, params: dict, now: datetime) -> None:
-    owner = session.get(User, owner_id)
-    if owner is None or owner.role != "officer" or not owner.is_active:
+    if active_user(session, owner_id, "officer") is None:
         raise RuleError(N_("Only an exam officer may print certificates."))
     _class_with_certificates(session, params)
 

@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .db import utcnow
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Our own registry, not the library's global one: a scrape shows these and nothing a library adds.
@@ -63,9 +65,12 @@ def signin_failed(reason: str) -> None:
     SIGNIN_FAILURES.labels(reason).inc()
 
 
-def outbox_lag(header: str | None, now: float) -> float | None:
+def outbox_lag(header: str | None, now: float | None = None) -> float | None:
     """Observe how long an entry waited in a tablet's outbox, from its header and the server's
-    time (epoch seconds); the lag observed, or None for a missing, garbled or implausible header."""
+    time (epoch seconds; default: now, the stamped time, not the exam clock: the tablet stamps
+    its outbox with its own wall clock); the lag observed, or None for a missing, garbled or
+    implausible header."""
+    now = utcnow().timestamp() if now is None else now
     if header is None or not _EPOCH_MS.fullmatch(header.strip()):
         return None
     lag = now - int(header.strip()) / 1000

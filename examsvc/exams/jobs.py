@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..auth.models import User
+from ..auth.service import active_user
 from ..core.msgid import N_, RuleError
 from ..jobs.kinds import Kind, register
 from ..papers.jobs import released_paper, run_paper_job
@@ -18,10 +18,10 @@ from .service import is_assigned, paper_of
 
 
 def _proctor_may_print(session: Session, owner_id: int, params: dict, now: datetime) -> None:
-    owner = session.get(User, owner_id)
+    owner = active_user(session, owner_id, "proctor")
     sitting_id = params.get("sitting")
     sitting = session.get(Sitting, sitting_id) if isinstance(sitting_id, int) else None
-    if owner is None or not owner.is_active or sitting is None or not is_assigned(session, sitting, owner):
+    if owner is None or sitting is None or not is_assigned(session, sitting, owner):
         raise RuleError(N_("Sitting not found."))  # the same for a sitting that is not theirs
     gate(sitting, Act.PRINT_PAPER, now)
     paper = paper_of(session, sitting)

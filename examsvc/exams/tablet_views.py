@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     Blueprint,
     abort,
@@ -160,9 +158,7 @@ def _version(values) -> int | None:  # type: ignore[no-untyped-def]
 
 def _submit(st: Sitting, submission: Submission, action, done: str):  # type: ignore[no-untyped-def]
     """Run one tablet submission at most once (see submissions.py) and answer the form or the JSON call."""
-    # Wall time, not the exam clock: the tablet stamps its outbox (static/tablet.js) with its own
-    # wall clock, and the lag is an operational figure, no rule of the exam.
-    metrics.outbox_lag(request.headers.get(metrics.OUTBOX_HEADER), time.time())
+    metrics.outbox_lag(request.headers.get(metrics.OUTBOX_HEADER))  # stamped by static/tablet.js
     if not submission.key_ok:
         return _answer(False, _("Every submission needs its own idempotency key."), 400, st)
     s = db_session()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.service import record
 from ..auth.models import User
-from ..auth.service import actor_of
+from ..auth.service import active_user, actor_of
 from ..classes.models import TrainingClass
 from ..core.db import today_in_beijing
 from ..core.msgid import N_, RuleError
@@ -51,8 +51,7 @@ def _read(session: Session, of: object, object_id: object, today: date) -> File:
 
 
 def _officer_may_export(session: Session, owner_id: int, params: dict, now: datetime) -> None:
-    owner = session.get(User, owner_id)
-    if owner is None or owner.role != "officer" or not owner.is_active:
+    if active_user(session, owner_id, "officer") is None:
         raise RuleError(N_("Only an exam officer may export the bureau's files."))
     if params.get("format") not in MIMETYPES or params.get("of") not in {"class", "trainee", "employer"}:
         raise RuleError(N_("Not found."))

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
-from ..auth.service import actor_of
+from ..auth.service import active_user, actor_of
 from ..core.msgid import N_, RuleError
 from ..core.pdf import render_parts
 from ..jobs.kinds import Context, Kind, Output, Result, register
@@ -84,8 +84,7 @@ def run_paper_job(ctx: Context, purpose: str) -> Result:
 
 
 def _officer_may_print(session: Session, owner_id: int, params: dict, now: datetime) -> None:
-    owner = session.get(User, owner_id)
-    if owner is None or owner.role != "officer" or not owner.is_active:
+    if active_user(session, owner_id, "officer") is None:
         raise RuleError(N_("Only an exam officer may print this paper."))
     released_paper(session, params.get("paper"), now)
 
