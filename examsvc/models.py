@@ -5,12 +5,13 @@ from .auth.models import LoginAttempt, LoginSession, User
 from .certificates.models import Certificate
 from .classes.models import Enrollment, TrainingClass
 from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
+from .itemstats.models import PaperStat
 from .jobs.models import Job, JobOutput
 from .orgs.models import Organisation
 from .orgs.suspension import Suspension
 from .oversight.models import CoverageTarget
 from .papers.models import Blueprint, Paper
-from .questions.models import BankDataKey, Question, QuestionVersion
+from .questions.models import BankDataKey, ItemStat, Question, QuestionVersion, ReviewItem
 from .trainees.models import Trainee
 from .web.ratelimit import RateCounter
 
@@ -23,16 +24,19 @@ __all__ = [
     "CoverageTarget",
     "Enrollment",
     "IdempotencyRecord",
+    "ItemStat",
     "Job",
     "JobOutput",
     "LoginAttempt",
     "LoginSession",
     "Organisation",
     "Paper",
+    "PaperStat",
     "ProctorAffiliation",
     "Question",
     "QuestionVersion",
     "RateCounter",
+    "ReviewItem",
     "Sitting",
     "SittingProctor",
     "Suspension",

@@ -28,6 +28,7 @@ from .exams.move_views import bp as moves_bp
 from .exams.tablet_views import bp as tablet_bp
 from .exams.views import bp as sittings_bp
 from .home.views import bp as home_bp
+from .itemstats.views import bp as itemstats_bp
 from .jobs import workers as job_workers
 from .jobs.views import bp as jobs_bp
 from .ops.health import bp as ops_bp
@@ -37,15 +38,17 @@ from .oversight.file_views import bp as files_bp
 from .oversight.institution_views import bp as institutions_bp
 from .oversight.views import bp as oversight_bp
 from .papers.views import bp as papers_bp
+from .questions.review_views import bp as bank_review_bp
 from .questions.views import bp as bank_bp
 from .trainees.views import bp as trainees_bp
 from .web import request_log
 from .web.access import enforce_access, may_use
 from .web.banners import hide_server_banners
 from .web.converters import IdConverter
+from .web.emphasis import emphasis
 from .web.errors import register_error_handlers
 from .web.extensions import babel, csrf, login_manager
-from .web.i18n import LANGUAGES, local_time, select_locale
+from .web.i18n import LANGUAGES, local_time, percent, select_locale
 from .web.json_bounds import BoundedJSONProvider
 from .web.labels import action_label, code_label, kind_label, role_label
 from .web.ratelimit import Limiter
@@ -86,6 +89,8 @@ def wire(app: Flask, cfg: Config) -> None:
         home_bp,
         admin_bp,
         bank_bp,
+        bank_review_bp,
+        itemstats_bp,
         inst_classes_bp,
         review_bp,
         trainees_bp,
@@ -110,6 +115,8 @@ def wire(app: Flask, cfg: Config) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.proxy_hops, x_proto=cfg.proxy_hops)  # type: ignore[method-assign]
 
     app.add_template_filter(local_time)
+    app.add_template_filter(percent)
+    app.add_template_filter(emphasis)
 
     @app.context_processor
     def template_helpers() -> dict[str, object]:

@@ -24,8 +24,8 @@ BANK = Path(__file__).resolve().parent.parent / "question_bank"
 
 
 def import_bank(app) -> None:  # type: ignore[no-untyped-def]
-    """The starter bank, through `examsvc bank import`."""
-    result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK)])
+    """The starter bank, through `examsvc bank import`, reviewed by the world's officer."""
+    result = app.test_cli_runner().invoke(main, ["bank", "import", str(BANK), "--approved-by", "officer1"])
     assert result.exit_code == 0, result.output
 
 

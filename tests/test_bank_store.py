@@ -45,8 +45,16 @@ def test_import_is_idempotent_and_edits_make_versions(app, tmp_path):
     assert "1 updated" in _import(app, bank).output
     with app.app_context():
         q = db_session().scalar(select(Question).where(Question.external_id == "t-0005"))
-        assert q.current_version == 2
         assert db_session().scalar(select(func.count()).where(QuestionVersion.question_id == q.id)) == 2
+        # imported without a reviewer: the change waits for an officer (tests/test_bank_review.py)
+        assert [
+            v.review
+            for v in db_session().scalars(
+                select(QuestionVersion)
+                .where(QuestionVersion.question_id == q.id)
+                .order_by(QuestionVersion.version)
+            )
+        ] == ["rejected", "pending"]
 
 
 def test_a_bad_record_imports_nothing_and_says_where(app, tmp_path):

@@ -72,8 +72,9 @@ def test_edit_makes_a_new_version_and_keeps_the_old(app, officer, bank):
     }
     response = officer.post(f"/bank/questions/{qid}/edit", form)
     assert response.status_code == 302
-    assert "修改后的题干" in officer.get(f"/bank/questions/{qid}").get_data(as_text=True)
+    assert "修改后的题干" in officer.get(f"/bank/questions/{qid}?version=2").get_data(as_text=True)
     assert "测试题干第1号" in officer.get(f"/bank/questions/{qid}?version=1").get_data(as_text=True)
+    assert 'id="pending"' in officer.get(f"/bank/questions/{qid}").get_data(as_text=True)  # v2 waits
     assert [e.detail for e in _events(app, "question.edit")] == ['{"from_version":1,"to_version":2}']
 
 

@@ -106,8 +106,8 @@ def test_every_page_and_result_signal_has_its_receivers(app):
         institution_class_page: 1,  # published counts
         trainee_page: 2,  # enrolments, certificates
         paper_generated: 1,  # exams: the release follows the sitting
-        results_published: 1,  # certificates
-        result_corrected: 1,  # certificates
+        results_published: 2,  # certificates, item statistics
+        result_corrected: 2,  # certificates, item statistics
     }
     assert {signal.name: len(signal.receivers) for signal in expected} == {
         signal.name: count for signal, count in expected.items()

@@ -43,6 +43,12 @@ def active_user(session: Session, user_id: int, role: str | None = None) -> User
     return user
 
 
+def is_active_officer(session: Session, username: str) -> bool:
+    """Whether an active exam officer has this user name (the reviewer an import names)."""
+    user = session.scalar(select(User).where(User.username == username.lower()))
+    return user is not None and active_user(session, user.id, "officer") is not None
+
+
 # --- users -------------------------------------------------------------------------------------
 
 

@@ -71,6 +71,13 @@ class Config:
     jobs_lease_seconds: int = 60  # a job whose worker has not reported for this long is given to another
     jobs_keep_hours: int = 24  # how long a job's file (a paper, certificates, an export) is kept
     jobs_render_processes: int = 0  # wkhtmltopdf runs at once for one class's PDF; 0: one per CPU core
+    item_stats_min_sample: int = (
+        30  # candidates an item needs before its statistics flag it or steer assembly
+    )
+    item_flag_easy_percent: int = 95  # facility above this: too easy
+    item_flag_hard_percent: int = 20  # facility below this: too hard
+    item_flag_discrimination_hundredths: int = 15  # corrected point-biserial below this: discriminates little
+    item_flag_rare_option_percent: int = 2  # a wrong option chosen by fewer than this: a throwaway
     retention_years: int = 5  # personal data kept this long after a trainee's last class (examsvc retention)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

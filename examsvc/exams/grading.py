@@ -145,21 +145,27 @@ class Grade:
     correct: tuple[bool, ...]
 
 
+def item_points(answer: Answer, item: KeyItem, marking: Marking = Marking()) -> int:
+    """The points (in tenths) one answer earns: all of them when right; for a multiple-choice answer
+    with only right letters but not all of them, the blueprint's partial credit."""
+    if answer is not None and answer == item.correct:
+        return item.points_tenths
+    if (
+        item.type == "multiple"
+        and marking.partial_credit_percent
+        and isinstance(answer, frozenset)
+        and answer
+        and answer < item.correct  # type: ignore[operator]
+    ):
+        return item.points_tenths * marking.partial_credit_percent // 100
+    return 0
+
+
 def grade(answers: Sequence[Answer], key: SeatKey, marking: Marking = Marking()) -> Grade:
     score, correct = 0, []
     for answer, item in zip(answers, key.items, strict=True):
-        right = answer is not None and answer == item.correct
-        correct.append(right)
-        if right:
-            score += item.points_tenths
-        elif (
-            item.type == "multiple"
-            and marking.partial_credit_percent
-            and isinstance(answer, frozenset)
-            and answer
-            and answer < item.correct  # only right letters, but not all of them
-        ):
-            score += item.points_tenths * marking.partial_credit_percent // 100
+        correct.append(answer is not None and answer == item.correct)
+        score += item_points(answer, item, marking)
     return Grade(score, tuple(correct))
 
 

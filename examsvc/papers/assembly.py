@@ -8,6 +8,11 @@ each relaxation is recorded:
     2. overlap_limit       the paper may share more than the limit with a recent paper
     3. difficulty          the mean difficulty may miss the target band
     4. industry_share      fewer industry-specific questions than the blueprint asks
+    5. facility            the mean measured facility may miss the blueprint's band
+
+Where sittings have measured items (itemstats/), the papers of a blueprint are parallel forms: each
+keeps its mean facility within FACILITY_BAND of the pool's expected facility for the blueprint's
+mix of types, so any two papers differ by at most twice that (0.03).
 
 Never relaxed: the count of each type, the minimum per required topic, and a retake's exclusion of
 the first paper's questions. Missing those raises Infeasible with the shortfall.
@@ -26,8 +31,10 @@ from dataclasses import dataclass, field
 from ..questions.codes import QUESTION_TYPES
 from .spec import Spec
 
-RELAXATION_ORDER = ("reuse_window", "overlap_limit", "difficulty", "industry_share")
+RELAXATION_ORDER = ("reuse_window", "overlap_limit", "difficulty", "industry_share", "facility")
 SWAP_TRIES = 60  # random draws per attempted swap
+FACILITY_BAND = 0.015  # each form within this of the target: two forms within 0.03 of each other
+MIN_MEASURED = 10  # chosen questions with a measured facility before the band is held
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Candidate:
     topic: str
     industry_specific: bool
     difficulty: int
+    facility: float | None = None  # measured at published sittings (pooled), None when not yet
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class History:
 class Assembly:
     chosen: tuple[Candidate, ...]  # in paper order: true/false, single, multiple
     relaxed: tuple[str, ...]
+
+    @property
+    def mean_facility(self) -> float | None:
+        known = [c.facility for c in self.chosen if c.facility is not None]
+        return sum(known) / len(known) if len(known) >= MIN_MEASURED else None
 
     @property
     def mean_difficulty_tenths(self) -> float:
@@ -86,6 +99,19 @@ class CandidatePool:
             if c.industry_specific:
                 self.industry_by_type[c.type].append(c)
         self.all = ordered
+        measured = defaultdict(list)
+        for c in ordered:
+            if c.facility is not None:
+                measured[c.type].append(c.facility)
+        self.mean_facility_by_type = {t: sum(v) / len(v) for t, v in measured.items()}
+
+    def facility_target(self, spec: Spec) -> float | None:
+        """The expected facility of a paper of this blueprint: the pool's mean per type, weighted by
+        the blueprint's count of each type (types with no measured item left out)."""
+        weights = {t: n for t, n in spec.counts.items() if t in self.mean_facility_by_type and n}
+        if not weights:
+            return None
+        return sum(self.mean_facility_by_type[t] * n for t, n in weights.items()) / sum(weights.values())
 
 
 def shortfalls(
@@ -238,6 +264,41 @@ def _fix_difficulty(pool: CandidatePool, spec: Spec, draw: _Draw) -> bool:
     return low <= _mean_tenths(draw) <= high
 
 
+def _mean_facility(draw: _Draw) -> tuple[float, int]:
+    known = [c.facility for c in draw.chosen if c.facility is not None]
+    return (sum(known) / len(known) if known else 0.0), len(known)
+
+
+def _toward(too_easy: bool):  # type: ignore[no-untyped-def]
+    """A swap that moves the mean facility the right way and keeps the difficulty."""
+
+    def better(c: Candidate, o: Candidate) -> bool:
+        if c.facility is None or o.facility is None or c.difficulty != o.difficulty:
+            return False
+        return c.facility < o.facility if too_easy else c.facility > o.facility
+
+    return better
+
+
+def _fix_facility(pool: CandidatePool, spec: Spec, draw: _Draw) -> bool:
+    """Swaps measured questions for others of the same difficulty (the difficulty band holds) until
+    the mean facility is within the band of the blueprint's target."""
+    target = pool.facility_target(spec)
+    if target is None or _mean_facility(draw)[1] < MIN_MEASURED:
+        return True
+    for _ in range(len(draw.chosen)):
+        mean, _count = _mean_facility(draw)
+        if abs(mean - target) <= FACILITY_BAND:
+            return True
+        too_easy = mean > target
+        measured = [c for c in draw.chosen if c.facility is not None]
+        ranked = sorted(measured, key=lambda c: (-c.facility if too_easy else c.facility, c.version_id))  # type: ignore[operator]
+
+        if not any(_replace(pool, spec, draw, o, _toward(too_easy)) for o in ranked[:8]):
+            break
+    return abs(_mean_facility(draw)[0] - target) <= FACILITY_BAND
+
+
 def _fix_overlap(pool: CandidatePool, spec: Spec, draw: _Draw) -> bool:
     limit = draw.history.overlap_limit_percent * len(draw.chosen) / 100
     for paper in draw.history.recent_papers:
@@ -275,6 +336,8 @@ def assemble(
         relaxed.append("difficulty")
     if not industry_ok:
         relaxed.append("industry_share")
+    if not _fix_facility(pool, spec, draw):
+        relaxed.append("facility")
     order = {t: i for i, t in enumerate(("truefalse", "single", "multiple"))}
     chosen = sorted(draw.chosen, key=lambda c: (order[c.type], c.version_id))
     return Assembly(tuple(chosen), tuple(r for r in RELAXATION_ORDER if r in relaxed))

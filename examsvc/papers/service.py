@@ -8,7 +8,7 @@ import secrets
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -19,7 +19,7 @@ from ..core.db import BEIJING, utcnow
 from ..core.msgid import N_, RuleError
 from ..questions.cipher import BankCipher
 from ..questions.envelope import canonical_json
-from ..questions.models import Question, QuestionVersion
+from ..questions.models import ItemStat, Question, QuestionVersion
 from ..questions.service import current_versions_query
 from .assembly import Candidate, History, Infeasible, assemble, shortfalls
 from .composition import ids_of, question_tag, tags_json
@@ -55,17 +55,33 @@ def blueprint_for(session: Session, industry: str, category: str) -> Spec:
     return DEFAULT_SPEC
 
 
-def candidates(session: Session, industry: str, category: str) -> list[Candidate]:
-    """Active questions a class of this industry and category may be examined on: metadata only."""
+def measured_facility(session: Session, min_sample: int) -> dict[int, float]:
+    """Version id -> its facility pooled over the published sittings that measured it (weighted by
+    candidates), for versions measured on at least `min_sample` candidates."""
+    rows = session.execute(
+        select(ItemStat.version_id, func.sum(ItemStat.n * ItemStat.facility), func.sum(ItemStat.n))
+        .group_by(ItemStat.version_id)
+        .having(func.sum(ItemStat.n) >= min_sample)
+    )
+    return {version_id: float(total) / int(n) for version_id, total, n in rows}
+
+
+def candidates(session: Session, industry: str, category: str, min_sample: int = 30) -> list[Candidate]:
+    """Approved, active questions a class of this industry and category may be examined on, with
+    what sittings measured of them: metadata only. A version waiting for a second officer's approval
+    is never drawn (questions/review.py)."""
     flag = getattr(QuestionVersion, f"for_{category}")
     query = (
         current_versions_query()
         .with_only_columns(QuestionVersion)
-        .where(Question.status == "active", flag.is_(True))
+        .where(Question.status == "active", flag.is_(True), QuestionVersion.review == "approved")
         .where(or_(QuestionVersion.industry == "general", QuestionVersion.industry == industry))
     )
+    facility = measured_facility(session, min_sample)
     return [
-        Candidate(v.id, v.question_id, v.type, v.topic, v.industry != "general", v.difficulty)
+        Candidate(
+            v.id, v.question_id, v.type, v.topic, v.industry != "general", v.difficulty, facility.get(v.id)
+        )
         for v in session.scalars(query)
     ]
 
@@ -154,7 +170,7 @@ def generate_paper(
     if sitting == "retake" and "first" not in existing:
         raise PaperError(N_("A retake paper needs the first paper to exist, so it can avoid its questions."))
     spec = blueprint_for(session, training_class.industry, training_class.category)
-    pool = candidates(session, training_class.industry, training_class.category)
+    pool = candidates(session, training_class.industry, training_class.category, config.item_stats_min_sample)
     tag_key = cipher.keyring.id_lookup
     known = {question_tag(tag_key, c.question_id): c.question_id for c in pool}
     history = _history(session, training_class, sitting, config, known)

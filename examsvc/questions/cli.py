@@ -1,4 +1,4 @@
-"""`examsvc bank ...`: import, export, stats and key rotation of the question bank."""
+"""`examsvc bank ...`: import, export, stats, lint and key rotation of the question bank."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..audit.service import CLI_ACTOR, record
+from ..auth.service import is_active_officer
 from ..core.db import db_session
+from ..core.resources import question_bank_dir
 from . import bundle
-from .authoring import bank_files, read_paths
+from .authoring import SourceProblem, bank_files, read_paths
 from .cipher import BankCipher
+from .lint import LintItem, counts_by_rule, lint
 from .rotation import destroy_old_keks, rotate_kek
 from .rules import QuestionRecord, check_record
 from .service import export_records, import_records
@@ -58,12 +61,20 @@ def bank_group() -> None:
 @bank_group.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def bank_import(path: Path, passphrase_file: Path | None) -> None:
+@click.option(
+    "--approved-by",
+    metavar="OFFICER",
+    help="The user name of the officer who reviewed these files; without it every new or changed "
+    "question waits for an officer's approval on the bank's approvals page.",
+)
+def bank_import(path: Path, passphrase_file: Path | None, approved_by: str | None) -> None:
     """Import authoring files (a folder or one YAML file) or an encrypted bundle.
 
     Every record is checked first; if any is wrong, every problem is listed and nothing is imported.
     Importing the same questions again changes nothing; a changed question gets a new version.
     """
+    if approved_by is not None and not is_active_officer(db_session(), approved_by):
+        raise click.ClickException(f"--approved-by {approved_by!r}: no active exam officer of that name")
     if path.is_file() and bundle.is_bundle(path.read_bytes()[: len(bundle.MAGIC)]):
         records, problems = _records_of_bundle(path, _passphrase(passphrase_file, confirm=False))
     else:
@@ -75,11 +86,19 @@ def bank_import(path: Path, passphrase_file: Path | None) -> None:
         for line in problems:
             click.echo(line, err=True)
         raise click.ClickException(f"{len(problems)} problem(s); nothing imported")
-    report = import_records(db_session(), CLI_ACTOR, _cipher(), records, origin=path.name)
+    report = import_records(
+        db_session(),
+        CLI_ACTOR,
+        _cipher(),
+        records,
+        origin=path.name,
+        approved_by=approved_by and approved_by.lower(),
+    )
     db_session().commit()
+    waiting = "" if approved_by else "; the new versions wait for an officer's approval"
     click.echo(
         f"imported {len(records)} records: {report.created} new, "
-        f"{report.updated} updated, {report.unchanged} unchanged"
+        f"{report.updated} updated, {report.unchanged} unchanged{waiting}"
     )
 
 
@@ -123,6 +142,60 @@ def bank_stats_command(as_json: bool) -> None:
     click.echo("\n" + row.format("type", "topic", "industry", "category", "diff", "count"))
     for c in stats.cells:
         click.echo(row.format(*(c[d] for d in DIMENSIONS), c["count"]))
+
+
+def _read_for_lint(files: list[Path]) -> tuple[list[LintItem], list[str]]:
+    """The records with their file names, and every problem the import would report.
+
+    One file at a time, since a record does not say which file it came from; the one problem that
+    spans files (an id used twice) is checked here as read_paths checks it.
+    """
+    items: list[LintItem] = []
+    problems: list[str] = []
+    first_file: dict[str, str] = {}
+    for path in files:
+        result = read_paths([path])
+        problems.extend(str(p) for p in result.problems)
+        for one in result.records:
+            qid = one.external_id
+            if qid in first_file:
+                problems.append(
+                    str(SourceProblem(path.name, 0, qid, "id", "id already used in " + first_file[qid]))
+                )
+            first_file.setdefault(qid, path.name)
+            items.append(LintItem(path.name, one))
+    return items, problems
+
+
+@bank_group.command("lint", with_appcontext=False)  # no database, no keys: works in a fresh checkout
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def bank_lint(path: Path | None, as_json: bool) -> None:
+    """Check the authoring files (default: the shipped bank) for faults of fair questions.
+
+    Prints each finding as `file id rule: detail`, then the count of every rule; exits 1 when any
+    rule has a finding or a record is malformed. `question_bank/README.md` describes the rules.
+    """
+    files = bank_files(path or question_bank_dir())
+    items, problems = _read_for_lint(files)
+    if not items and not problems:
+        raise click.ClickException(f"{path}: no question files (*.yaml) found")
+    findings = lint(items)
+    counts = counts_by_rule(findings)
+    if as_json:
+        report = {"counts": counts, "findings": [f.as_json() for f in findings], "problems": problems}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for line in [*problems, *map(str, findings)]:
+            click.echo(line)
+        click.echo(f"\n{'rule':<24} {'findings':>8}")
+        for rule, count in counts.items():
+            click.echo(f"{rule:<24} {count:>8}")
+        click.echo(
+            f"checked {len(items)} questions in {len(files)} file(s); {len(problems)} format problem(s)"
+        )
+    if findings or problems:
+        raise SystemExit(1)
 
 
 @bank_group.command("rotate-key")

@@ -104,3 +104,9 @@ class QuestionForm(FlaskForm):
         if options:
             record["options"] = options
         return record
+
+
+class ReviseForm(QuestionForm):
+    """A flagged question rewritten: the new version waits for a second officer's approval."""
+
+    reason = StringField(_l("What the revision changes, and why"))

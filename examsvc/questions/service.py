@@ -37,8 +37,23 @@ def current_versions_query():  # type: ignore[no-untyped-def]
 
 
 def _add_version(
-    session: Session, cipher: BankCipher, question: Question, version: int, rec: QuestionRecord, author: str
+    session: Session,
+    cipher: BankCipher,
+    question: Question,
+    version: int,
+    rec: QuestionRecord,
+    author: str,
+    approved_by: str | None = None,
 ) -> QuestionVersion:
+    """A new version: pending until a second officer approves it, unless `approved_by` names the
+    officer who already reviewed it (an import from reviewed files). Earlier pending versions of
+    the question are superseded: only the newest waits for approval."""
+    for older in session.scalars(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id, QuestionVersion.review == "pending"
+        )
+    ):
+        older.review, older.review_note = "rejected", f"superseded by version {version}"
     row = QuestionVersion(
         question_id=question.id,
         version=version,
@@ -53,9 +68,26 @@ def _add_version(
         created_by=author,
     )
     session.add(row)
-    question.current_version = version
+    if approved_by is not None:
+        if approved_by == author:
+            raise QuestionError(N_("Nobody approves a version they wrote: another officer approves it."))
+        row.review, row.reviewed_by, row.reviewed_at = "approved", approved_by, utcnow()
+        question.current_version = version
+    elif version == 1:
+        question.current_version = 1  # a new question: listed, but never drawn until approved
     question.updated_at = utcnow()
     return row
+
+
+def latest_versions(session: Session, question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
+    """Each question's newest version, pending or not (what a new edit or import compares with)."""
+    out: dict[int, QuestionVersion] = {}
+    for version in session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id.in_(list(question_ids)))
+    ):
+        if version.question_id not in out or version.version > out[version.question_id].version:
+            out[version.question_id] = version
+    return out
 
 
 def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRecord) -> bool:
@@ -78,19 +110,22 @@ class ImportReport:
 
 
 def import_records(
-    session: Session, actor: Actor, cipher: BankCipher, records: Iterable[QuestionRecord], origin: str
+    session: Session,
+    actor: Actor,
+    cipher: BankCipher,
+    records: Iterable[QuestionRecord],
+    origin: str,
+    approved_by: str | None = None,
 ) -> ImportReport:
     """Adds new questions and a new version of each changed one; an unchanged record changes nothing,
-    so importing the same files twice is harmless."""
+    so importing the same files twice is harmless. The new versions wait for an officer's approval,
+    unless `approved_by` names the officer who reviewed the files (not the importer)."""
     records = list(records)
     existing: dict[str, Question] = {}
-    currents: dict[int, QuestionVersion] = {}
     for chunk in _chunks([r.external_id for r in records]):
-        for question, version in session.execute(
-            current_versions_query().where(Question.external_id.in_(chunk))
-        ):
+        for question in session.scalars(select(Question).where(Question.external_id.in_(chunk))):
             existing[question.external_id] = question
-            currents[question.id] = version
+    currents = latest_versions(session, [q.id for q in existing.values()])
     contents = cipher.open_many(currents.values())
     new = [
         (Question(external_id=r.external_id, status=r.status, current_version=1), r)
@@ -100,7 +135,7 @@ def import_records(
     session.add_all(q for q, _ in new)
     session.flush()  # one batch of inserts; the ids go into each ciphertext's associated data
     for question, rec in new:
-        _add_version(session, cipher, question, 1, rec, actor.label)
+        _add_version(session, cipher, question, 1, rec, actor.label, approved_by)
     created, updated = len(new), 0
     for rec in records:
         question = existing.get(rec.external_id)
@@ -109,7 +144,12 @@ def import_records(
         version = currents[question.id]
         changed = False
         if not _same(version, contents[version.id], rec):
-            _add_version(session, cipher, question, question.current_version + 1, rec, actor.label)
+            _add_version(session, cipher, question, version.version + 1, rec, actor.label, approved_by)
+            changed = True
+        elif approved_by is not None and version.review == "pending" and version.created_by != approved_by:
+            # the same files imported again, now with their reviewer: the waiting version is approved
+            version.review, version.reviewed_by, version.reviewed_at = "approved", approved_by, utcnow()
+            question.current_version = version.version
             changed = True
         if question.status != rec.status:
             question.status = rec.status
@@ -117,17 +157,20 @@ def import_records(
         updated += changed
     session.flush()
     report = ImportReport(created, updated, len(records) - created - updated)
-    record(session, actor, "bank.import", "bank", origin[:64], report.__dict__)
+    record(
+        session, actor, "bank.import", "bank", origin[:64], {**report.__dict__, "approved_by": approved_by}
+    )
     return report
 
 
 def edit_question(
     session: Session, actor: Actor, cipher: BankCipher, question: Question, rec: QuestionRecord
 ) -> QuestionVersion:
-    """Saving an edit makes a new version; papers keep the version they drew."""
+    """Saving an edit makes a new version, pending until another officer approves it (review.py);
+    papers keep the version they drew, and new papers draw the approved one meanwhile."""
     if rec.external_id != question.external_id:
         raise QuestionError(N_("The id of a question cannot change."), field="id")
-    before = question.current_version
+    before = latest_versions(session, [question.id])[question.id].version
     version = _add_version(session, cipher, question, before + 1, rec, actor.label)
     session.flush()
     record(
@@ -136,7 +179,7 @@ def edit_question(
         "question.edit",
         "question",
         question.id,
-        {"from_version": before, "to_version": before + 1},
+        {"from_version": question.current_version, "to_version": before + 1},
     )
     return version
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g, has_request_context, session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_percent
 
 LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 
@@ -21,3 +21,8 @@ def select_locale() -> str:
 def local_time(value: datetime | None) -> str:
     """UTC from the database, shown in the bureau's time zone (BABEL_DEFAULT_TIMEZONE)."""
     return "" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def percent(value: float | None) -> str:
+    """A share (0..1) as a percentage with one decimal, in the page's locale; blank when unknown."""
+    return "" if value is None or value == "" else format_percent(float(value), "#,##0.0%")

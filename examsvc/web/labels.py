@@ -45,6 +45,12 @@ ACTION_LABELS = {
     "question.edit": _l("Edited a question"),
     "question.retired": _l("Retired a question"),
     "question.active": _l("Activated a question"),
+    "question.approve": _l("Approved a question's version"),
+    "question.reject": _l("Rejected a question's version"),
+    "review.revised": _l("Revised a flagged question"),
+    "review.retired": _l("Retired a flagged question"),
+    "review.dismissed": _l("Dismissed a question's flags"),
+    "itemstats.measure": _l("Measured a sitting's items"),
     "class.create": _l("Created a class"),
     "class.update": _l("Changed a class"),
     "class.submit": _l("Submitted a class"),
@@ -140,6 +146,14 @@ SITTING_PHASE_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+SITTING_KIND_LABELS = {"first": _l("First sitting"), "retake": _l("Retake")}
+
+REVIEW_LABELS = {
+    "pending": _l("Waiting for approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+
 JOB_STATE_LABELS = {
     "queued": _l("Waiting"),
     "running": _l("Running"),
@@ -158,6 +172,8 @@ _CODE_LABELS = {
     "class_status": CLASS_STATUS_LABELS,
     "exam_state": EXAM_STATE_LABELS,
     "job_state": JOB_STATE_LABELS,
+    "sitting_kind": SITTING_KIND_LABELS,
+    "review": REVIEW_LABELS,
 }
 
 

@@ -1,0 +1,1 @@
+"""Item analysis of graded sittings and the flags it raises: pure math, imports nothing of examsvc."""

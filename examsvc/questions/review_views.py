@@ -1,0 +1,109 @@
+"""The bank's review pages: versions waiting for a second officer, and the queue of questions the
+sittings' statistics flagged. Officers only, as the rest of the bank."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.service import actor_of
+from ..core.db import db_session
+from ..core.msgid import RuleError
+from ..web.access import roles
+from ..web.viewutil import apply_change, get_or_404, refusal
+from .forms import ReviseForm
+from .models import Question, QuestionVersion, ReviewItem
+from .review import approve_version, dismiss, open_items, pending_versions, reject_version, retire, revise
+from .rules import QuestionRecord, check_record, record_from
+from .service import latest_versions, view_question
+from .views import _cipher, _show_problems
+
+bp = Blueprint("bank_review", __name__, url_prefix="/bank/review")
+
+
+@bp.route("/")
+@roles("officer")
+def queue():  # type: ignore[no-untyped-def]
+    s = db_session()
+    items = [(item, question, json.loads(item.flags)) for item, question in open_items(s)]
+    return render_template(
+        "bank/review.html", items=items, pending=pending_versions(s), me=actor_of(current_user).label
+    )
+
+
+def _open_item(item_id: int) -> ReviewItem:
+    item = get_or_404(ReviewItem, item_id)
+    if item.state != "open":
+        abort(404)
+    return item
+
+
+@bp.route("/items/<int:item_id>/<any(dismiss, retire):decision>", methods=["POST"])
+@roles("officer")
+def decide(item_id: int, decision: str):  # type: ignore[no-untyped-def]
+    item = _open_item(item_id)
+    change = dismiss if decision == "dismiss" else retire
+    done = _("Dismissed.") if decision == "dismiss" else _("Retired.")
+    apply_change(lambda s: change(s, actor_of(current_user), item, request.form.get("reason", "")), done)
+    return redirect(url_for("bank_review.queue"))
+
+
+@bp.route("/items/<int:item_id>/revise", methods=["GET", "POST"])
+@roles("officer")
+def revise_item(item_id: int):  # type: ignore[no-untyped-def]
+    item = _open_item(item_id)
+    s = db_session()
+    question = s.get(Question, item.question_id)
+    form = ReviseForm()
+    if form.validate_on_submit():
+        checked = check_record(form.to_record(question.external_id, question.status))  # type: ignore[union-attr]
+        if isinstance(checked, QuestionRecord):
+            try:
+                version = revise(s, actor_of(current_user), _cipher(), item, checked, form.reason.data or "")
+            except RuleError as exc:
+                s.rollback()
+                flash(refusal(exc), "error")
+            else:
+                s.commit()
+                flash(
+                    _(
+                        "Saved as version %(version)d. Another officer approves it before it enters a paper.",
+                        version=version.version,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("bank_review.queue"))
+        else:
+            _show_problems(form, checked)
+    elif request.method == "GET":
+        latest = latest_versions(s, [question.id])[question.id]  # type: ignore[union-attr]
+        version, content = view_question(s, actor_of(current_user), _cipher(), question, latest.version)  # type: ignore[arg-type]
+        s.commit()  # the audit entry of this reading
+        form.fill(record_from(version.selection_metadata(), content, question.external_id, question.status))  # type: ignore[union-attr]
+    return render_template(
+        "bank/revise.html", form=form, question=question, item=item, flags=json.loads(item.flags)
+    )
+
+
+@bp.route("/versions/<int:version_id>/<any(approve, reject):decision>", methods=["POST"])
+@roles("officer")
+def decide_version(version_id: int, decision: str):  # type: ignore[no-untyped-def]
+    version = get_or_404(QuestionVersion, version_id)
+    actor = actor_of(current_user)
+    if decision == "approve":
+        apply_change(
+            lambda s: approve_version(s, actor, version), _("Approved: new papers draw this version.")
+        )
+    else:
+        apply_change(
+            lambda s: reject_version(s, actor, version, request.form.get("reason", "")), _("Rejected.")
+        )
+    back = request.form.get("back") == "question"
+    return redirect(
+        url_for("bank.question_view", question_id=version.question_id, version=version.version)
+        if back
+        else url_for("bank_review.queue")
+    )
