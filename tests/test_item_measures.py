@@ -180,7 +180,8 @@ def test_multiple_choice_option_rates_count_every_marked_option():
 
 
 @pytest.mark.parametrize(
-    ("n", "size"), [(1, 1), (2, 1), (3, 1), (5, 1), (6, 2), (10, 3), (50, 14), (100, 27), (2000, 540)]
+    ("n", "size"),
+    [(1, 1), (2, 1), (3, 1), (5, 1), (6, 2), (10, 3), (50, 14), (100, 27), (150, 41), (2000, 540)],
 )
 def test_group_size_is_27_percent_rounded_half_up_and_at_least_one(n, size):
     assert group_size(n) == size
@@ -205,6 +206,14 @@ def test_histogram_closes_its_last_bin_and_the_pass_mark_counts_as_a_pass():
     assert paper.histogram == (1, 0, 0, 0, 0, 1, 2, 0, 0, 1)
     assert paper.bin_edges[9] == (90.0, 100.0)
     assert paper.pass_rate == 3 / 5
+
+
+def test_a_total_that_float_noise_leaves_under_an_edge_counts_at_the_edge():
+    keys = [ItemKey(ABCD, frozenset({"A"}), points=0.3)] * 10  # 3 points; 9 right sum to 2.6999999999999997
+    matrix = [[marked(0.3, "A")] * 9 + [marked(0, "B")]]
+    paper = paper_measures(matrix, keys, pass_mark=2.7)
+    assert paper.histogram[9] == 1  # [2.7, 3.0], not [2.4, 2.7)
+    assert paper.pass_rate == 1.0
 
 
 @pytest.mark.parametrize(
@@ -268,6 +277,14 @@ def test_pooling_sittings_sums_counts_and_weights_by_n():
     assert pooled.upper_rate("A") == (one.counts("A").upper + two.counts("A").upper) / pooled.group_size
     assert pooled.point_biserial == pytest.approx((60 * one.point_biserial + 140 * two.point_biserial) / 200)
     assert pooled.point_biserial == pytest.approx(together.point_biserial, abs=0.1)  # an approximation
+
+
+def test_pooled_point_biserial_leaves_out_sittings_without_one():
+    keys = [ItemKey(ABCD, frozenset({"A"}))] * 3
+    with_r = item_measures(simulated_sitting(3, 50, [1.0] * 3, [0.0] * 3)[0], keys)[0]
+    without = item_measures([[marked(1, "A")] * 3] * 10, keys)[0]  # everyone right: no correlation
+    assert pool([with_r, without]).point_biserial == pytest.approx(with_r.point_biserial, abs=1e-12)
+    assert pool([without, without]).point_biserial is None
 
 
 def test_pooled_sittings_reach_the_minimum_sample_together():
@@ -353,7 +370,9 @@ FLAG_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "key", "expected"), [c[1:] for c in FLAG_CASES], ids=[c[0] for c in FLAG_CASES])
+@pytest.mark.parametrize(
+    ("changes", "key", "expected"), [c[1:] for c in FLAG_CASES], ids=[c[0] for c in FLAG_CASES]
+)
 def test_each_flag_fires_on_its_case(changes, key, expected):
     flags = item_flags(constructed(**changes), key)
     assert [(flag.code, flag.params.get("option")) for flag in flags] == expected

@@ -110,7 +110,7 @@ def item_flags(measures: ItemView, key: ItemKey, thresholds: Thresholds | None =
                 )
     key_upper = min(measures.upper_rate(option) for option in key.key)
     for option in wrong:
-        if measures.upper_rate(option) >= key_upper:
+        if measures.upper_rate(option) > key_upper:
             flags.append(
                 Flag(
                     DISTRACTOR_BEATS_KEY,

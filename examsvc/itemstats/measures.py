@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 JSON_VERSION = 1  # stored in every as_json(); from_json() refuses what it does not know
 _DECIMALS = 4
@@ -107,25 +107,12 @@ class ItemMeasures(_OptionRates):
         return self.upper_facility - self.lower_facility
 
     def as_json(self) -> str:
-        return _dumps(
-            {
-                "n": self.n,
-                "points": self.points,
-                "facility": self.facility,
-                "point_biserial": self.point_biserial,
-                "group_size": self.group_size,
-                "upper_facility": self.upper_facility,
-                "lower_facility": self.lower_facility,
-                "omitted": self.omitted,
-                "options": [[c.option, c.chosen, c.upper, c.lower] for c in self.options],
-            }
-        )
+        return _dumps(self, options=[[c.option, c.chosen, c.upper, c.lower] for c in self.options])
 
     @classmethod
     def from_json(cls, text: str) -> ItemMeasures:
         data = _loads(text)
-        data["options"] = tuple(OptionCounts(*row) for row in data["options"])
-        return cls(**data)
+        return cls(**{**data, "options": tuple(OptionCounts(*row) for row in data["options"])})
 
 
 @dataclass(frozen=True)
@@ -153,25 +140,12 @@ class PaperMeasures:
         return tuple((self.max_score * i / bins, self.max_score * (i + 1) / bins) for i in range(bins))
 
     def as_json(self) -> str:
-        return _dumps(
-            {
-                "n": self.n,
-                "items": self.items,
-                "max_score": self.max_score,
-                "mean": self.mean,
-                "sd": self.sd,
-                "alpha": self.alpha,
-                "pass_mark": self.pass_mark,
-                "pass_rate": self.pass_rate,
-                "histogram": list(self.histogram),
-            }
-        )
+        return _dumps(self)
 
     @classmethod
     def from_json(cls, text: str) -> PaperMeasures:
         data = _loads(text)
-        data["histogram"] = tuple(data["histogram"])
-        return cls(**data)
+        return cls(**{**data, "histogram": tuple(data["histogram"])})
 
 
 @dataclass(frozen=True)
@@ -408,8 +382,9 @@ def _rounded(value: object) -> object:
     return round(value, _DECIMALS) if isinstance(value, float) else value
 
 
-def _dumps(data: dict[str, object]) -> str:
-    data = {name: _rounded(value) for name, value in data.items()}
+def _dumps(measures: object, **replaced: object) -> str:
+    """The dataclass's fields (some replaced by a JSON-friendly form), floats rounded, compact."""
+    data = {f.name: _rounded(getattr(measures, f.name)) for f in fields(measures)} | replaced  # type: ignore[arg-type]
     return json.dumps({"v": JSON_VERSION, **data}, separators=(",", ":"), ensure_ascii=False)
 
 

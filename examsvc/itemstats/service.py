@@ -159,7 +159,7 @@ def measured_sittings(session: Session) -> list[tuple[PaperStat, Sitting, PaperM
         select(PaperStat, Sitting)
         .join(Sitting, Sitting.id == PaperStat.sitting_id)
         .order_by(Sitting.starts_at.desc())
-    ).tuples()
+    )
     return [(stat, sitting, PaperMeasures.from_json(stat.measures)) for stat, sitting in rows]
 
 

@@ -76,7 +76,7 @@ def _external_ids(question_ids: list[int]) -> dict[int, str]:
     rows = db_session().execute(
         select(Question.id, Question.external_id).where(Question.id.in_(question_ids))
     )
-    return dict(rows.tuples().all())
+    return {question_id: external_id for question_id, external_id in rows}
 
 
 @bp.route("/sittings/<int:sitting_id>")
@@ -142,17 +142,13 @@ def sitting_export(sitting_id: int, fmt: str):  # type: ignore[no-untyped-def]
 def question_stats(question_id: int):  # type: ignore[no-untyped-def]
     question = get_or_404(Question, question_id)
     s = db_session()
-    rows = (
-        s.execute(
-            select(ItemStat, QuestionVersion, Sitting)
-            .join(QuestionVersion, QuestionVersion.id == ItemStat.version_id)
-            .join(Sitting, Sitting.id == ItemStat.sitting_id)
-            .where(ItemStat.question_id == question.id)
-            .order_by(ItemStat.sitting_starts_at, ItemStat.id)
-        )
-        .tuples()
-        .all()
-    )
+    rows = s.execute(
+        select(ItemStat, QuestionVersion, Sitting)
+        .join(QuestionVersion, QuestionVersion.id == ItemStat.version_id)
+        .join(Sitting, Sitting.id == ItemStat.sitting_id)
+        .where(ItemStat.question_id == question.id)
+        .order_by(ItemStat.sitting_starts_at, ItemStat.id)
+    ).all()
     measures = [
         (stat, version, sitting, ItemMeasures.from_json(stat.measures)) for stat, version, sitting in rows
     ]

@@ -176,10 +176,11 @@ def bank_lint(path: Path | None, as_json: bool) -> None:
     Prints each finding as `file id rule: detail`, then the count of every rule; exits 1 when any
     rule has a finding or a record is malformed. `question_bank/README.md` describes the rules.
     """
-    files = bank_files(path or question_bank_dir())
+    folder = path or question_bank_dir()
+    files = bank_files(folder)
     items, problems = _read_for_lint(files)
     if not items and not problems:
-        raise click.ClickException(f"{path}: no question files (*.yaml) found")
+        raise click.ClickException(f"{folder}: no question files (*.yaml) found")
     findings = lint(items)
     counts = counts_by_rule(findings)
     if as_json:

@@ -69,7 +69,7 @@ def pending_versions(session: Session) -> list[tuple[Question, QuestionVersion]]
             .join(QuestionVersion, QuestionVersion.question_id == Question.id)
             .where(QuestionVersion.review == "pending")
             .order_by(QuestionVersion.created_at, Question.external_id)
-        ).tuples()
+        )
     )
 
 
@@ -130,7 +130,7 @@ def open_items(session: Session) -> list[tuple[ReviewItem, Question]]:
             .join(Question, Question.id == ReviewItem.question_id)
             .where(ReviewItem.state == "open")
             .order_by(ReviewItem.opened_at, ReviewItem.id)
-        ).tuples()
+        )
     )
 
 
