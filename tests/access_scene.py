@@ -20,7 +20,8 @@ from examsvc.jobs.runner import sealed_output
 from examsvc.orgs.models import Organisation
 from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
-from examsvc.questions.models import Question
+from examsvc.questions.models import Question, QuestionVersion, ReviewItem
+from examsvc.questions.review import queue_flags
 from examsvc.trainees.models import IdentityChange
 
 from .cert_helpers import certified
@@ -129,6 +130,12 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
             "employer": s.scalar(select(Organisation.id).where(Organisation.kind == "employer")),
         }
         ids["job"] = _done_job(app, s, ids["paper"])
+        ids["version"] = s.scalar(select(func.min(QuestionVersion.id)))
+        queue_flags(
+            s, {ids["version"]: [{"code": "too_easy", "params": {"facility": 0.99}, "sitting_id": 1}]}
+        )
+        s.commit()
+        ids["review_item"] = s.scalar(select(func.min(ReviewItem.id)))
     logins = {
         ADMIN: "admin1",
         OFFICER: "officer1",

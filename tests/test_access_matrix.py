@@ -171,6 +171,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "bank.question_edit"): officer("/bank/questions/{question}/edit"),
     ("POST", "bank.question_edit"): officer("/bank/questions/{question}/edit", ok=REDISPLAY),
     ("POST", "bank.question_status"): officer("/bank/questions/{question}/status", ok=DONE_OR_REFUSED),
+    ("GET", "bank_review.queue"): officer("/bank/review/"),
+    ("POST", "bank_review.decide"): officer("/bank/review/items/{review_item}/dismiss", ok=DONE_OR_REFUSED),
+    ("GET", "bank_review.revise_item"): officer("/bank/review/items/{review_item}/revise"),
+    ("POST", "bank_review.revise_item"): officer("/bank/review/items/{review_item}/revise", ok=REDISPLAY),
+    ("POST", "bank_review.decide_version"): officer(
+        "/bank/review/versions/{version}/approve", ok=DONE_OR_REFUSED
+    ),
+    ("GET", "itemstats.overview"): officer("/officer/stats/"),
+    ("POST", "itemstats.measure"): officer("/officer/stats/sittings/{first}/measure", ok=DONE_OR_REFUSED),
+    ("GET", "itemstats.sitting_stats"): officer("/officer/stats/sittings/{first}"),
+    ("GET", "itemstats.sitting_export"): officer("/officer/stats/sittings/{first}.csv"),
+    ("GET", "itemstats.question_stats"): officer("/officer/stats/questions/{question}"),
     # officers: classes, papers, sittings, certificates
     ("GET", "home.officer"): officer("/officer"),
     ("GET", "review.class_list"): officer("/officer/classes/"),

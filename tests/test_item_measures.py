@@ -32,6 +32,10 @@ from examsvc.itemstats.measures import (
 
 ABCD = ("A", "B", "C", "D")
 TRUE_FALSE = ("true", "false")
+KEY_A = ItemKey(ABCD, frozenset({"A"}))
+KEY_B = ItemKey(ABCD, frozenset({"B"}))
+KEY_AC = ItemKey(("A", "B", "C", "D", "E"), frozenset({"A", "C"}))
+KEY_TRUE = ItemKey(TRUE_FALSE, frozenset({"true"}))
 
 
 def marked(score: float, *options: str) -> Response:
@@ -43,8 +47,9 @@ OMITTED = marked(0.0)
 
 def simulated_sitting(seed: int, candidates: int, a: list[float], b: list[float], miskey: int | None = None):
     """A two-parameter logistic IRT sitting: P(right) = 1 / (1 + exp(-a (θ - b))), θ ~ N(0, 1); a wrong
-    answer marks one of the three distractors at random. The keys do not depend on the seed. `miskey`: that item's key names a distractor
-    (the candidates still pick the true answer by ability), as a wrong key in the bank would."""
+    answer marks one of the three distractors at random; the keys do not depend on the seed.
+    `miskey`: that item's key names a distractor while candidates still answer the truth by ability,
+    as a wrong key in the bank would."""
     truths = [random.Random(j).choice(ABCD) for j in range(len(a))]  # the same keys at every seed
     rng = random.Random(seed)
     keys = [ItemKey(ABCD, frozenset({truth})) for truth in truths]
@@ -97,20 +102,13 @@ def test_corrected_point_biserial_is_pearson_with_the_rest_of_the_total():
 
 
 def test_kr20_of_a_small_matrix_matches_the_hand_computation():
-    rows = [
-        [1, 1, 1, 1],  # total 4
-        [1, 1, 1, 0],  # 3
-        [1, 1, 0, 0],  # 2
-        [1, 0, 1, 0],  # 2
-        [0, 1, 0, 0],  # 1
-        [0, 0, 0, 0],  # 0
-    ]
+    rows = [[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
     # p = 4/6, 4/6, 3/6, 1/6; q = 1 - p; pq = 2/9, 2/9, 1/4, 5/36; Σpq = (8 + 8 + 9 + 5)/36 = 5/6.
     # Totals 4, 3, 2, 2, 1, 0: mean 2, squared deviations 4 + 1 + 0 + 0 + 1 + 4 = 10, σ² = 10/6 = 5/3.
     # KR-20 = k/(k-1) · (1 - Σpq/σ²) = 4/3 · (1 - (5/6)/(5/3)) = 4/3 · 1/2 = 2/3.
     expected = Fraction(4, 3) * (1 - Fraction(5, 6) / Fraction(5, 3))
     assert expected == Fraction(2, 3)
-    keys = [ItemKey(ABCD, frozenset({"A"}))] * 4
+    keys = [KEY_A] * 4
     matrix = [[marked(float(x), "A" if x else "B") for x in row] for row in rows]
     paper = paper_measures(matrix, keys, pass_mark=2)
     assert abs(paper.alpha - expected) < 1e-9  # type: ignore[operator]
@@ -129,23 +127,19 @@ def test_alpha_with_partial_credit_matches_the_hand_computation():
 
 
 def test_everyone_with_the_same_score_gives_no_alpha_and_no_correlation():
-    keys = [ItemKey(ABCD, frozenset({"A"}))] * 3
+    keys = [KEY_A] * 3
     matrix = [[marked(1, "A"), marked(0, "B"), marked(1, "A")] for _ in range(5)]
     paper = paper_measures(matrix, keys, pass_mark=2)
     assert (paper.alpha, paper.sem, paper.sd, paper.pass_rate) == (None, None, 0.0, 1.0)
     assert paper.histogram == (0, 0, 0, 0, 0, 0, 5, 0, 0, 0)  # 2 of 3 points: the bin [1.8, 2.1)
     for item in item_measures(matrix, keys):
         assert (item.point_biserial, item.discrimination_index) == (None, 0.0)
-
-
-def test_equal_totals_from_different_answers_give_no_alpha():
-    keys = [ItemKey(ABCD, frozenset({"A"}))] * 2
-    matrix = [[marked(1, "A"), marked(0, "B")], [marked(0, "B"), marked(1, "A")]]
-    assert paper_measures(matrix, keys, pass_mark=1).alpha is None
+    crossed = [[marked(1, "A"), marked(0, "B")], [marked(0, "B"), marked(1, "A")]]  # equal totals
+    assert paper_measures(crossed, keys[:2], pass_mark=1).alpha is None
 
 
 def test_one_candidate():
-    keys = [ItemKey(ABCD, frozenset({"A"}))] * 2
+    keys = [KEY_A] * 2
     (first, _) = item_measures([[marked(1, "A"), marked(0, "C")]], keys)
     assert (first.n, first.facility, first.point_biserial, first.group_size) == (1, 1.0, None, 1)
     assert first.discrimination_index == 0.0  # the one candidate is both groups
@@ -154,7 +148,7 @@ def test_one_candidate():
 
 
 def test_an_item_nobody_answered():
-    keys = [ItemKey(ABCD, frozenset({"A"})), ItemKey(ABCD, frozenset({"B"}))]
+    keys = [KEY_A, KEY_B]
     matrix = [[marked(i % 2, "A" if i % 2 else "C"), OMITTED] for i in range(40)]
     _, unanswered = item_measures(matrix, keys)
     assert (unanswered.facility, unanswered.omission_rate, unanswered.point_biserial) == (0.0, 1.0, None)
@@ -164,7 +158,7 @@ def test_an_item_nobody_answered():
 
 
 def test_multiple_choice_option_rates_count_every_marked_option():
-    keys = [ItemKey(ABCD, frozenset({"A"})), ItemKey(("A", "B", "C", "D", "E"), frozenset({"A", "C"}), 2.0)]
+    keys = [KEY_A, ItemKey(KEY_AC.options, KEY_AC.key, points=2.0)]
     matrix = [
         [marked(1, "A"), marked(2, "A", "C")],  # total 3: upper group
         [marked(1, "A"), marked(1, "A")],  # 2
@@ -218,20 +212,18 @@ def test_a_total_that_float_noise_leaves_under_an_edge_counts_at_the_edge():
 
 @pytest.mark.parametrize(
     ("matrix", "keys"),
-    [
-        ([], [ItemKey(ABCD, frozenset({"A"}))]),
-        ([[marked(1, "A")], []], [ItemKey(ABCD, frozenset({"A"}))]),  # a short row
-        ([[marked(0, "E")]], [ItemKey(ABCD, frozenset({"A"}))]),  # not an option of the item
-    ],
+    [([], [KEY_A]), ([[marked(1, "A")], []], [KEY_A]), ([[marked(0, "E")]], [KEY_A])],  # E: no option
 )
 def test_malformed_sittings_are_refused(matrix, keys):
     with pytest.raises(ValueError):
         item_measures(matrix, keys)
 
 
-def test_a_key_outside_the_options_is_refused():
+def test_a_key_outside_the_options_and_unequal_correlation_lengths_are_refused():
     with pytest.raises(ValueError):
         ItemKey(ABCD, frozenset({"E"}))
+    with pytest.raises(ValueError):
+        pearson([1, 2], [1, 2, 3])
 
 
 # --- correlation helpers -----------------------------------------------------------------------------
@@ -256,11 +248,6 @@ def test_average_ranks_share_ties():
     assert average_ranks([30, 10, 20, 10]) == [4.0, 1.5, 3.0, 1.5]
 
 
-def test_pearson_of_unequal_lengths_is_refused():
-    with pytest.raises(ValueError):
-        pearson([1, 2], [1, 2, 3])
-
-
 # --- pooled view -------------------------------------------------------------------------------------
 
 
@@ -280,9 +267,8 @@ def test_pooling_sittings_sums_counts_and_weights_by_n():
 
 
 def test_pooled_point_biserial_leaves_out_sittings_without_one():
-    keys = [ItemKey(ABCD, frozenset({"A"}))] * 3
-    with_r = item_measures(simulated_sitting(3, 50, [1.0] * 3, [0.0] * 3)[0], keys)[0]
-    without = item_measures([[marked(1, "A")] * 3] * 10, keys)[0]  # everyone right: no correlation
+    with_r = item_measures(*simulated_sitting(3, 50, [1.0] * 3, [0.0] * 3))[0]
+    without = item_measures([[marked(1, "A")]] * 10, [KEY_A])[0]  # no spread
     assert pool([with_r, without]).point_biserial == pytest.approx(with_r.point_biserial, abs=1e-12)
     assert pool([without, without]).point_biserial is None
 
@@ -297,7 +283,7 @@ def test_pooled_sittings_reach_the_minimum_sample_together():
 
 
 def test_pooling_different_options_is_refused():
-    one = item_measures([[marked(1, "A")]], [ItemKey(ABCD, frozenset({"A"}))])[0]
+    one = item_measures([[marked(1, "A")]], [KEY_A])[0]
     other = item_measures([[marked(1, "true")]], [ItemKey(TRUE_FALSE, frozenset({"true"}))])[0]
     with pytest.raises(ValueError):
         pool([one, other])
@@ -312,23 +298,18 @@ HEALTHY_UPPER = {"A": 0.1, "B": 0.8, "C": 0.05, "D": 0.05}
 def constructed(n=100, p=0.6, r: float | None = 0.3, rates=None, upper=None, group=27) -> ItemMeasures:
     """A healthy single-choice item (key B) with one measure moved: each flag case isolates one."""
     rates, upper = rates or HEALTHY_RATES, upper or HEALTHY_UPPER
-    return ItemMeasures(
-        n=n,
-        points=1.0,
-        facility=p,
-        point_biserial=r,
-        group_size=group,
-        upper_facility=0.8,
-        lower_facility=0.4,
-        omitted=0,
-        options=tuple(OptionCounts(o, round(rates[o] * n), round(upper[o] * group), 0) for o in rates),
-    )
+    options = tuple(OptionCounts(o, round(rates[o] * n), round(upper[o] * group), 0) for o in rates)
+    return ItemMeasures(n, 1.0, p, r, group, 0.8, 0.4, 0, options)  # upper and lower facility, omitted
 
 
-KEY_B = ItemKey(ABCD, frozenset({"B"}))
-KEY_AC = ItemKey(("A", "B", "C", "D", "E"), frozenset({"A", "C"}))
-KEY_TRUE = ItemKey(TRUE_FALSE, frozenset({"true"}))
+BEATS = "distractor_beats_key"
 FIVE = {"A": 0.5, "B": 0.1, "C": 0.4, "D": 0.3, "E": 0.05}
+FIVE_UPPER = {"A": 0.9, "B": 0.3, "C": 0.5, "D": 0.6, "E": 0.1}  # D beats C, the least-marked right option
+
+
+def true_false(rate: float, upper: float) -> dict[str, dict[str, float]]:
+    return {name: {"true": share, "false": 1 - share} for name, share in (("rates", rate), ("upper", upper))}
+
 
 FLAG_CASES = [
     ("healthy", {}, KEY_B, []),
@@ -343,30 +324,10 @@ FLAG_CASES = [
     ("no correlation", {"r": None}, KEY_B, []),
     ("rare distractor", {"rates": {**HEALTHY_RATES, "D": 0.01}}, KEY_B, [("rare_option", "D")]),
     ("a rare key is no rare option", {"rates": {**HEALTHY_RATES, "B": 0.01}}, KEY_B, []),
-    (
-        "true/false: no rare option",
-        {"rates": {"true": 0.99, "false": 0.01}, "upper": {"true": 1.0, "false": 0.0}},
-        KEY_TRUE,
-        [],
-    ),
-    (
-        "distractor beats the key",
-        {"upper": {**HEALTHY_UPPER, "A": 0.5, "B": 0.4}},
-        KEY_B,
-        [("distractor_beats_key", "A")],
-    ),
-    (
-        "true/false: the wrong answer beats the key",
-        {"rates": {"true": 0.5, "false": 0.5}, "upper": {"true": 0.4, "false": 0.6}},
-        KEY_TRUE,
-        [("distractor_beats_key", "false")],
-    ),
-    (
-        "multiple choice: beats the least-marked right option, not the most",
-        {"rates": FIVE, "upper": {"A": 0.9, "B": 0.3, "C": 0.5, "D": 0.6, "E": 0.1}},
-        KEY_AC,
-        [("distractor_beats_key", "D")],
-    ),
+    ("true/false: no rare option", true_false(0.99, 1.0), KEY_TRUE, []),
+    ("distractor beats the key", {"upper": {**HEALTHY_UPPER, "A": 0.5, "B": 0.4}}, KEY_B, [(BEATS, "A")]),
+    ("true/false: the wrong answer wins", true_false(0.5, 0.4), KEY_TRUE, [(BEATS, "false")]),
+    ("multiple: the least-marked key", {"rates": FIVE, "upper": FIVE_UPPER}, KEY_AC, [(BEATS, "D")]),
 ]
 
 
@@ -429,15 +390,10 @@ def test_item_and_paper_measures_read_back_from_json():
         assert len(text) < 400  # small enough for a row per item and sitting
 
 
-def test_json_keeps_the_missing_values():
-    (item,) = item_measures([[marked(1, "A")]], [ItemKey(ABCD, frozenset({"A"}))])
+def test_json_keeps_the_missing_values_and_refuses_an_unknown_version():
+    (item,) = item_measures([[marked(1, "A")]], [KEY_A])
     assert ItemMeasures.from_json(item.as_json()).point_biserial is None
-    paper = paper_measures([[marked(1, "A")]], [ItemKey(ABCD, frozenset({"A"}))], pass_mark=1)
-    back = PaperMeasures.from_json(paper.as_json())
-    assert (back.alpha, back.sem) == (None, None)
-
-
-def test_json_of_an_unknown_version_is_refused():
-    (item,) = item_measures([[marked(1, "A")]], [ItemKey(ABCD, frozenset({"A"}))])
+    paper = PaperMeasures.from_json(paper_measures([[marked(1, "A")]], [KEY_A], 1).as_json())
+    assert (paper.alpha, paper.sem) == (None, None)
     with pytest.raises(ValueError):
         ItemMeasures.from_json(item.as_json().replace('"v":1', '"v":2'))
