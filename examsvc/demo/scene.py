@@ -46,6 +46,7 @@ ORGS = [
 USERS = [
     ("admin", "admin", "系统管理员", "450100", "Guanli#2026"),
     ("officer", "officer", "考务科 王科长", "450100", "Kaowu#2026!"),
+    ("officer", "officer2", "考务科 赵干事", "450100", "Kaowu2#2026!"),  # the second pair of eyes
     ("proctor", "proctor", "隆安县 李监考", "450123", "Jiankao#2026"),
     ("proctor", "proctor2", "隆安县 陈监考", "450123", "Jiankao#2026"),
     ("institution", "institution", "安培学校 张老师", "91450100MA5DEM0A1D", "Peixun#2026"),

@@ -1,1 +1,1 @@
-"""Item analysis of graded sittings and the flags it raises: pure math, imports nothing of examsvc."""
+"""Item statistics: pure math (measures.py, flags.py; standard library only), the service and pages."""

@@ -76,8 +76,9 @@ class ItemView(Protocol):
 
 
 def item_flags(measures: ItemView, key: ItemKey, thresholds: Thresholds | None = None) -> tuple[Flag, ...]:
-    """The flags of one item, in a fixed order: difficulty, discrimination, then options in option
-    order. None at all below the minimum sample: a handful of candidates proves nothing."""
+    """The flags of one item, in a fixed order: difficulty, discrimination, rare options, distractors
+    that beat the key (options in option order). None at all below the minimum sample: a handful of
+    candidates proves nothing."""
     limits = thresholds or Thresholds()
     if measures.n < limits.min_sample:
         return ()

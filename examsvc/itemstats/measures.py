@@ -384,7 +384,8 @@ def _rounded(value: object) -> object:
 
 def _dumps(measures: object, **replaced: object) -> str:
     """The dataclass's fields (some replaced by a JSON-friendly form), floats rounded, compact."""
-    data = {f.name: _rounded(getattr(measures, f.name)) for f in fields(measures)} | replaced  # type: ignore[arg-type]
+    names = [f.name for f in fields(measures)]  # type: ignore[arg-type]
+    data = {name: _rounded(getattr(measures, name)) for name in names} | replaced
     return json.dumps({"v": JSON_VERSION, **data}, separators=(",", ":"), ensure_ascii=False)
 
 
