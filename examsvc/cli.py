@@ -24,6 +24,7 @@ from .core.keyring import init_keys
 from .core.migrate import upgrade_database
 from .core.signing_keys import CERTIFICATE, PREFIXES, rotate
 from .demo.scene import load_demo, write_sample_roster
+from .itemstats.cli import stats_group
 from .jobs.cli import jobs_group
 from .ops.backup import BackupError, backup_to, restore, wider_than_owner
 from .ops.housekeeping import prune
@@ -229,6 +230,7 @@ def users_reset_totp(username: str) -> None:
 main.add_command(bank_group)
 main.add_command(papers_group)
 main.add_command(jobs_group)
+main.add_command(stats_group)
 main.add_command(certs_group)
 main.add_command(audit_group)
 

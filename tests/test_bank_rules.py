@@ -6,7 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from examsvc.cli import main
 from examsvc.questions.authoring import bank_files, read_paths, read_text
 from examsvc.questions.codes import REQUIRED_TOPICS
 from examsvc.questions.rules import QuestionRecord, check_record
@@ -168,3 +170,10 @@ def test_starter_bank_mix_is_like_a_real_exam(starter):
 
 def test_every_starter_question_cites_a_source_document(starter):
     assert all("《" in r.source for r in starter.records)
+
+
+def test_the_shipped_bank_passes_every_lint_rule():
+    """`examsvc bank lint` with no path checks the shipped bank; it must stay clean."""
+    result = CliRunner().invoke(main, ["bank", "lint"])
+    assert result.exit_code == 0, result.output
+    assert "checked 782 questions" in result.output

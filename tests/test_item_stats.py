@@ -10,8 +10,9 @@ import json
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from examsvc.cli import main
 from examsvc.core.db import db_session
 from examsvc.exams.grading import paper_seat_variant
 from examsvc.exams.models import Attempt
@@ -150,3 +151,18 @@ def test_only_officers_see_the_figures(app, world, published, school, tablet):
     for client in (school, tablet, Client(app)):
         for path in (f"/officer/stats/sittings/{sitting.id}", f"/officer/stats/sittings/{sitting.id}.csv"):
             assert client.get(path).status_code in {302, 403, 404}
+
+
+def test_the_command_line_measures_what_was_published_before(app, published):
+    sitting, _ = published
+    with app.app_context():
+        s = db_session()
+        s.execute(delete(ItemStat))
+        s.execute(delete(PaperStat))
+        s.commit()
+    result = app.test_cli_runner().invoke(main, ["stats", "measure"])
+    assert result.exit_code == 0 and "measured 1 sittings" in result.output
+    assert "measured 0 sittings" in app.test_cli_runner().invoke(main, ["stats", "measure"]).output
+    assert "measured 1 sittings" in app.test_cli_runner().invoke(main, ["stats", "measure", "--all"]).output
+    with app.app_context():
+        assert db_session().scalar(select(PaperStat.n).where(PaperStat.sitting_id == sitting.id)) == PEOPLE

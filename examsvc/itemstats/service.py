@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..audit.service import Actor, record
 from ..core.config import Config
 from ..core.db import utcnow
 from ..exams.grading import LETTERS, Marking, item_points, paper_seat_variant, parse_sheet, seat_key
@@ -143,6 +144,17 @@ def _store(session, sitting, paper, questions, keys, matrix, pass_mark, threshol
     return Measured(whole, len(items), len(flagged), queued)
 
 
+def measure_and_record(
+    session: Session, actor: Actor, cipher: BankCipher, sitting: Sitting, config: Config
+) -> Measured | None:
+    """measure_sitting, with its audit entry (what was measured, flagged and queued)."""
+    measured = measure_sitting(session, cipher, sitting, config)
+    if measured is not None:
+        figures = {"items": measured.items, "flagged": measured.flagged, "queued": measured.queued}
+        record(session, actor, "itemstats.measure", "sitting", sitting.id, figures)
+    return measured
+
+
 def item_rows(session: Session, sitting_id: int) -> list[tuple[ItemStat, ItemMeasures, list[dict]]]:  # type: ignore[type-arg]
     """The stored figures of a sitting's items, in the paper's order of storing."""
     rows = session.scalars(select(ItemStat).where(ItemStat.sitting_id == sitting_id).order_by(ItemStat.id))
@@ -163,14 +175,15 @@ def measured_sittings(session: Session) -> list[tuple[PaperStat, Sitting, PaperM
     return [(stat, sitting, PaperMeasures.from_json(stat.measures)) for stat, sitting in rows]
 
 
-def unmeasured_sittings(session: Session) -> list[Sitting]:
-    """Published sittings marked from sheets that have no figures yet (published before this existed)."""
-    measured = select(PaperStat.sitting_id)
-    return list(
-        session.scalars(
-            select(Sitting)
-            .join(Paper, (Paper.class_id == Sitting.class_id) & (Paper.sitting == Sitting.kind))
-            .where(Sitting.status == "published", Sitting.marking == "sheet", Sitting.id.not_in(measured))
-            .order_by(Sitting.starts_at)
-        )
+def unmeasured_sittings(session: Session, every: bool = False) -> list[Sitting]:
+    """Published sittings marked from sheets that have no figures yet (published before this
+    existed); `every`: all published sittings marked from sheets."""
+    query = (
+        select(Sitting)
+        .join(Paper, (Paper.class_id == Sitting.class_id) & (Paper.sitting == Sitting.kind))
+        .where(Sitting.status == "published", Sitting.marking == "sheet")
+        .order_by(Sitting.starts_at)
     )
+    if not every:
+        query = query.where(Sitting.id.not_in(select(PaperStat.sitting_id)))
+    return list(session.scalars(query))

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit.service import Actor, record
+from ..audit.service import Actor
 from ..auth.service import actor_of
 from ..classes.pages import spreadsheet
 from ..core.db import db_session
@@ -23,7 +23,7 @@ from ..web.access import roles
 from ..web.viewutil import apply_change, get_or_404
 from .charts import histogram_bars, trend_points
 from .measures import ItemMeasures, pool
-from .service import item_rows, measure_sitting, measured_sittings, paper_figures, unmeasured_sittings
+from .service import item_rows, measure_and_record, measured_sittings, paper_figures, unmeasured_sittings
 
 bp = Blueprint("itemstats", __name__, url_prefix="/officer/stats")
 log = logging.getLogger("examsvc.itemstats")
@@ -31,10 +31,7 @@ log = logging.getLogger("examsvc.itemstats")
 
 def _measure(session, actor: Actor, sitting: Sitting) -> None:  # type: ignore[no-untyped-def]
     cipher = BankCipher(session, current_app.extensions["examsvc.keys"])
-    measured = measure_sitting(session, cipher, sitting, current_app.config["EXAMSVC"])
-    if measured is not None:
-        figures = {"items": measured.items, "flagged": measured.flagged, "queued": measured.queued}
-        record(session, actor, "itemstats.measure", "sitting", sitting.id, figures)
+    measure_and_record(session, actor, cipher, sitting, current_app.config["EXAMSVC"])
 
 
 @results_published.connect
