@@ -170,3 +170,25 @@ def test_a_dismissed_flag_does_not_come_back_but_a_new_kind_does(app, officer, b
         assert queue_flags(s, {version.id: new_kind}) == 1
         reopened = s.scalar(select(ReviewItem).where(ReviewItem.state == "open"))
         assert json.loads(reopened.flags)[0]["code"] == "distractor_beats_key"
+
+
+def test_an_approved_edit_settles_the_item_of_the_version_it_replaces(app, officer, second_officer, bank):
+    """Found by the state machine (test_bank_stateful.py): a question flagged, then edited and
+    approved outside the queue, left an open item about a version no longer in use, and the next
+    sitting's flags on the new version broke the one-open-item index."""
+    qid = bank["t-0001"]
+    item_id = _flag(app, qid)
+    officer.post(f"/bank/questions/{qid}/edit", FORM)
+    second_officer.post(f"/bank/review/versions/{_versions(app, qid)[1].id}/approve", {})
+    settled = _item(app, item_id)
+    assert (settled.state, settled.decided_by) == ("revised", "officer2")
+    with app.app_context():
+        s = db_session()
+        new = _versions(app, qid)[1]
+        assert queue_flags(s, {new.id: [{"code": "too_hard", "params": {}, "sitting_id": 3}]}) == 1
+        assert queue_flags(s, {new.id: [{"code": "rare_option", "params": {}, "sitting_id": 4}]}) == 0
+        codes = [
+            f["code"]
+            for f in json.loads(s.scalar(select(ReviewItem.flags).where(ReviewItem.state == "open")))
+        ]
+        assert codes == ["too_hard", "rare_option"]

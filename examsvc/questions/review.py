@@ -20,7 +20,7 @@ from ..core.msgid import N_
 from .cipher import BankCipher
 from .models import Question, QuestionVersion, ReviewItem
 from .rules import QuestionRecord
-from .service import QuestionError, edit_question, set_status
+from .service import QuestionError, edit_question, put_in_use, set_status
 
 REASON_MAX = 300
 
@@ -38,11 +38,8 @@ def approve_version(session: Session, actor: Actor, version: QuestionVersion) ->
     """The version becomes the question's current one, drawn into papers from now on."""
     question = _decide(session, actor, version)
     version.review = "approved"
-    before, question.current_version, question.updated_at = (
-        question.current_version,
-        version.version,
-        utcnow(),
-    )
+    before = question.current_version
+    put_in_use(session, question, version.version, actor.label)
     session.flush()
     record(
         session,
@@ -97,15 +94,19 @@ def queue_flags(session: Session, flagged: Mapping[int, list[dict[str, object]]]
         if question is None or question.current_version != version.version or question.status == "retired":
             continue
         flags = flagged[version.id]
+        open_item = session.scalar(
+            select(ReviewItem).where(ReviewItem.question_id == question.id, ReviewItem.state == "open")
+        )
+        if open_item is not None:  # one open item a question: it gathers the flags of the version in use
+            old = json.loads(open_item.flags) if open_item.version_id == version.id else []
+            open_item.version_id = version.id
+            open_item.flags = json.dumps(_merge(old, flags), ensure_ascii=False)
+            continue
         items = session.scalars(
             select(ReviewItem).where(
                 ReviewItem.question_id == question.id, ReviewItem.version_id == version.id
             )
         ).all()
-        open_item = next((i for i in items if i.state == "open"), None)
-        if open_item is not None:
-            open_item.flags = json.dumps(_merge(json.loads(open_item.flags), flags), ensure_ascii=False)
-            continue
         seen = {f["code"] for i in items if i.state == "dismissed" for f in json.loads(i.flags)}
         if items and all(f["code"] in seen for f in flags):
             continue

@@ -12,7 +12,7 @@ from ..audit.service import Actor, record
 from ..core.db import utcnow
 from ..core.msgid import N_, RuleError
 from .cipher import BankCipher
-from .models import Question, QuestionVersion
+from .models import Question, QuestionVersion, ReviewItem
 from .rules import QuestionRecord, record_from
 
 
@@ -72,11 +72,22 @@ def _add_version(
         if approved_by == author:
             raise QuestionError(N_("Nobody approves a version they wrote: another officer approves it."))
         row.review, row.reviewed_by, row.reviewed_at = "approved", approved_by, utcnow()
-        question.current_version = version
+        put_in_use(session, question, version, approved_by)
     elif version == 1:
         question.current_version = 1  # a new question: listed, but never drawn until approved
     question.updated_at = utcnow()
     return row
+
+
+def put_in_use(session: Session, question: Question, version: int, approved_by: str) -> None:
+    """An approved version becomes the one papers draw; a review item still open about an older
+    version is settled by it (its flags were about a version no longer in use)."""
+    question.current_version, question.updated_at = version, utcnow()
+    for item in session.scalars(
+        select(ReviewItem).where(ReviewItem.question_id == question.id, ReviewItem.state == "open")
+    ):
+        item.state, item.decided_by, item.decided_at = "revised", approved_by, utcnow()
+        item.reason = f"version {version} approved"
 
 
 def latest_versions(session: Session, question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
@@ -149,7 +160,7 @@ def import_records(
         elif approved_by is not None and version.review == "pending" and version.created_by != approved_by:
             # the same files imported again, now with their reviewer: the waiting version is approved
             version.review, version.reviewed_by, version.reviewed_at = "approved", approved_by, utcnow()
-            question.current_version = version.version
+            put_in_use(session, question, version.version, approved_by)
             changed = True
         if question.status != rec.status:
             question.status = rec.status
