@@ -119,6 +119,7 @@ def _class_and_exam_are_typed(sc) -> None:  # type: ignore[no-untyped-def]
     submit(sc.school, sc.class_id)
     approve(sc.officer, sc.class_id)
     sc.question_id = _edit_a_question(app, sc.officer)
+    sc.second = _a_second_officer_approves(app, sc.world, sc.question_id)
     sitting = schedule_sitting(app, sc.officer, sc.class_id, "first", venue=HOSTILE["sitting_venue"])
     _as_if_the_edited_question_was_drawn(app, sc.class_id)
     sc.tablet, confirmer = Client(app), Client(app)
@@ -143,7 +144,7 @@ def _officer_types_after_the_exam(sc) -> None:  # type: ignore[no-untyped-def]
     assert officer.post(f"/officer/certificates/{revoked.id}/revoke", reason, page=page).status_code == 302
     failed = attempt_of(sc.app, sitting, sc.exam.enrollments[2])
     correction = {"presence": "absent", "reason": HOSTILE["correction"]}
-    correct(sc.app, officer, second_officer_client(sc.app, sc.world), sitting, failed, correction)
+    correct(sc.app, officer, sc.second, sitting, failed, correction)
     suspension = {"reason": HOSTILE["suspension"], "ends_on": "2029-12-31"}
     suspend = f"/officer/institutions/{sc.world.other_institution}/suspend"
     assert officer.post(suspend, suspension, page="/officer/institutions/").status_code == 302
@@ -169,6 +170,19 @@ def _edit_a_question(app, officer) -> int:  # type: ignore[no-untyped-def]
     saved = officer.post(f"/bank/questions/{question.id}/edit", form)
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     return question.id
+
+
+def _a_second_officer_approves(app, world, question_id: int) -> Client:  # type: ignore[no-untyped-def]
+    """The edit waits for another officer (four eyes); approved, it is the version pages show."""
+    with app.app_context():
+        waiting = db_session().scalar(
+            select(QuestionVersion.id).where(
+                QuestionVersion.question_id == question_id, QuestionVersion.review == "pending"
+            )
+        )
+    approver = second_officer_client(app, world)
+    assert approver.post(f"/bank/review/versions/{waiting}/approve", {}).status_code == 302
+    return approver
 
 
 def _as_if_the_edited_question_was_drawn(app, class_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -137,11 +137,34 @@ def test_a_flagged_question_is_revised_into_a_version_that_waits(app, officer, s
     assert _item(app, item_id).state == "open"  # no reason, no revision
     response = officer.post(f"/bank/review/items/{item_id}/revise", {**FORM, "reason": "干扰项改为常见误读"})
     assert response.status_code == 302
-    assert _item(app, item_id).state == "revised"
+    assert _item(app, item_id).state == "open"  # until the revision is approved
     new = _versions(app, qid)[1]
     assert new.review == "pending" and new.id not in _drawable(app)
     second_officer.post(f"/bank/review/versions/{new.id}/approve", {})
     assert new.id in _drawable(app)
+    assert (_item(app, item_id).state, _item(app, item_id).decided_by) == ("revised", "officer2")
+
+
+def test_a_rejected_revision_leaves_the_flags_open(app, officer, second_officer, bank):
+    qid = bank["t-0002"]
+    item_id = _flag(app, qid)
+    officer.post(f"/bank/review/items/{item_id}/revise", {**FORM, "reason": "改写"})
+    second_officer.post(
+        f"/bank/review/versions/{_versions(app, qid)[1].id}/reject", {"reason": "改后仍有歧义"}
+    )
+    assert _item(app, item_id).state == "open"
+
+
+def test_a_stale_form_never_overwrites_a_waiting_version(app, officer, second_officer, bank):
+    qid = bank["t-0003"]
+    stale = {**FORM, "base_version": "1"}
+    assert officer.post(f"/bank/questions/{qid}/edit", {**FORM, "base_version": "1"}).status_code == 302
+    assert (
+        second_officer.post(f"/bank/questions/{qid}/edit", stale).status_code == 200
+    )  # refused, shown again
+    assert [v.review for v in _versions(app, qid)] == ["approved", "pending"]
+    page = second_officer.get(f"/bank/questions/{qid}/edit").get_data(as_text=True)
+    assert 'name="base_version" type="hidden" value="2"' in page  # the form starts from the waiting one
 
 
 @pytest.mark.parametrize("decision", ["dismiss", "retire"])

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..audit.service import CLI_ACTOR
-from ..core.db import db_session
+from ..core.db import db_session, utcnow
 from ..questions.cipher import BankCipher
 from .service import measure_and_record, unmeasured_sittings
 
@@ -27,7 +27,7 @@ def stats_measure(every: bool) -> None:
     sittings = unmeasured_sittings(s, every)
     flagged = 0
     for sitting in sittings:
-        measured = measure_and_record(s, CLI_ACTOR, cipher, sitting, config)
+        measured = measure_and_record(s, CLI_ACTOR, cipher, sitting, config, utcnow())
         s.commit()
         flagged += measured.flagged if measured else 0
     click.echo(f"measured {len(sittings)} sittings; {flagged} questions flagged")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -85,14 +86,14 @@ class Measured:
 
 
 def measure_sitting(
-    session: Session, cipher: BankCipher, sitting: Sitting, config: Config
+    session: Session, cipher: BankCipher, sitting: Sitting, config: Config, now: datetime
 ) -> Measured | None:
     """Measures the sitting's sheets and stores the figures, replacing any earlier ones; None when
     there is nothing to measure (marked by hand, or no sheet)."""
     paper = paper_of(session, sitting)
     if sitting.marking != "sheet" or paper is None:
         return None
-    payload = open_paper_for_grading(cipher, paper, utcnow())
+    payload = open_paper_for_grading(cipher, paper, now)
     spec = spec_from_json(paper.spec)
     seed, marking = seed_of(payload, paper.seed), Marking(spec.partial_credit_percent)
     matrix = []
@@ -145,10 +146,10 @@ def _store(session, sitting, paper, questions, keys, matrix, pass_mark, threshol
 
 
 def measure_and_record(
-    session: Session, actor: Actor, cipher: BankCipher, sitting: Sitting, config: Config
+    session: Session, actor: Actor, cipher: BankCipher, sitting: Sitting, config: Config, now: datetime
 ) -> Measured | None:
     """measure_sitting, with its audit entry (what was measured, flagged and queued)."""
-    measured = measure_sitting(session, cipher, sitting, config)
+    measured = measure_sitting(session, cipher, sitting, config, now)
     if measured is not None:
         figures = {"items": measured.items, "flagged": measured.flagged, "queued": measured.queued}
         record(session, actor, "itemstats.measure", "sitting", sitting.id, figures)

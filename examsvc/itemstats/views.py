@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from ..exams.signals import result_corrected, results_published
 from ..questions.cipher import BankCipher
 from ..questions.models import ItemStat, Question, QuestionVersion
 from ..web.access import roles
-from ..web.viewutil import apply_change, get_or_404
+from ..web.viewutil import apply_change, clock_now, get_or_404
 from .charts import histogram_bars, trend_points
 from .measures import ItemMeasures, pool
 from .service import item_rows, measure_and_record, measured_sittings, paper_figures, unmeasured_sittings
@@ -29,9 +29,9 @@ bp = Blueprint("itemstats", __name__, url_prefix="/officer/stats")
 log = logging.getLogger("examsvc.itemstats")
 
 
-def _measure(session, actor: Actor, sitting: Sitting) -> None:  # type: ignore[no-untyped-def]
+def _measure(session, actor: Actor, sitting: Sitting):  # type: ignore[no-untyped-def]
     cipher = BankCipher(session, current_app.extensions["examsvc.keys"])
-    measure_and_record(session, actor, cipher, sitting, current_app.config["EXAMSVC"])
+    return measure_and_record(session, actor, cipher, sitting, current_app.config["EXAMSVC"], clock_now())
 
 
 @results_published.connect
@@ -65,7 +65,11 @@ def measure(sitting_id: int):  # type: ignore[no-untyped-def]
     sitting = get_or_404(Sitting, sitting_id)
     if sitting.status != "published":
         abort(404)  # figures are made from published results only
-    apply_change(lambda s: _measure(s, actor_of(current_user), sitting), _("Measured."))
+    measured = apply_change(lambda s: _measure(s, actor_of(current_user), sitting))
+    if measured is None:
+        flash(_("Nothing to measure: this sitting was marked by hand or has no answer sheets."), "info")
+    else:
+        flash(_("Measured: %(flagged)d questions flagged.", flagged=measured.flagged), "info")
     return redirect(url_for("itemstats.sitting_stats", sitting_id=sitting.id))
 
 

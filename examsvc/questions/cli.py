@@ -95,7 +95,7 @@ def bank_import(path: Path, passphrase_file: Path | None, approved_by: str | Non
         approved_by=approved_by and approved_by.lower(),
     )
     db_session().commit()
-    waiting = "" if approved_by else "; the new versions wait for an officer's approval"
+    waiting = f"; {report.waiting} wait for an officer's approval on /bank/review/" if report.waiting else ""
     click.echo(
         f"imported {len(records)} records: {report.created} new, "
         f"{report.updated} updated, {report.unchanged} unchanged{waiting}"

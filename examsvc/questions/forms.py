@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -60,6 +60,10 @@ class QuestionForm(FlaskForm):
     answer = StringField(_l("Answer"), description=_l("Letters such as B or ACD; for true/false: 对 or 错."))
     explanation = TextAreaField(_l("Explanation"))
     source = StringField(_l("Source (law and article)"))
+    base_version = HiddenField()  # the version the form was filled from: a stale form is refused
+
+    def base(self) -> int | None:
+        return int(self.base_version.data) if (self.base_version.data or "").isdigit() else None
 
     def option_fields(self) -> list:  # type: ignore[type-arg]
         return [getattr(self, f"option_{k.lower()}") for k in OPTION_KEYS]

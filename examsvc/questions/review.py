@@ -140,24 +140,44 @@ def _close(session: Session, actor: Actor, item: ReviewItem, state: str, reason:
         raise QuestionError(N_("This item has already been decided."))
     item.state, item.decided_by, item.decided_at, item.reason = state, actor.label, utcnow(), reason
     session.flush()
-    record(session, actor, f"review.{state}", "question", item.question_id, {"item": item.id})
+    record(
+        session, actor, f"review.{state}", "question", item.question_id, {"item": item.id, "reason": reason}
+    )
 
 
 def revise(
-    session: Session, actor: Actor, cipher: BankCipher, item: ReviewItem, rec: QuestionRecord, reason: str
+    session: Session,
+    actor: Actor,
+    cipher: BankCipher,
+    item: ReviewItem,
+    rec: QuestionRecord,
+    reason: str,
+    base_version: int | None = None,
 ) -> QuestionVersion:
-    """A new version of the flagged question, waiting for a second officer; the flagged version keeps
-    its statistics and stays in use until then."""
+    """A new version of the flagged question, waiting for a second officer. The item stays open
+    until that approval settles it (service.put_in_use): a rejected revision leaves the flags where
+    they were. The flagged version keeps its statistics and stays in use meanwhile."""
     reason = _reason(reason)
+    if item.state != "open":
+        raise QuestionError(N_("This item has already been decided."))
     question = session.get(Question, item.question_id)
-    version = edit_question(session, actor, cipher, question, rec)  # type: ignore[arg-type]
-    _close(session, actor, item, "revised", reason)
+    version = edit_question(session, actor, cipher, question, rec, base_version)  # type: ignore[arg-type]
+    record(
+        session,
+        actor,
+        "review.revised",
+        "question",
+        item.question_id,
+        {"item": item.id, "version": version.version, "reason": reason},
+    )
     return version
 
 
 def retire(session: Session, actor: Actor, item: ReviewItem, reason: str) -> None:
     reason = _reason(reason)
-    set_status(session, actor, session.get(Question, item.question_id), "retired")  # type: ignore[arg-type]
+    question = session.get(Question, item.question_id)
+    if question.status != "retired":  # type: ignore[union-attr]  # retired meanwhile: the item just closes
+        set_status(session, actor, question, "retired")  # type: ignore[arg-type]
     _close(session, actor, item, "retired", reason)
 
 

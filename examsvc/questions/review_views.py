@@ -17,9 +17,8 @@ from ..web.viewutil import apply_change, get_or_404, refusal
 from .forms import ReviseForm
 from .models import Question, QuestionVersion, ReviewItem
 from .review import approve_version, dismiss, open_items, pending_versions, reject_version, retire, revise
-from .rules import QuestionRecord, check_record, record_from
-from .service import latest_versions, view_question
-from .views import _cipher, _show_problems
+from .rules import QuestionRecord, check_record
+from .views import _cipher, _show_problems, fill_from_working_version
 
 bp = Blueprint("bank_review", __name__, url_prefix="/bank/review")
 
@@ -29,8 +28,13 @@ bp = Blueprint("bank_review", __name__, url_prefix="/bank/review")
 def queue():  # type: ignore[no-untyped-def]
     s = db_session()
     items = [(item, question, json.loads(item.flags)) for item, question in open_items(s)]
+    pending = pending_versions(s)
     return render_template(
-        "bank/review.html", items=items, pending=pending_versions(s), me=actor_of(current_user).label
+        "bank/review.html",
+        items=items,
+        pending=pending,
+        waiting={q.id: v for q, v in pending},  # an open item whose revision waits says so
+        me=actor_of(current_user).label,
     )
 
 
@@ -54,7 +58,9 @@ def decide(item_id: int, decision: str):  # type: ignore[no-untyped-def]
 @bp.route("/items/<int:item_id>/revise", methods=["GET", "POST"])
 @roles("officer")
 def revise_item(item_id: int):  # type: ignore[no-untyped-def]
-    item = _open_item(item_id)
+    item = get_or_404(ReviewItem, item_id)
+    if item.state != "open" and request.method == "GET":
+        abort(404)
     s = db_session()
     question = s.get(Question, item.question_id)
     form = ReviseForm()
@@ -62,8 +68,10 @@ def revise_item(item_id: int):  # type: ignore[no-untyped-def]
         checked = check_record(form.to_record(question.external_id, question.status))  # type: ignore[union-attr]
         if isinstance(checked, QuestionRecord):
             try:
-                version = revise(s, actor_of(current_user), _cipher(), item, checked, form.reason.data or "")
-            except RuleError as exc:
+                version = revise(
+                    s, actor_of(current_user), _cipher(), item, checked, form.reason.data or "", form.base()
+                )
+            except RuleError as exc:  # decided or revised meanwhile: the form stays, with what was typed
                 s.rollback()
                 flash(refusal(exc), "error")
             else:
@@ -79,10 +87,7 @@ def revise_item(item_id: int):  # type: ignore[no-untyped-def]
         else:
             _show_problems(form, checked)
     elif request.method == "GET":
-        latest = latest_versions(s, [question.id])[question.id]  # type: ignore[union-attr]
-        version, content = view_question(s, actor_of(current_user), _cipher(), question, latest.version)  # type: ignore[arg-type]
-        s.commit()  # the audit entry of this reading
-        form.fill(record_from(version.selection_metadata(), content, question.external_id, question.status))  # type: ignore[union-attr]
+        fill_from_working_version(form, question)  # type: ignore[arg-type]
     return render_template(
         "bank/revise.html", form=form, question=question, item=item, flags=json.loads(item.flags)
     )

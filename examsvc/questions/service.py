@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -101,6 +101,17 @@ def latest_versions(session: Session, question_ids: Iterable[int]) -> dict[int, 
     return out
 
 
+def working_version(session: Session, question: Question) -> QuestionVersion:
+    """What an edit or a revision starts from: the version waiting for approval if there is one
+    (so nobody overwrites it unseen), else the one in use. Never a rejected one."""
+    pending = session.scalar(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id, QuestionVersion.review == "pending"
+        )
+    )
+    return pending or current_version(session, question)
+
+
 def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRecord) -> bool:
     return version.selection_metadata() == rec.selection_metadata() and content == rec.content()
 
@@ -108,7 +119,7 @@ def _same(version: QuestionVersion, content: dict[str, object], rec: QuestionRec
 LOOKUP_CHUNK = 5000  # ids per IN (...) list: PostgreSQL takes at most 65,535 parameters a statement
 
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
+def _chunks(values: list) -> Iterable[list]:  # type: ignore[type-arg]
     for start in range(0, len(values), LOOKUP_CHUNK):
         yield values[start : start + LOOKUP_CHUNK]
 
@@ -118,6 +129,7 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
+    waiting: int = 0  # versions of these records left waiting for an officer's approval
 
 
 def import_records(
@@ -167,7 +179,17 @@ def import_records(
             changed = True
         updated += changed
     session.flush()
-    report = ImportReport(created, updated, len(records) - created - updated)
+    ids = [q.id for q in existing.values()] + [q.id for q, _ in new]
+    waiting = sum(
+        session.scalar(
+            select(func.count()).where(
+                QuestionVersion.review == "pending", QuestionVersion.question_id.in_(chunk)
+            )
+        )
+        or 0
+        for chunk in _chunks(ids)
+    )
+    report = ImportReport(created, updated, len(records) - created - updated, waiting)
     record(
         session, actor, "bank.import", "bank", origin[:64], {**report.__dict__, "approved_by": approved_by}
     )
@@ -175,13 +197,26 @@ def import_records(
 
 
 def edit_question(
-    session: Session, actor: Actor, cipher: BankCipher, question: Question, rec: QuestionRecord
+    session: Session,
+    actor: Actor,
+    cipher: BankCipher,
+    question: Question,
+    rec: QuestionRecord,
+    base_version: int | None = None,
 ) -> QuestionVersion:
     """Saving an edit makes a new version, pending until another officer approves it (review.py);
-    papers keep the version they drew, and new papers draw the approved one meanwhile."""
+    papers keep the version they drew, and new papers draw the approved one meanwhile. An edit made
+    on `base_version` is refused when a newer version was saved since (a stale form), so a version
+    waiting for approval is never replaced by someone who has not seen it."""
     if rec.external_id != question.external_id:
         raise QuestionError(N_("The id of a question cannot change."), field="id")
     before = latest_versions(session, [question.id])[question.id].version
+    # A form that does not say what it started from started from the version in use.
+    if (question.current_version if base_version is None else base_version) != before:
+        raise QuestionError(
+            N_("Version %(version)d of this question was saved meanwhile: open it again and start from it."),
+            version=before,
+        )
     version = _add_version(session, cipher, question, before + 1, rec, actor.label)
     session.flush()
     record(
@@ -227,7 +262,9 @@ def view_question(
 
 
 def export_records(session: Session, cipher: BankCipher) -> list[dict[str, object]]:
-    """Every question's current version in the authoring format (for the encrypted bundle)."""
-    rows = session.execute(current_versions_query().order_by(Question.external_id)).all()
+    """Every question's current version in the authoring format (for the encrypted bundle); a new
+    question no officer approved yet is left out (it is not part of the bank papers draw from)."""
+    query = current_versions_query().where(QuestionVersion.review == "approved")
+    rows = session.execute(query.order_by(Question.external_id)).all()
     contents = cipher.open_many(v for _, v in rows)
     return [record_from(v.selection_metadata(), contents[v.id], q.external_id, q.status) for q, v in rows]

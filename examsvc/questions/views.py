@@ -6,6 +6,8 @@ system, have no business reading questions either.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,9 +20,9 @@ from ..web.access import roles
 from ..web.viewutil import apply_change, get_or_404, refusal
 from .cipher import BankCipher
 from .forms import FilterForm, QuestionForm
-from .models import Question, QuestionVersion
+from .models import Question, QuestionVersion, ReviewItem
 from .rules import QuestionRecord, check_record, record_from
-from .service import current_versions_query, edit_question, set_status, view_question
+from .service import current_versions_query, edit_question, set_status, view_question, working_version
 from .stats import bank_stats
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -93,8 +95,16 @@ def question_view(question_id: int):  # type: ignore[no-untyped-def]
         .where(QuestionVersion.question_id == question.id)
         .order_by(QuestionVersion.version.desc())
     ).all()
+    items = s.scalars(
+        select(ReviewItem).where(ReviewItem.question_id == question.id).order_by(ReviewItem.id.desc())
+    ).all()
     return render_template(
-        "bank/question.html", question=question, version=version, content=content, versions=versions
+        "bank/question.html",
+        question=question,
+        version=version,
+        content=content,
+        versions=versions,
+        items=[(item, json.loads(item.flags)) for item in items],
     )
 
 
@@ -119,7 +129,7 @@ def question_edit(question_id: int):  # type: ignore[no-untyped-def]
         checked = check_record(form.to_record(question.external_id, question.status))
         if isinstance(checked, QuestionRecord):
             try:
-                version = edit_question(s, actor_of(current_user), _cipher(), question, checked)
+                version = edit_question(s, actor_of(current_user), _cipher(), question, checked, form.base())
             except RuleError as exc:
                 s.rollback()
                 flash(refusal(exc), "error")
@@ -130,10 +140,19 @@ def question_edit(question_id: int):  # type: ignore[no-untyped-def]
         else:
             _show_problems(form, checked)
     elif request.method == "GET":
-        version, content = view_question(s, actor_of(current_user), _cipher(), question)
-        s.commit()
-        form.fill(record_from(version.selection_metadata(), content, question.external_id, question.status))
+        fill_from_working_version(form, question)
     return render_template("bank/edit.html", form=form, question=question)
+
+
+def fill_from_working_version(form: QuestionForm, question: Question) -> None:
+    """The form starts from the version waiting for approval, if any, else the one in use (the
+    reading is audited); it remembers which, so that a form gone stale meanwhile is refused."""
+    s = db_session()
+    working = working_version(s, question)
+    version, content = view_question(s, actor_of(current_user), _cipher(), question, working.version)
+    s.commit()  # the audit entry of this reading
+    form.fill(record_from(version.selection_metadata(), content, question.external_id, question.status))
+    form.base_version.data = str(version.version)
 
 
 @bp.route("/questions/<int:question_id>/status", methods=["POST"])

@@ -154,6 +154,13 @@ REVIEW_LABELS = {
     "rejected": _l("Rejected"),
 }
 
+REVIEW_ITEM_LABELS = {
+    "open": _l("Waiting for a decision"),
+    "revised": _l("Revised"),
+    "retired": _l("Retired"),
+    "dismissed": _l("Dismissed"),
+}
+
 JOB_STATE_LABELS = {
     "queued": _l("Waiting"),
     "running": _l("Running"),
@@ -174,6 +181,7 @@ _CODE_LABELS = {
     "job_state": JOB_STATE_LABELS,
     "sitting_kind": SITTING_KIND_LABELS,
     "review": REVIEW_LABELS,
+    "review_item": REVIEW_ITEM_LABELS,
 }
 
 
