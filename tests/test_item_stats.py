@@ -5,9 +5,11 @@ officers' pages and exports show them (and nobody else sees them)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import random
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -15,8 +17,9 @@ from sqlalchemy import delete, func, select
 from examsvc.cli import main
 from examsvc.core.db import db_session
 from examsvc.exams.grading import paper_seat_variant
-from examsvc.exams.models import Attempt
+from examsvc.exams.models import Attempt, Sitting
 from examsvc.itemstats.models import PaperStat
+from examsvc.itemstats.service import measure_sitting
 from examsvc.papers.composition import seed_of
 from examsvc.papers.models import Paper
 from examsvc.papers.service import read_paper
@@ -25,11 +28,20 @@ from examsvc.questions.cipher import BankCipher
 from examsvc.questions.models import ItemStat, ReviewItem
 
 from .conftest import schedule_sitting
-from .helpers import Client
+from .helpers import Client, post_sitting
 from .paper_helpers import approved_class
 from .tablet_helpers import close_sitting, enrollments, enter
 
 PEOPLE = 12
+ITEM_COLUMNS = (
+    "question_id",
+    "version_id",
+    "sitting_starts_at",
+    "n",
+    "facility",
+    "discrimination",
+    "measures",
+)
 
 
 @pytest.fixture
@@ -166,3 +178,30 @@ def test_the_command_line_measures_what_was_published_before(app, published):
     assert "measured 1 sittings" in app.test_cli_runner().invoke(main, ["stats", "measure", "--all"]).output
     with app.app_context():
         assert db_session().scalar(select(PaperStat.n).where(PaperStat.sitting_id == sitting.id)) == PEOPLE
+
+
+def test_small_sittings_add_up_to_the_minimum_sample(app, world, officer, published):
+    """Most classes have fewer than 30 candidates: a version is flagged once the sittings that
+    measured it reach the minimum together, never on one small sitting alone."""
+    sitting, payload = published
+    easy = payload["questions"][0]["version_id"]
+    config = dataclasses.replace(app.config["EXAMSVC"], item_stats_min_sample=2 * PEOPLE)
+    other_class = approved_class(app, world, title="另一班", people=1, first_person=PEOPLE + 1)
+    post_sitting(officer, other_class, app.extensions["examsvc.clock"].now() + timedelta(days=3))
+    with app.app_context():
+        s = db_session()
+        s.execute(delete(ReviewItem))
+        cipher = BankCipher(s, app.extensions["examsvc.keys"])
+        now = app.extensions["examsvc.clock"].now()
+        assert measure_sitting(s, cipher, s.get(Sitting, sitting.id), config, now).queued == 0  # 12 < 24
+        other = s.scalar(select(Sitting).where(Sitting.class_id == other_class))
+        for row in s.scalars(select(ItemStat).where(ItemStat.sitting_id == sitting.id)).all():
+            # as if the other class's sitting had drawn the same versions, with the same answers
+            copied = {c: getattr(row, c) for c in ITEM_COLUMNS}
+            s.add(ItemStat(**copied, sitting_id=other.id))
+        s.flush()
+        assert measure_sitting(s, cipher, s.get(Sitting, sitting.id), config, now).queued >= 1
+        item = s.scalar(select(ReviewItem).where(ReviewItem.version_id == easy))
+        flag = next(f for f in json.loads(item.flags) if f["code"] == "too_easy")
+        assert (flag["n"], flag["sittings"]) == (2 * PEOPLE, 2)
+        s.rollback()

@@ -30,7 +30,7 @@ from ..questions.cipher import BankCipher
 from ..questions.models import ItemStat
 from ..questions.review import queue_flags
 from .flags import Thresholds, item_flags
-from .measures import ItemKey, ItemMeasures, PaperMeasures, Response, item_measures, paper_measures
+from .measures import ItemKey, ItemMeasures, PaperMeasures, Response, item_measures, paper_measures, pool
 from .models import PaperStat
 
 
@@ -141,8 +141,31 @@ def _store(session, sitting, paper, questions, keys, matrix, pass_mark, threshol
     stat.flagged_items, stat.computed_at = len(flagged), utcnow()
     session.add(stat)
     session.flush()
-    queued = queue_flags(session, flagged)
+    queued = queue_flags(session, _pooled_flags(session, sitting.id, questions, keys, thresholds))
     return Measured(whole, len(items), len(flagged), queued)
+
+
+def _pooled_flags(session, sitting_id, questions, keys, thresholds) -> dict[int, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
+    """What goes to the review queue: each version's flags over every sitting that measured it, so
+    that small classes (most have fewer than 30 candidates) add up to the minimum sample."""
+    history: dict[int, list[ItemMeasures]] = {}
+    version_ids = [q["version_id"] for q in questions]
+    for version_id, measures in session.execute(
+        select(ItemStat.version_id, ItemStat.measures)
+        .where(ItemStat.version_id.in_(version_ids))
+        .order_by(ItemStat.sitting_starts_at, ItemStat.id)
+    ):
+        history.setdefault(version_id, []).append(ItemMeasures.from_json(measures))
+    out = {}
+    for question, key in zip(questions, keys, strict=True):
+        pooled = pool(history[question["version_id"]])
+        params = {"sittings": pooled.sittings, "n": pooled.n}
+        flags = [
+            {**f.as_json(), "sitting_id": sitting_id, **params} for f in item_flags(pooled, key, thresholds)
+        ]
+        if flags:
+            out[question["version_id"]] = flags
+    return out
 
 
 def measure_and_record(
