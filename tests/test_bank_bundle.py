@@ -16,10 +16,12 @@ PASSPHRASE = "省厅发给市局的口令-2026"
 
 
 @pytest.fixture
-def exported(app, tmp_path):  # type: ignore[no-untyped-def]
+def exported(app, world, tmp_path):  # type: ignore[no-untyped-def]
+    """Three questions reviewed by officer1 (a bundle carries approved versions only), exported."""
     records = [question(1), question(2, qtype="truefalse"), question(3, qtype="multiple", status="retired")]
     runner = app.test_cli_runner()
-    assert runner.invoke(main, ["bank", "import", str(write_bank(tmp_path / "bank", records))]).exit_code == 0
+    folder = str(write_bank(tmp_path / "bank", records))
+    assert runner.invoke(main, ["bank", "import", folder, "--approved-by", "officer1"]).exit_code == 0
     (tmp_path / "pass").write_text(PASSPHRASE, encoding="utf-8")
     out = tmp_path / "bank.bundle"
     result = runner.invoke(
