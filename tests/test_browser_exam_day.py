@@ -125,7 +125,10 @@ def test_exam_day_with_the_network_dropping(live_server, browser, tmp_path):  # 
     _check_in(page, people[0], seat=1)
     _enter_by_touch(page, people[0], _sheet(app, sitting_id, 1, plan[people[0]]))
     _check_in(page, people[1], seat=2)
-    _enter(page, people[1], _sheet(app, sitting_id, 2, plan[people[1]]))
+    # The row may say "sent" for its check-in before the sheet typed just after it is even queued:
+    # wait for the sheet itself to reach the server before the network goes.
+    with page.expect_response(lambda r: r.url.endswith(f"/candidates/{people[1]}/result")):
+        _enter(page, people[1], _sheet(app, sitting_id, 2, plan[people[1]]))
     _wait_saved(page, people[:2])
 
     # The network drops: entry goes on, kept on the tablet, and survives a reload of the page.

@@ -14,6 +14,7 @@
   const statusLine = document.getElementById("sync-status");
   let db = null;
   let flushing = false;
+  let flushAgain = false; // an entry queued while a round was sending: it was not in that round's list
   let reachable = navigator.onLine;
 
   // ---- outbox (IndexedDB), in the order entries were made
@@ -75,7 +76,7 @@
     say(tr, root.dataset.msgPending, false);
   }
 
-  function showAnswer(entry, ok, data) {
+  function showAnswer(entry, ok, data, rowStillWaits) {
     const tr = row(entry);
     if (!tr) return;
     if (!ok) {
@@ -86,7 +87,9 @@
     tr.querySelectorAll("form.checkin input[name=version], form.sheet input[name=version]").forEach((input) => {
       input.value = data.version;
     });
-    say(tr, root.dataset.msgSent, false);
+    // "Sent" only when nothing else of this candidate waits (a sheet typed while its check-in was
+    // on its way): the row never says more than the outbox holds.
+    say(tr, rowStillWaits ? root.dataset.msgPending : root.dataset.msgSent, false);
   }
 
   // ---- entries the server refused: shown with their reason, never sent again
@@ -153,7 +156,11 @@
   }
 
   async function flush() {
-    if (flushing || !db) return;
+    if (!db) return;
+    if (flushing) {
+      flushAgain = true;
+      return;
+    }
     if (!navigator.onLine) {
       // The tablet knows it has no network: nothing is tried until the "online" event. A request
       // tried at the moment the link goes may still arrive while its answer is lost (resent later
@@ -163,6 +170,7 @@
       return;
     }
     flushing = true;
+    flushAgain = false; // this round reads the whole outbox as it is now
     let sent = 0;
     let signInNeeded = false;
     try {
@@ -193,11 +201,17 @@
           await done(store("readwrite").put(entry));
           await showRefused();
         }
-        showAnswer(entry, answer.response.ok, answer.data);
+        const rowStillWaits = (await waiting()).some((e) => e.enrollment === entry.enrollment);
+        showAnswer(entry, answer.response.ok, answer.data, rowStillWaits);
         sent += 1;
       }
     } finally {
       flushing = false;
+    }
+    if (flushAgain && reachable && !signInNeeded) {
+      flushAgain = false;
+      flush(); // another round for what was queued during this one
+      return;
     }
     if (sent && !(await waiting()).length) {
       fetch(location.href, { credentials: "same-origin" }).catch(() => {}); // refreshes the offline copy
