@@ -43,9 +43,20 @@ class TrendPoint:
     facility: float
 
 
+TREND_LEFT, TREND_RIGHT = 48, 12  # room for the axis labels (100 %, 0 %) and the last dot
+
+
 def trend_points(facilities: list[float]) -> list[TrendPoint]:
-    """One point a sitting, in time order; facility 0 at the bottom, 1 at the top."""
+    """One point a sitting, in time order, across the plot; facility 0 at the bottom, 1 at the top.
+    A single sitting stands in the middle."""
     if not facilities:
         return []
-    step = WIDTH / max(len(facilities) - 1, 1)
-    return [TrendPoint(i * step, (HEIGHT - 10) * (1 - p) + 5, p) for i, p in enumerate(facilities)]
+    span = WIDTH - TREND_LEFT - TREND_RIGHT
+    if len(facilities) == 1:
+        return [TrendPoint(TREND_LEFT + span / 2, _y(facilities[0]), facilities[0])]
+    step = span / (len(facilities) - 1)
+    return [TrendPoint(TREND_LEFT + i * step, _y(p), p) for i, p in enumerate(facilities)]
+
+
+def _y(facility: float) -> float:
+    return (HEIGHT - 10) * (1 - facility) + 5
