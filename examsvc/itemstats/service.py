@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..core.config import Config
 from ..core.db import utcnow
-from ..exams.grading import LETTERS, Marking, item_points, paper_seat_variant, parse_sheet, seat_key
+from ..exams.grading import Marking, item_points, paper_seat_variant, parse_sheet, seat_key
 from ..exams.models import Attempt, Sitting
 from ..exams.service import paper_of
 from ..papers.composition import seed_of
@@ -72,7 +72,7 @@ def responses(payload: dict, seed: int, seat: int, typed: str, marking: Marking)
         elif isinstance(answer, bool):
             chosen = frozenset({"true" if answer else "false"})
         else:
-            chosen = frozenset(printed.options[LETTERS.index(letter)] for letter in answer)
+            chosen = frozenset(variant.to_canonical(printed.number, "".join(answer)))
         out[printed.index] = Response(item_points(answer, item, marking) / 10, chosen)
     return out  # type: ignore[return-value]
 

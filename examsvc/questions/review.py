@@ -135,9 +135,13 @@ def open_items(session: Session) -> list[tuple[ReviewItem, Question]]:
     )
 
 
-def _close(session: Session, actor: Actor, item: ReviewItem, state: str, reason: str) -> None:
+def _ensure_open(item: ReviewItem) -> None:
     if item.state != "open":
         raise QuestionError(N_("This item has already been decided."))
+
+
+def _close(session: Session, actor: Actor, item: ReviewItem, state: str, reason: str) -> None:
+    _ensure_open(item)
     item.state, item.decided_by, item.decided_at, item.reason = state, actor.label, utcnow(), reason
     session.flush()
     record(
@@ -158,8 +162,7 @@ def revise(
     until that approval settles it (service.put_in_use): a rejected revision leaves the flags where
     they were. The flagged version keeps its statistics and stays in use meanwhile."""
     reason = _reason(reason)
-    if item.state != "open":
-        raise QuestionError(N_("This item has already been decided."))
+    _ensure_open(item)
     question = session.get(Question, item.question_id)
     version = edit_question(session, actor, cipher, question, rec, base_version)  # type: ignore[arg-type]
     record(

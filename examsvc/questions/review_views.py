@@ -11,14 +11,12 @@ from flask_login import current_user
 
 from ..auth.service import actor_of
 from ..core.db import db_session
-from ..core.msgid import RuleError
 from ..web.access import roles
-from ..web.viewutil import apply_change, get_or_404, refusal
+from ..web.viewutil import apply_change, get_or_404
 from .forms import ReviseForm
 from .models import Question, QuestionVersion, ReviewItem
 from .review import approve_version, dismiss, open_items, pending_versions, reject_version, retire, revise
-from .rules import QuestionRecord, check_record
-from .views import _cipher, _show_problems, fill_from_working_version
+from .views import _cipher, fill_from_working_version, save_form
 
 bp = Blueprint("bank_review", __name__, url_prefix="/bank/review")
 
@@ -61,31 +59,22 @@ def revise_item(item_id: int):  # type: ignore[no-untyped-def]
     item = get_or_404(ReviewItem, item_id)
     if item.state != "open" and request.method == "GET":
         abort(404)
-    s = db_session()
-    question = s.get(Question, item.question_id)
+    question = db_session().get(Question, item.question_id)
     form = ReviseForm()
     if form.validate_on_submit():
-        checked = check_record(form.to_record(question.external_id, question.status))  # type: ignore[union-attr]
-        if isinstance(checked, QuestionRecord):
-            try:
-                version = revise(
-                    s, actor_of(current_user), _cipher(), item, checked, form.reason.data or "", form.base()
-                )
-            except RuleError as exc:  # decided or revised meanwhile: the form stays, with what was typed
-                s.rollback()
-                flash(refusal(exc), "error")
-            else:
-                s.commit()
-                flash(
-                    _(
-                        "Saved as version %(version)d. Another officer approves it before it enters a paper.",
-                        version=version.version,
-                    ),
-                    "info",
-                )
-                return redirect(url_for("bank_review.queue"))
-        else:
-            _show_problems(form, checked)
+        actor, reason = actor_of(current_user), form.reason.data or ""
+        version = save_form(  # decided or revised meanwhile: refused, the form keeps what was typed
+            form, question, lambda s, rec: revise(s, actor, _cipher(), item, rec, reason, form.base())
+        )
+        if version is not None:
+            flash(
+                _(
+                    "Saved as version %(version)d. Another officer approves it before it enters a paper.",
+                    version=version.version,
+                ),
+                "info",
+            )
+            return redirect(url_for("bank_review.queue"))
     elif request.method == "GET":
         fill_from_working_version(form, question)  # type: ignore[arg-type]
     return render_template(

@@ -48,12 +48,13 @@ def _add_version(
     """A new version: pending until a second officer approves it, unless `approved_by` names the
     officer who already reviewed it (an import from reviewed files). Earlier pending versions of
     the question are superseded: only the newest waits for approval."""
-    for older in session.scalars(
-        select(QuestionVersion).where(
-            QuestionVersion.question_id == question.id, QuestionVersion.review == "pending"
-        )
-    ):
-        older.review, older.review_note = "rejected", f"superseded by version {version}"
+    if version > 1:  # a new question has nothing to supersede (an import adds thousands at once)
+        for older in session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.question_id == question.id, QuestionVersion.review == "pending"
+            )
+        ):
+            older.review, older.review_note = "rejected", f"superseded by version {version}"
     row = QuestionVersion(
         question_id=question.id,
         version=version,
@@ -91,14 +92,25 @@ def put_in_use(session: Session, question: Question, version: int, approved_by: 
 
 
 def latest_versions(session: Session, question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
-    """Each question's newest version, pending or not (what a new edit or import compares with)."""
-    out: dict[int, QuestionVersion] = {}
-    for version in session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id.in_(list(question_ids)))
-    ):
-        if version.question_id not in out or version.version > out[version.question_id].version:
-            out[version.question_id] = version
-    return out
+    """Each question's newest version, pending or not (what a new edit or import compares with);
+    one row a question is read, not its whole history."""
+    ids = list(question_ids)
+    newest = (
+        select(QuestionVersion.question_id, func.max(QuestionVersion.version).label("version"))
+        .where(QuestionVersion.question_id.in_(ids))
+        .group_by(QuestionVersion.question_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(QuestionVersion).join(
+            newest,
+            and_(
+                QuestionVersion.question_id == newest.c.question_id,
+                QuestionVersion.version == newest.c.version,
+            ),
+        )
+    )
+    return {version.question_id: version for version in rows}
 
 
 def working_version(session: Session, question: Question) -> QuestionVersion:

@@ -7,17 +7,19 @@ system, have no business reading questions either.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..auth.service import actor_of
 from ..core.db import db_session
 from ..core.msgid import RuleError
 from ..web.access import roles
-from ..web.viewutil import apply_change, get_or_404, refusal
+from ..web.viewutil import apply_change, get_or_404
 from .cipher import BankCipher
 from .forms import FilterForm, QuestionForm
 from .models import Question, QuestionVersion, ReviewItem
@@ -123,25 +125,30 @@ def _show_problems(form: QuestionForm, problems: list) -> None:  # type: ignore[
 @roles("officer")
 def question_edit(question_id: int):  # type: ignore[no-untyped-def]
     question = get_or_404(Question, question_id)
-    s = db_session()
     form = QuestionForm()
     if form.validate_on_submit():
-        checked = check_record(form.to_record(question.external_id, question.status))
-        if isinstance(checked, QuestionRecord):
-            try:
-                version = edit_question(s, actor_of(current_user), _cipher(), question, checked, form.base())
-            except RuleError as exc:
-                s.rollback()
-                flash(refusal(exc), "error")
-            else:
-                s.commit()
-                flash(_("Saved as version %(version)d.", version=version.version), "info")
-                return redirect(url_for("bank.question_view", question_id=question.id))
-        else:
-            _show_problems(form, checked)
+        actor = actor_of(current_user)
+        version = save_form(
+            form, question, lambda s, rec: edit_question(s, actor, _cipher(), question, rec, form.base())
+        )
+        if version is not None:
+            flash(_("Saved as version %(version)d.", version=version.version), "info")
+            return redirect(url_for("bank.question_view", question_id=question.id))
     elif request.method == "GET":
         fill_from_working_version(form, question)
     return render_template("bank/edit.html", form=form, question=question)
+
+
+def save_form(
+    form: QuestionForm, question: Question, save: Callable[[Session, QuestionRecord], QuestionVersion]
+) -> QuestionVersion | None:
+    """The form checked as an imported record is, then saved and committed by `save`; problems are
+    shown on their fields, a refusal is flashed, and the form keeps what was typed (None)."""
+    checked = check_record(form.to_record(question.external_id, question.status))
+    if not isinstance(checked, QuestionRecord):
+        _show_problems(form, checked)
+        return None
+    return apply_change(lambda s: save(s, checked))
 
 
 def fill_from_working_version(form: QuestionForm, question: Question) -> None:
