@@ -3,8 +3,15 @@
 from .audit.models import AuditEvent
 from .auth.models import LoginAttempt, LoginSession, User
 from .certificates.models import Certificate
-from .classes.models import Enrollment, TrainingClass
-from .exams.models import Attempt, IdempotencyRecord, ProctorAffiliation, Sitting, SittingProctor
+from .classes.models import CandidatePhoto, Enrollment, TrainingClass
+from .exams.models import (
+    AdmissionTicket,
+    Attempt,
+    IdempotencyRecord,
+    ProctorAffiliation,
+    Sitting,
+    SittingProctor,
+)
 from .itemstats.models import PaperStat
 from .jobs.models import Job, JobOutput
 from .orgs.models import Organisation
@@ -16,10 +23,12 @@ from .trainees.models import Trainee
 from .web.ratelimit import RateCounter
 
 __all__ = [
+    "AdmissionTicket",
     "Attempt",
     "AuditEvent",
     "BankDataKey",
     "Blueprint",
+    "CandidatePhoto",
     "Certificate",
     "CoverageTarget",
     "Enrollment",

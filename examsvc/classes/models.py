@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy import text as sa_text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,3 +96,30 @@ class Enrollment(Base):
     trainee: Mapped[Trainee] = relationship(lazy="joined")
     employer: Mapped[Organisation | None] = relationship(lazy="joined")
     training_class: Mapped[TrainingClass] = relationship(lazy="joined")
+
+
+class CandidatePhoto(Base):
+    """A face photo, sealed: the one an institution sent with the roster (sitting None) or the one the
+    proctor took at a sitting's check-in. Shown to the proctor beside each other, printed on the
+    admission ticket and the certificate; gone with the person's other data (ops/retention.py)."""
+
+    __tablename__ = "candidate_photo"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "sitting_id"),
+        # One roster photo an enrollment: NULLs are distinct to a unique constraint, so a partial index.
+        Index(
+            "uq_candidate_photo_roster",
+            "enrollment_id",
+            unique=True,
+            sqlite_where=sa_text("sitting_id IS NULL"),
+            postgresql_where=sa_text("sitting_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    sitting_id: Mapped[int | None] = mapped_column(ForeignKey("exam_sitting.id"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # JPEG, AES-GCM under the personal-data key
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the JPEG: what an audit entry binds
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

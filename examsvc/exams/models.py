@@ -164,3 +164,22 @@ class SittingMove(Base):
     reason: Mapped[str] = mapped_column(String(300))
     moved_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdmissionTicket(Base):
+    """A candidate's admission ticket (准考证) for one sitting: its number is what the candidate holds
+    (the second factor of the trainee's look-up, the check-in QR), its seat is where they sit."""
+
+    __tablename__ = "admission_ticket"
+    __table_args__ = (
+        UniqueConstraint("sitting_id", "enrollment_id"),
+        UniqueConstraint("sitting_id", "seat_no"),
+        CheckConstraint("seat_no >= 1", name="seat_no"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # ZK + 10 random base-32 characters
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("exam_sitting.id"), index=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    seat_no: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
