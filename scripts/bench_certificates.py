@@ -30,10 +30,11 @@ from sqlalchemy import select
 
 from examsvc.audit.service import SYSTEM
 from examsvc.certificates.models import Certificate
-from examsvc.certificates.pdf import qr_png, verify_url
+from examsvc.certificates.pdf import verify_url
 from examsvc.certificates.service import issue_for_sitting
 from examsvc.classes.models import Enrollment
 from examsvc.core.db import db_session
+from examsvc.core.qr import qr_png
 from examsvc.exams.models import Sitting
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

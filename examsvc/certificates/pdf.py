@@ -1,52 +1,29 @@
 """Certificate PDFs: the signed facts and a QR code of the verification URL, one page each.
 
-The QR is a PNG in a data: URI (no fetch: PDF.md), error correction M, byte mode, printed with
-modules of MODULE_MM: wkhtmltopdf shrinks the 930 px page onto A4's 190 mm text width, so a CSS
-pixel prints 0.2043 mm (measured: 230 px of an 85-module image gave a 42.5 mm symbol at 150 dpi).
-The token is small enough (claims.py) for version 15 (77 modules): 47.7 mm across.
+The QR (core/qr.py) is a PNG in a data: URI (no fetch: PDF.md). The token is small enough
+(claims.py) for version 15 (77 modules): 47.7 mm across.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import math
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import qrcode
-import qrcode.constants
 from flask import render_template
 
 from ..core.db import BEIJING
 from ..core.pdf import render_each, render_pdf
 from ..core.pdf_signing import sign_pdf
+from ..core.qr import qr_png
 from ..web.labels import code_label
 from .models import Certificate
 
 
 def verify_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/v/{token}"
-
-
-MODULE_MM = 0.62  # at least 0.6 mm a module: readable printed and photocopied at 150 dpi
-MM_PER_CSS_PX = 190 / 930
-QUIET_MODULES = 4
-
-
-def qr_png(text: str) -> tuple[bytes, int]:
-    """The PNG and the width (CSS px) that prints its modules MODULE_MM wide."""
-    # A fixed mask: choosing the "best" of eight costs ~2.5x the time (PDF.md), and any mask decodes.
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=QUIET_MODULES, mask_pattern=2
-    )
-    code.add_data(text.encode("utf-8"))  # bytes: byte mode, whatever the characters
-    code.make(fit=True)
-    out = io.BytesIO()
-    code.make_image().save(out, format="PNG")
-    width = math.ceil((code.modules_count + 2 * QUIET_MODULES) * MODULE_MM / MM_PER_CSS_PX)
-    return out.getvalue(), width
 
 
 def page_facts(cert: Certificate, bureau: str, base_url: str, public: bool = False) -> dict[str, object]:

@@ -45,6 +45,7 @@ class Act(StrEnum):
     CANCEL = "cancel"
     MOVE_OUT = "move_out"  # a candidate leaves this sitting for another
     MOVE_IN = "move_in"  # a candidate comes to this sitting from another
+    ISSUE_TICKETS = "issue_tickets"  # admission tickets with their seats
 
 
 _PROCTORING = frozenset({Phase.OPEN, Phase.CLOSED})
@@ -64,6 +65,8 @@ ALLOWED: dict[Act, frozenset[Phase]] = {
     # they join only a sitting that has not started, so they sit the whole exam.
     Act.MOVE_OUT: frozenset({Phase.SCHEDULED, Phase.RELEASED, Phase.OPEN, Phase.CLOSED, Phase.CANCELLED}),
     Act.MOVE_IN: frozenset({Phase.SCHEDULED, Phase.RELEASED}),
+    # A seat is given before the exam starts, as a candidate joins only before then (MOVE_IN).
+    Act.ISSUE_TICKETS: frozenset({Phase.SCHEDULED, Phase.RELEASED}),
 }
 
 
@@ -108,6 +111,8 @@ def refusal(act: Act, now_phase: Phase) -> Refusal | None:
         return Refusal(
             N_("Before the sitting is locked, the proctors enter and confirm results themselves."), 409
         )
+    if act is Act.ISSUE_TICKETS:
+        return Refusal(N_("Admission tickets are issued only before the sitting starts."), 409)
     if act in {Act.RESCHEDULE, Act.CANCEL, Act.ASSIGN, Act.MOVE_OUT, Act.MOVE_IN}:
         return Refusal(N_("This sitting has started or is locked: it cannot be changed now."), 409)
     if now_phase in {Phase.SCHEDULED, Phase.RELEASED}:

@@ -19,7 +19,7 @@ from ..papers.models import Paper
 from ..papers.signals import paper_generated
 from .assignment import ProctorFacts, SittingFacts, Window, assignment_problems, suggest
 from .lifecycle import Act, gate
-from .models import Attempt, ProctorAffiliation, Sitting, SittingProctor
+from .models import AdmissionTicket, Attempt, ProctorAffiliation, Sitting, SittingProctor
 from .roster import placed_enrollments
 
 
@@ -81,10 +81,13 @@ def _paper_follows_its_sitting(paper: Paper, *, session: Session, actor: Actor, 
 
 def fit_seats(session: Session, actor: Actor, sitting: Sitting) -> None:
     """A paper prints a seat for every placed candidate, those moved in from other classes too
-    (exams/moves.py). The seats' variants follow from the sealed seed and the seat number, so a seat
+    (exams/moves.py), and for every ticket's seat (exams/tickets.py). The seats' variants follow from the sealed seed and the seat number, so a seat
     more re-seals nothing."""
     paper = paper_of(session, sitting)
-    needed = len(placed_enrollments(session, sitting))
+    ticketed = session.scalar(  # a ticket's seat stays its holder's even if others left meanwhile
+        select(func.max(AdmissionTicket.seat_no)).where(AdmissionTicket.sitting_id == sitting.id)
+    )
+    needed = max(len(placed_enrollments(session, sitting)), ticketed or 0)
     if paper is None or needed <= paper.seats:
         return
     before, paper.seats = paper.seats, needed

@@ -1,0 +1,122 @@
+"""Candidates' face photos: checked, made small, sealed, stored, and read back for print and screen.
+
+An upload is bounded before it is decoded (bytes, then pixels), must be a JPEG or PNG, and is
+re-encoded as a JPEG at most MAX_SIDE pixels high: what is stored carries no EXIF (location, device)
+and no second image. Photos are sealed under the personal-data key, bound to their enrollment and
+sitting, so a sealed photo copied onto another row does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from datetime import datetime
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.service import Actor, record
+from ..core.crypto import aead
+from ..core.keyring import Keyring
+from ..core.msgid import N_, RuleError
+from .models import CandidatePhoto, Enrollment
+
+MAX_BYTES = 3 * 1024 * 1024
+MAX_PIXELS = 24_000_000  # a 6000 x 4000 camera photo; a decompression bomb is refused before decoding
+MIN_SIDE = 120  # smaller shows no face worth comparing
+MAX_SIDE = 480  # stored height: plenty for a 35 x 45 mm print and a tablet's side-by-side view
+FORMATS = {"JPEG", "PNG"}
+
+
+def normalised_jpeg(data: bytes) -> bytes:
+    """The photo as a small EXIF-free JPEG, upright; RuleError says what is wrong with it."""
+    if len(data) > MAX_BYTES:
+        raise RuleError(N_("A photo may be at most %(max)d MB."), max=MAX_BYTES // (1024 * 1024))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in FORMATS:
+                raise RuleError(N_("A photo must be a JPEG or PNG image."))
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise RuleError(N_("The photo has too many pixels (at most %(max)d million)."), max=24)
+            if min(width, height) < MIN_SIDE:
+                raise RuleError(N_("The photo is too small: at least %(min)d pixels a side."), min=MIN_SIDE)
+            image = ImageOps.exif_transpose(probe).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise RuleError(N_("A photo must be a JPEG or PNG image.")) from exc
+    image.thumbnail((MAX_SIDE * 3 // 4 * 2, MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def _aad(enrollment_id: int, sitting_id: int | None) -> bytes:
+    return f"photo:{enrollment_id}:{sitting_id if sitting_id is not None else 'roster'}".encode()
+
+
+def _row(session: Session, enrollment_id: int, sitting_id: int | None) -> CandidatePhoto | None:
+    at = CandidatePhoto.sitting_id
+    where = at.is_(None) if sitting_id is None else at == sitting_id
+    return session.scalar(select(CandidatePhoto).where(CandidatePhoto.enrollment_id == enrollment_id, where))
+
+
+def store(
+    session: Session,
+    keyring: Keyring,
+    actor: Actor,
+    enrollment: Enrollment,
+    sitting_id: int | None,
+    data: bytes,
+    user_id: int | None,
+    now: datetime,
+) -> CandidatePhoto:
+    """The roster photo (sitting None) or a sitting's check-in photo; a new one replaces the old."""
+    jpeg = normalised_jpeg(data)
+    digest = hashlib.sha256(jpeg).hexdigest()
+    photo = _row(session, enrollment.id, sitting_id)
+    if photo is None:
+        photo = CandidatePhoto(enrollment_id=enrollment.id, sitting_id=sitting_id)
+        session.add(photo)
+    photo.sealed = aead.seal(keyring.personal_data, jpeg, _aad(enrollment.id, sitting_id))
+    photo.digest, photo.taken_by, photo.taken_at = digest, user_id, now
+    session.flush()
+    what = "photo.roster" if sitting_id is None else "photo.check_in"
+    record(session, actor, what, "enrollment", enrollment.id, {"sitting": sitting_id, "sha256": digest})
+    return photo
+
+
+def jpeg_of(session: Session, keyring: Keyring, enrollment_id: int, sitting_id: int | None) -> bytes | None:
+    photo = _row(session, enrollment_id, sitting_id)
+    if photo is None:
+        return None
+    return aead.unseal(keyring.personal_data_keys(), photo.sealed, _aad(enrollment_id, sitting_id))
+
+
+def data_uri(jpeg: bytes | None) -> str | None:
+    return None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def has_roster_photo(session: Session, enrollment_ids: list[int]) -> set[int]:
+    if not enrollment_ids:
+        return set()
+    rows = session.scalars(
+        select(CandidatePhoto.enrollment_id).where(
+            CandidatePhoto.enrollment_id.in_(enrollment_ids), CandidatePhoto.sitting_id.is_(None)
+        )
+    )
+    return set(rows)
+
+
+def latest_check_in_photo(session: Session, keyring: Keyring, enrollment_id: int) -> bytes | None:
+    """The newest photo a proctor took of this enrollment, else the roster's: what a certificate prints."""
+    photo = session.scalar(
+        select(CandidatePhoto)
+        .where(CandidatePhoto.enrollment_id == enrollment_id)
+        .order_by(CandidatePhoto.sitting_id.is_(None), CandidatePhoto.taken_at.desc())
+        .limit(1)
+    )
+    if photo is None:
+        return None
+    return aead.unseal(keyring.personal_data_keys(), photo.sealed, _aad(enrollment_id, photo.sitting_id))
