@@ -26,6 +26,7 @@ from .core.db import Database, db_session, make_engine
 from .core.keyring import load_keyring
 from .exams.move_views import bp as moves_bp
 from .exams.tablet_views import bp as tablet_bp
+from .exams.ticket_views import bp as tickets_bp
 from .exams.views import bp as sittings_bp
 from .home.views import bp as home_bp
 from .itemstats.views import bp as itemstats_bp
@@ -97,6 +98,7 @@ def wire(app: Flask, cfg: Config) -> None:
         papers_bp,
         sittings_bp,
         tablet_bp,
+        tickets_bp,
         moves_bp,
         certificates_bp,
         verify_bp,

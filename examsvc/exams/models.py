@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..classes.models import TrainingClass
+from ..classes.models import Enrollment, TrainingClass
 from ..core.db import Base, UTCDateTime, utcnow
 from .lifecycle import Times
 
@@ -183,3 +183,6 @@ class AdmissionTicket(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
     seat_no: Mapped[int]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship(lazy="joined")
+    sitting: Mapped[Sitting] = relationship(lazy="joined")

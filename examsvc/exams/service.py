@@ -81,8 +81,8 @@ def _paper_follows_its_sitting(paper: Paper, *, session: Session, actor: Actor, 
 
 def fit_seats(session: Session, actor: Actor, sitting: Sitting) -> None:
     """A paper prints a seat for every placed candidate, those moved in from other classes too
-    (exams/moves.py), and for every ticket's seat (exams/tickets.py). The seats' variants follow from the sealed seed and the seat number, so a seat
-    more re-seals nothing."""
+    (exams/moves.py), and every ticket's seat (exams/tickets.py). The seats' variants follow from the
+    sealed seed and the seat number, so a seat more re-seals nothing."""
     paper = paper_of(session, sitting)
     ticketed = session.scalar(  # a ticket's seat stays its holder's even if others left meanwhile
         select(func.max(AdmissionTicket.seat_no)).where(AdmissionTicket.sitting_id == sitting.id)

@@ -14,14 +14,14 @@ from ..core.keyring import Keyring
 from ..core.pdf import render_pdf
 from ..core.qr import qr_data_uri
 from ..web.labels import code_label
-from .models import Sitting
-from .tickets import Ticketed, qr_text
+from .models import AdmissionTicket
+from .tickets import qr_text
 
 KIND_WORDS = {"first": "首次考试", "retake": "补考"}
 
 
-def ticket_facts(session: Session, keyring: Keyring, sitting: Sitting, item: Ticketed, bureau: str) -> dict:
-    enrollment, ticket = item.enrollment, item.ticket
+def ticket_facts(session: Session, keyring: Keyring, ticket: AdmissionTicket, bureau: str) -> dict:
+    enrollment, sitting = ticket.enrollment, ticket.sitting
     training_class = enrollment.training_class
     qr, qr_px = qr_data_uri(qr_text(ticket.number))
     starts = sitting.starts_at.astimezone(BEIJING)
@@ -47,8 +47,6 @@ def ticket_facts(session: Session, keyring: Keyring, sitting: Sitting, item: Tic
     }
 
 
-def tickets_pdf(
-    session: Session, keyring: Keyring, sitting: Sitting, items: Sequence[Ticketed], bureau: str
-) -> bytes:
-    pages = [ticket_facts(session, keyring, sitting, item, bureau) for item in items]
+def tickets_pdf(session: Session, keyring: Keyring, tickets: Sequence[AdmissionTicket], bureau: str) -> bytes:
+    pages = [ticket_facts(session, keyring, ticket, bureau) for ticket in tickets]
     return render_pdf(render_template("pdf/ticket.html", tickets=pages))

@@ -10,14 +10,12 @@ issued stays, so a reprint shows the same seat.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from ..classes.models import Enrollment
 from .lifecycle import Act, Phase, gate, phase_of
 from .models import AdmissionTicket, Sitting
 from .roster import sitting_roster
@@ -64,12 +62,6 @@ def free_seats(taken: set[int], count: int) -> list[int]:
     return seats
 
 
-@dataclass(frozen=True)
-class Ticketed:
-    enrollment: Enrollment
-    ticket: AdmissionTicket
-
-
 def existing(session: Session, sitting: Sitting) -> dict[int, AdmissionTicket]:
     """enrollment id -> its ticket for this sitting."""
     rows = session.scalars(select(AdmissionTicket).where(AdmissionTicket.sitting_id == sitting.id))
@@ -80,7 +72,7 @@ def may_issue(sitting: Sitting, now: datetime) -> bool:
     return phase_of(sitting, now) in {Phase.SCHEDULED, Phase.RELEASED}
 
 
-def issue(session: Session, actor: Actor, sitting: Sitting, now: datetime) -> list[Ticketed]:
+def issue(session: Session, actor: Actor, sitting: Sitting, now: datetime) -> list[AdmissionTicket]:
     """Every candidate on the sitting's roster with their ticket, issuing the missing ones."""
     gate(sitting, Act.ISSUE_TICKETS, now)
     have = existing(session, sitting)
@@ -90,12 +82,11 @@ def issue(session: Session, actor: Actor, sitting: Sitting, now: datetime) -> li
         taken = {t.seat_no for t in have.values()}
         for enrollment, seat in zip(missing, free_seats(taken, len(missing)), strict=True):
             ticket = AdmissionTicket(
-                number=new_number(), sitting_id=sitting.id, enrollment_id=enrollment.id, seat_no=seat
+                number=new_number(), sitting=sitting, enrollment=enrollment, seat_no=seat
             )
             session.add(ticket)
             have[enrollment.id] = ticket
         session.flush()
         fit_seats(session, actor, sitting)
         record(session, actor, "ticket.issue", "sitting", sitting.id, {"issued": len(missing)})
-    return [Ticketed(e, have[e.id]) for e in roster]
-
+    return [have[e.id] for e in roster]

@@ -284,4 +284,7 @@ def _results_panel(training_class: TrainingClass, **_: object) -> dict[str, obje
     results = class_counts(db_session(), training_class.id)
     # How many trainees stand where in the one-retake rule: numbers only, never who.
     states = dict(state_counts(db_session(), training_class)) if results else {}
-    return {"results": results, "exam_states": states}
+    kinds = db_session().scalars(
+        select(Sitting.kind).where(Sitting.class_id == training_class.id, Sitting.status != "cancelled")
+    )
+    return {"results": results, "exam_states": states, "ticket_kinds": sorted(set(kinds))}
