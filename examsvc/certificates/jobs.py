@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from ..auth.service import active_user
 from ..classes.models import TrainingClass
+from ..classes.photos import data_uri
+from ..classes.photos import latest_check_in_photo as latest_photo
 from ..core.msgid import N_, RuleError
 from ..jobs.kinds import Context, Kind, Output, Result, register
 from ..orgs.service import bureau_name
@@ -43,7 +45,11 @@ def _run(ctx: Context) -> Result:
     with ctx.session() as s:  # the facts read, then no transaction stays open while rendering
         found, certs = _class_with_certificates(s, ctx.params)
         bureau = bureau_name(s)
-        pages = [page_facts(c, bureau, cfg.base_url) for c in certs]
+        keyring = current_app.extensions["examsvc.keys"]
+        pages = [
+            page_facts(c, bureau, cfg.base_url, photo=data_uri(latest_photo(s, keyring, c.enrollment_id)))
+            for c in certs
+        ]
         name = f"certificates-{found.code}.{ctx.params['format']}"
     key_dir, tsa = cfg.resolved_key_dir(), cfg.doc_tsa_url or None
     ctx.progress(0, len(pages))

@@ -26,9 +26,12 @@ def verify_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/v/{token}"
 
 
-def page_facts(cert: Certificate, bureau: str, base_url: str, public: bool = False) -> dict[str, object]:
+def page_facts(
+    cert: Certificate, bureau: str, base_url: str, public: bool = False, photo: str | None = None
+) -> dict[str, object]:
     """`public`: the copy anyone holding the QR code can download, which shows no more of the ID
-    number than the public page does (its last four); the bureau's prints keep the masked number."""
+    number than the public page does (its last four) and no photo; the bureau's prints keep the
+    masked number and print `photo` (a data: URI of the check-in photo, classes/photos.py)."""
     enrollment = cert.enrollment
     training_class = enrollment.training_class
     url = verify_url(base_url, cert.token)
@@ -51,6 +54,7 @@ def page_facts(cert: Certificate, bureau: str, base_url: str, public: bool = Fal
         "qr": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "qr_px": qr_width,
         "revoked": cert.revoked_at is not None,
+        "photo": None if public else photo,
     }
 
 

@@ -75,3 +75,7 @@ class ReturnForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (the institution reads it)"), validators=[DataRequired(), Length(max=500)]
     )
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(_l("Photo (JPEG or PNG)"), validators=[FileRequired()])

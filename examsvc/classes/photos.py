@@ -35,17 +35,21 @@ def normalised_jpeg(data: bytes) -> bytes:
     if len(data) > MAX_BYTES:
         raise RuleError(N_("A photo may be at most %(max)d MB."), max=MAX_BYTES // (1024 * 1024))
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in FORMATS:
-                raise RuleError(N_("A photo must be a JPEG or PNG image."))
-            width, height = probe.size
-            if width * height > MAX_PIXELS:
-                raise RuleError(N_("The photo has too many pixels (at most %(max)d million)."), max=24)
-            if min(width, height) < MIN_SIDE:
-                raise RuleError(N_("The photo is too small: at least %(min)d pixels a side."), min=MIN_SIDE)
-            image = ImageOps.exif_transpose(probe).convert("RGB")
+        probe = Image.open(io.BytesIO(data))  # reads the header only: size and format, no pixels yet
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise RuleError(N_("A photo must be a JPEG or PNG image.")) from exc
+    with probe:
+        if probe.format not in FORMATS:
+            raise RuleError(N_("A photo must be a JPEG or PNG image."))
+        width, height = probe.size
+        if width * height > MAX_PIXELS:
+            raise RuleError(N_("The photo has too many pixels (at most %(max)d million)."), max=24)
+        if min(width, height) < MIN_SIDE:
+            raise RuleError(N_("The photo is too small: at least %(min)d pixels a side."), min=MIN_SIDE)
+        try:
+            image = ImageOps.exif_transpose(probe).convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # truncated or corrupt
+            raise RuleError(N_("A photo must be a JPEG or PNG image.")) from exc
     image.thumbnail((MAX_SIDE * 3 // 4 * 2, MAX_SIDE))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)
@@ -98,13 +102,26 @@ def data_uri(jpeg: bytes | None) -> str | None:
     return None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def has_roster_photo(session: Session, enrollment_ids: list[int]) -> set[int]:
+def which_exist(session: Session, sitting_id: int, enrollment_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Of these enrollments: those with a roster photo, and those photographed at this sitting
+    (one query: the proctor's page asks it on every load)."""
     if not enrollment_ids:
-        return set()
-    rows = session.scalars(
-        select(CandidatePhoto.enrollment_id).where(
-            CandidatePhoto.enrollment_id.in_(enrollment_ids), CandidatePhoto.sitting_id.is_(None)
+        return set(), set()
+    rows = session.execute(
+        select(CandidatePhoto.enrollment_id, CandidatePhoto.sitting_id).where(
+            CandidatePhoto.enrollment_id.in_(enrollment_ids),
+            CandidatePhoto.sitting_id.is_(None) | (CandidatePhoto.sitting_id == sitting_id),
         )
+    ).all()
+    return {e for e, at in rows if at is None}, {e for e, at in rows if at is not None}
+
+
+def with_roster_photo(session: Session, class_id: int) -> set[int]:
+    """The class's enrollments that have a roster photo."""
+    rows = session.scalars(
+        select(CandidatePhoto.enrollment_id)
+        .join(Enrollment, Enrollment.id == CandidatePhoto.enrollment_id)
+        .where(Enrollment.class_id == class_id, CandidatePhoto.sitting_id.is_(None))
     )
     return set(rows)
 

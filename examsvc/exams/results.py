@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
 from ..auth.models import User
-from ..classes.models import Enrollment
+from ..classes import photos
+from ..classes.models import CandidatePhoto, Enrollment
 from ..core.db import utcnow
+from ..core.keyring import Keyring
 from ..core.msgid import N_
 from ..papers.composition import seed_of
 from ..papers.service import PaperSealed, count_use, open_paper_for_grading, spec_from_json
@@ -46,6 +48,22 @@ def _guard(
         raise ResultError(N_("This candidate is not on this sitting's roster."), status=404)
     gate(sitting, act, now)
     return attempt
+
+
+def take_photo(
+    session: Session,
+    keyring: Keyring,
+    actor: Actor,
+    user: User,
+    sitting: Sitting,
+    enrollment: Enrollment,
+    jpeg: bytes,
+    now: datetime,
+) -> CandidatePhoto:
+    """The candidate's photo at check-in: by a proctor of the sitting, for a candidate on its roster,
+    while check-in is open, as every entry; a second photo replaces the first."""
+    _guard(session, sitting, user, enrollment, Act.CHECK_IN, now)
+    return photos.store(session, keyring, actor, enrollment, sitting.id, jpeg, user.id, now)
 
 
 def attempt_of(session: Session, sitting: Sitting, enrollment: Enrollment) -> Attempt | None:

@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,10 +78,13 @@ def version_of(  # noqa: PLR0913
     now: datetime,
     locale: str,
     script_root: str,
+    extras: Mapping[int, object] | None = None,
 ) -> Version:
-    """The version of the roster part: a hash of everything it shows."""
+    """The version of the roster part: a hash of everything it shows (`extras`: per enrollment id,
+    what else a row shows, e.g. its ticket and whether photos exist)."""
     shape = None if paper is None else (paper.id, paper.content_hash, paper.released(now))
     h = hashlib.sha256(repr((sitting.id, sitting.marking, phase, shape, locale, script_root)).encode())
+    h.update(repr(sorted((extras or {}).items())).encode())
     for candidate in roster:
         e, a = candidate.enrollment, candidate.attempt
         entry = None

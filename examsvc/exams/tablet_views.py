@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.service import actor_of
+from ..classes import photos
 from ..classes.models import Enrollment
 from ..core import metrics
 from ..core.db import db_session
@@ -42,6 +43,7 @@ from .models import Sitting
 from .roster import sitting_roster
 from .service import is_assigned, paper_of
 from .submissions import Submission, once, stored_answer
+from .tickets import RowExtras, existing
 
 bp = Blueprint("tablet", __name__, url_prefix="/proctor/sittings")
 
@@ -88,7 +90,10 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
     phase = phase_of(st, now)
     roster = sitting_roster(s, st)
     paper = paper_of(s, st) if st.marking == "sheet" else None
-    version = sitting_page.version_of(st, phase, roster, paper, now, str(get_locale()), request.script_root)
+    rows = row_extras(s, st, roster)
+    version = sitting_page.version_of(
+        st, phase, roster, paper, now, str(get_locale()), request.script_root, rows
+    )
     etag = version.etag(current_user.id, current_user.display_name, generate_csrf())
     if etag in request.if_none_match and not session.get("_flashes"):  # a flash is shown once: render
         response = current_app.response_class(status=304)
@@ -103,6 +108,7 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
                     roster=roster,
                     layout=_grid_layout(st, paper, now),
                     slot=sitting_page.SLOTS,
+                    extras=rows,
                 )
             )
 
@@ -115,6 +121,22 @@ def sitting(sitting_id: int):  # type: ignore[no-untyped-def]
     # Kept by the tablet's browser for itself only, and asked again each time (If-None-Match).
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def row_extras(s, st: Sitting, roster) -> dict[int, RowExtras]:  # type: ignore[no-untyped-def]
+    """What a roster row shows besides the attempt: the ticket, and which photos exist."""
+    ids = [c.enrollment.id for c in roster]
+    tickets = existing(s, st)
+    roster_photos, taken = photos.which_exist(s, st.id, ids)
+    return {
+        i: RowExtras(
+            tickets[i].number if i in tickets else "",
+            tickets[i].seat_no if i in tickets else None,
+            i in roster_photos,
+            i in taken,
+        )
+        for i in ids
+    }
 
 
 def _page_cache() -> sitting_page.PageCache:

@@ -10,6 +10,7 @@ issued stays, so a reprint shows the same seat.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -60,6 +61,16 @@ def free_seats(taken: set[int], count: int) -> list[int]:
         seat += 1
     secrets.SystemRandom().shuffle(seats)
     return seats
+
+
+@dataclass(frozen=True)
+class RowExtras:
+    """What the proctor's roster row shows of a candidate's ticket and photos (sitting_page.py)."""
+
+    ticket: str
+    ticket_seat: int | None
+    roster_photo: bool
+    check_in_photo: bool
 
 
 def existing(session: Session, sitting: Sitting) -> dict[int, AdmissionTicket]:

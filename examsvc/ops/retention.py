@@ -3,7 +3,8 @@ ended, 5 by default): listed, and on confirmation anonymised. Statistics stay wh
 enrollment, attempt and certificate row remains, only who it was is gone:
 - the trainee's name, ID number (sealed, hashed and masked) and phone are replaced;
 - the tokens of their certificates (which carry the name and the last four ID characters) are
-  cleared; a holder who still shows one gets "expired" (it expired years before).
+  cleared; a holder who still shows one gets "expired" (it expired years before);
+- their photos (the roster's and those taken at check-in) are deleted.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
 from ..certificates.models import Certificate
-from ..classes.models import Enrollment, TrainingClass
+from ..classes.models import CandidatePhoto, Enrollment, TrainingClass
 from ..core.db import add_years
 from ..trainees.models import Trainee
 
@@ -72,6 +73,10 @@ def anonymise(session: Session, actor: Actor, today: date, years: int) -> Due:
     # (the first run after the period may cover more trainees than a statement takes parameters).
     due_ids = select(_due_trainees(today, years).subquery().c.id)
     session.execute(update(Certificate).where(Certificate.trainee_id.in_(due_ids)).values(token=""))
+    their_enrollments = select(Enrollment.id).where(Enrollment.trainee_id.in_(due_ids))
+    photos = session.execute(
+        delete(CandidatePhoto).where(CandidatePhoto.enrollment_id.in_(their_enrollments))
+    )
     rows = [
         {
             "id": trainee_id,
@@ -96,6 +101,7 @@ def anonymise(session: Session, actor: Actor, today: date, years: int) -> Due:
         {
             "trainees": found.trainees,
             "certificates": found.certificates,
+            "photos": photos.rowcount,
             "before": found.last_class_ended_before.isoformat(),
         },
     )

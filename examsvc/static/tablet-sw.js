@@ -10,7 +10,14 @@ const CACHE = "examsvc-tablet-v2-" + USER;
 const SITTING_PAGE = /^\/proctor\/sittings\/\d+$/;
 
 // The page's own files, kept at install: the first visit loaded them before this worker ran.
-const STATIC = ["/static/app.css", "/static/tablet.js", "/static/favicon.svg"];
+const STATIC = [
+  "/static/app.css",
+  "/static/tablet.js",
+  "/static/favicon.svg",
+  "/static/camera.js",
+  "/static/checkin.js",
+  "/static/vendor/jsQR.js",
+];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(STATIC)).then(() => self.skipWaiting()));

@@ -62,7 +62,9 @@
   function showLocally(entry) {
     const tr = row(entry);
     if (!tr) return;
-    if (entry.kind === "check-in") {
+    if (entry.kind === "photo") {
+      tr.dataset.photoTaken = "yes";
+    } else if (entry.kind === "check-in") {
       tr.querySelectorAll("form.checkin button").forEach((b) =>
         b.classList.toggle("primary", b.value === entry.body.presence));
       const seat = tr.querySelector("form.checkin input[name=seat_no]");
@@ -81,6 +83,10 @@
     if (!tr) return;
     if (!ok) {
       say(tr, reasonOf(data), true);
+      return;
+    }
+    if (entry.kind === "photo") { // a photo changes no attempt: the row's version stays
+      say(tr, rowStillWaits ? root.dataset.msgPending : root.dataset.msgSent, false);
       return;
     }
     tr.dataset.version = data.version;
@@ -335,8 +341,15 @@
   setInterval(flush, 15000);
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.sw).catch(() => {});
 
+  // ---- for checkin.js: a photo taken at check-in goes through the same outbox, before the check-in
+  function queuePhoto(enrollment, url, dataUrl) {
+    const body = { photo: dataUrl, version: 0, idempotency_key: newKey() };
+    return queue({ user, sitting, enrollment: String(enrollment), kind: "photo", url, body, made: Date.now() });
+  }
+
   openOutbox().then(async (opened) => {
     db = opened;
+    window.ExamTablet = Object.freeze({ queuePhoto });
     (await waiting()).forEach(showLocally); // entries still waiting from before a reload
     await showRefused();
     flush();

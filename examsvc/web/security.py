@@ -30,6 +30,10 @@ ALWAYS = (
 )
 
 
+# The proctor's sitting page uses the tablet's camera (check-in by ticket QR, the candidate's photo).
+CAMERA_PAGES = frozenset({"tablet.sitting"})
+CAMERA_ALLOWED = ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+
 NO_STORE = ("Cache-Control", "no-store")
 PAGE_HEADERS = [*ALWAYS, NO_STORE]  # what a response the view set no cache policy for carries
 
@@ -43,6 +47,8 @@ def add_security_headers(response: Response) -> Response:
     policy itself (public keys, the revocation list), nothing but static files is ever cached.
     Every 429 says when to come back, whichever limit refused it."""
     response.headers.update(ALWAYS)
+    if request.endpoint in CAMERA_PAGES:
+        response.headers.update([CAMERA_ALLOWED])
     if current_app.config["EXAMSVC"].is_production:  # browsers keep to https for a year
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.status_code == 429:
