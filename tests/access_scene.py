@@ -3,16 +3,19 @@ kind of user, so that every route can be probed as each of them (tests/test_acce
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
+from examsvc.classes import photos
 from examsvc.classes.models import Enrollment
-from examsvc.core.db import db_session
+from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Attempt, CorrectionRequest
 from examsvc.jobs.kinds import Output
 from examsvc.jobs.models import Job
@@ -110,6 +113,14 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
         candidate = s.scalar(  # the one who failed: the retake's only candidate
             select(Attempt.enrollment_id).where(Attempt.sitting_id == sitting.id, Attempt.passed.is_(False))
         )
+        photo = Image.new("RGB", (240, 320), (120, 90, 60))  # the institution's, on the roster
+        photo_bytes = io.BytesIO()
+        photo.save(photo_bytes, format="JPEG")
+        keyring = app.extensions["examsvc.keys"]
+        photos.store(
+            s, keyring, SYSTEM, s.get(Enrollment, candidate), None, photo_bytes.getvalue(), None, utcnow()
+        )
+        s.commit()
         ids = {
             "class": sitting.class_id,
             "first": sitting.id,

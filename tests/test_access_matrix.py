@@ -268,6 +268,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/proctor/sittings/{retake}/candidates/{candidate}/confirm", ok=DONE_OR_REFUSED
     ),
     ("POST", "tablet.lock"): assigned("/proctor/sittings/{retake}/lock", ok=DONE_OR_REFUSED),
+    ("POST", "photos.take"): assigned("/proctor/sittings/{retake}/candidates/{candidate}/photo", ok=INVALID),
+    ("GET", "photos.show"): assigned("/proctor/sittings/{retake}/candidates/{candidate}/photo/roster.jpg"),
+    ("POST", "tickets.officer_tickets"): officer(
+        "/officer/sittings/{retake}/tickets.pdf", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "tickets.institution_tickets"): owner(
+        "/institution/classes/{class}/tickets/retake.pdf", ok=DONE_OR_REFUSED
+    ),
     # institutions: their own classes only
     ("GET", "home.institution"): institutions("/institution"),
     ("GET", "inst_classes.class_list"): institutions("/institution/classes/"),
@@ -286,6 +294,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", "inst_classes.enrollment_hours"): owner(
         "/institution/classes/{class}/enrollments/{candidate}/hours", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "inst_classes.enrollment_photo"): owner(
+        "/institution/classes/{class}/enrollments/{candidate}/photo", ok=DONE_OR_REFUSED
+    ),
+    ("GET", "inst_classes.enrollment_photo_file"): owner(
+        "/institution/classes/{class}/enrollments/{candidate}/photo.jpg"
     ),
 }
 
