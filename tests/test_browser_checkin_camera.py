@@ -17,6 +17,7 @@ from examsvc.core.db import db_session
 from examsvc.exams.models import Attempt, Sitting
 from examsvc.exams.tickets import issue, qr_text
 
+from .docs_screenshots import keep_for_docs
 from .fake_camera import write_y4m
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, TABLET, live_server, sign_in  # noqa: F401 (fixtures)
 
@@ -64,12 +65,16 @@ def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(live_serv
     panel = page.locator("#camera-panel")
     expect(panel.locator(".camera-candidate")).to_contain_text(name, timeout=20_000)
     expect(panel.locator(".camera-candidate")).to_contain_text(str(seat))
+    shown = panel.locator("img.roster-photo")  # the institution's photo (the demo's stand-in), beside
+    expect(shown).to_be_visible()
+    assert page.evaluate("() => document.querySelector('img.roster-photo').naturalWidth") == 240
     notice = panel.get_attribute("data-msg-consent")
     assert "照片" in notice  # said to the candidate before the photo is taken
     expect(panel.locator(".camera-status")).to_have_text(notice)
     panel.locator(".camera-take").click()
     expect(panel.locator(".camera-present")).to_be_visible(timeout=10_000)
     assert page.evaluate("() => document.querySelector('canvas.taken-photo').width") > 0
+    keep_for_docs(page, "proctor-check-in-camera", "#camera-panel")
 
     context.set_offline(True)
     expect(page.locator("#sync-status")).to_contain_text("离线", timeout=20_000)
@@ -78,7 +83,8 @@ def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(live_serv
     expect(row.locator("input[name=seat_no]")).to_have_value(str(seat))
     expect(page.locator("#sync-status")).to_contain_text("2 条待发送", timeout=20_000)  # photo and check-in
     with app.app_context():
-        assert db_session().scalar(select(func.count()).select_from(CandidatePhoto)) == 0
+        taken = select(func.count()).where(CandidatePhoto.sitting_id == sitting_id)
+        assert db_session().scalar(taken) == 0
 
     context.set_offline(False)
     expect(page.locator("#sync-status")).to_contain_text("在线：所有录入均已送达服务器。", timeout=40_000)

@@ -39,6 +39,7 @@
     buttons.present.hidden = buttons.refuse.hidden = step !== "decide";
     compare.hidden = step === "scan";
     who.hidden = step === "scan";
+    video.hidden = step === "decide"; // the two photos take the room of the live picture
   }
 
   async function start() {
