@@ -35,6 +35,7 @@ JSON_ENDPOINTS = {
     "verify.revocation_list",  # application/jwt: a signed JSON document
     "ops.healthz",
     "tablet.check_in",
+    "photos.take",
     "tablet.result",
     "tablet.confirm",
     "tablet.lock",
