@@ -3,6 +3,7 @@ through HTTP. The promises it checks after every step are in integrity_promises.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections import Counter
 from datetime import timedelta
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from examsvc.auth.models import User
 from examsvc.certificates.models import Certificate
 from examsvc.core.db import BEIJING, db_session
+from examsvc.demo.portraits import portrait
 from examsvc.exams.lifecycle import Phase, phase_of
 from examsvc.exams.models import Attempt, CorrectionRequest, Sitting
 from examsvc.papers.models import Paper
@@ -33,6 +35,7 @@ from .tablet_helpers import base, call, enrollments, right_answers
 PROCTORING = {Phase.OPEN, Phase.CLOSED}
 AHEAD = [-30, -1, 2, 10, 45, 61, 180, 600]  # minutes from now to a new start: past, soon, later
 TABLET_STATUSES = {200, 404, 409, 422}  # what a tablet may be answered; never a 5xx
+PHOTO = "data:image/jpeg;base64," + base64.b64encode(portrait("a candidate")).decode()
 
 
 def statuses_in_list(token: str):  # type: ignore[no-untyped-def]
@@ -231,7 +234,25 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             if answer.status_code == 200:  # a paper is unreadable until its sitting's release
                 assert current in {Phase.RELEASED, Phase.OPEN, Phase.CLOSED, Phase.LOCKED, Phase.PUBLISHED}
 
+        @precondition(lambda self: self.sitting_id is not None)
+        @rule()
+        def print_tickets(self) -> None:
+            current, before = self.phase(), self.tickets()
+            page = f"/officer/classes/{self.class_id}"
+            answer = officer.post(f"/officer/sittings/{self.sitting_id}/tickets.pdf", page=page)
+            assert answer.status_code in {200, 302, 404}  # 302: nobody to print; 404: cancelled
+            if self.tickets() != before:  # seats are dealt only before the start
+                assert current in {Phase.SCHEDULED, Phase.RELEASED}, f"tickets issued while {current}"
+
         # ---- the proctors ----------------------------------------------------------------------
+        @precondition(lambda self: self.people)
+        @rule(who=st.integers(0, 2))
+        def photograph(self, who: int) -> None:
+            current = self.phase()
+            path = f"{base(self.sitting(), self.people[who])}/photo"
+            if self.tablet(0, path, {"photo": PHOTO}).status_code == 200:
+                assert current in PROCTORING, f"photographed while {current}"
+
         @precondition(lambda self: self.people)
         @rule(who=st.integers(0, 2), presence=st.sampled_from(["present", "absent"]), seat=st.integers(1, 3))
         def check_in(self, who: int, presence: str, seat: int) -> None:

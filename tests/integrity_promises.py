@@ -8,13 +8,47 @@ from hypothesis.stateful import invariant
 from sqlalchemy import select
 
 from examsvc.certificates.models import Certificate
-from examsvc.classes.models import Enrollment
+from examsvc.classes.models import CandidatePhoto, Enrollment
 from examsvc.core.db import db_session
-from examsvc.exams.models import Attempt, CorrectionRequest
+from examsvc.exams.models import AdmissionTicket, Attempt, CorrectionRequest
 from examsvc.exams.roster import placement
 
 
 class ExamPromises:
+    def tickets(self) -> dict[int, tuple[str, int]]:
+        """enrollment -> (ticket number, seat) at this sitting."""
+        with self.app.app_context():
+            query = select(AdmissionTicket).where(AdmissionTicket.sitting_id == self.sitting_id)
+            return {t.enrollment_id: (t.number, t.seat_no) for t in db_session().scalars(query)}
+
+    @invariant()
+    def a_ticket_keeps_its_seat_and_the_paper_has_it(self) -> None:
+        """Issued before the start, one seat each, never dealt again; the paper prints every seat."""
+        tickets, found = self.tickets(), self.sitting()
+        seats = [seat for _, seat in tickets.values()]
+        assert len(seats) == len(set(seats)) and all(seat >= 1 for seat in seats)
+        seen = self.__dict__.setdefault("seen_tickets", {})
+        assert all(tickets[e] == ticket for e, ticket in seen.items())
+        seen.update(tickets)
+        if seats:
+            assert self.paper().seats >= max(seats)
+            with self.app.app_context():
+                issued = db_session().scalars(
+                    select(AdmissionTicket.issued_at).where(AdmissionTicket.sitting_id == self.sitting_id)
+                )
+                assert all(moment < found.starts_at for moment in issued)
+
+    @invariant()
+    def no_photo_before_the_start(self) -> None:
+        found = self.sitting()
+        if found is None:
+            return
+        with self.app.app_context():
+            taken = db_session().scalars(
+                select(CandidatePhoto.taken_at).where(CandidatePhoto.sitting_id == found.id)
+            )
+            assert all(moment >= found.starts_at for moment in taken)
+
     @invariant()
     def a_paper_opens_only_with_its_sitting(self) -> None:
         paper, found = self.paper(), self.sitting()
