@@ -4,6 +4,7 @@ the server once, at the ticket's seat."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -12,14 +13,25 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import func, select
 
 from examsvc.audit.service import SYSTEM
+from examsvc.certificates.models import Certificate
 from examsvc.classes.models import CandidatePhoto
 from examsvc.core.db import db_session
+from examsvc.demo.exams import sit_and_lock
 from examsvc.exams.models import Attempt, Sitting
 from examsvc.exams.tickets import issue, qr_text
+from examsvc.papers.models import Paper
+from examsvc.questions.cipher import BankCipher
 
 from .docs_screenshots import keep_for_docs
 from .fake_camera import write_y4m
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, TABLET, live_server, sign_in  # noqa: F401 (fixtures)
+from .test_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TABLET,
+    live_server,
+    prepared_download,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -49,7 +61,11 @@ def camera_on_ticket(live_server, tmp_path_factory):  # type: ignore[no-untyped-
         browser.close()
 
 
-def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(live_server, camera_on_ticket):  # noqa: F811
+def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(
+    live_server,  # noqa: F811
+    camera_on_ticket,
+    tmp_path,
+):
     app, base = live_server.app, str(live_server)
     browser, (sitting_id, enrollment_id, name, seat) = camera_on_ticket
     context = browser.new_context(viewport=TABLET, permissions=["camera"])
@@ -98,3 +114,44 @@ def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(live_serv
         assert attempt.presence == "present" and attempt.seat_no == seat
     assert not errors
     context.close()
+    _the_certificate_prints_the_photo(live_server, browser, sitting_id, enrollment_id, tmp_path)
+
+
+def _the_certificate_prints_the_photo(live_server, browser, sitting_id, enrollment_id, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The proctors finish the sitting (everyone passes), the officer publishes in the browser and
+    downloads the class's certificates: the candidate's page carries the photo taken at check-in
+    (the fake camera's 640 x 360 frame), the others the institution's 240 x 320 photo."""
+    app, base = live_server.app, str(live_server)
+    with app.app_context():
+        s = db_session()
+        sitting = s.get(Sitting, sitting_id)
+        paper = s.scalar(select(Paper).where(Paper.class_id == sitting.class_id, Paper.sitting == "first"))
+        cipher = BankCipher(s, app.extensions["examsvc.keys"])
+        sit_and_lock(s, SYSTEM, cipher, sitting, paper, lambda seat, n: "pass")
+        s.commit()
+        class_id = sitting.class_id
+    office = browser.new_context(viewport=TABLET, accept_downloads=True)
+    page = office.new_page()
+    sign_in(page, base, "officer")
+    page.goto(f"{base}/officer/classes/{class_id}")
+    page.click(f"form[action='/officer/sittings/{sitting_id}/publish'] button")
+    page.wait_for_selector("#certificates")
+    pdf_path = tmp_path / "certificates.pdf"
+    prepared_download(page, "#certificates-pdf").save_as(pdf_path)
+    office.close()
+    listed = subprocess.run(["pdfimages", "-list", str(pdf_path)], capture_output=True, text=True, check=True)
+    sizes = {}
+    for row in (line.split() for line in listed.stdout.splitlines()[2:]):
+        if row[3] != row[4]:  # not the square QR
+            sizes[int(row[0])] = (int(row[3]), int(row[4]))
+    with app.app_context():
+        order = list(
+            db_session().scalars(
+                select(Certificate.enrollment_id)
+                .where(Certificate.class_id == class_id)
+                .order_by(Certificate.id)
+            )
+        )
+    ours = order.index(enrollment_id) + 1
+    assert sizes[ours] == (640, 360)
+    assert {size for page_no, size in sizes.items() if page_no != ours} <= {(240, 320)}
