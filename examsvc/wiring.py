@@ -13,6 +13,7 @@ from .auth.rules import HOME_ENDPOINT
 from .auth.service import user_for_token
 from .auth.views import bp as auth_bp
 from .certificates import fast_verify
+from .certificates.employer_views import bp as employer_bp
 from .certificates.public_views import bp as verify_bp
 from .certificates.revocations import Mirror
 from .certificates.views import bp as certificates_bp
@@ -36,6 +37,7 @@ from .jobs.views import bp as jobs_bp
 from .ops.health import bp as ops_bp
 from .ops.metrics_views import bp as metrics_bp
 from .oversight.audit_views import bp as audit_bp
+from .oversight.enterprise_views import bp as enterprises_bp
 from .oversight.file_views import bp as files_bp
 from .oversight.institution_views import bp as institutions_bp
 from .oversight.views import bp as oversight_bp
@@ -104,12 +106,14 @@ def wire(app: Flask, cfg: Config) -> None:
         moves_bp,
         certificates_bp,
         verify_bp,
+        employer_bp,
         wallet_bp,
         ops_bp,
         metrics_bp,
         audit_bp,
         oversight_bp,
         institutions_bp,
+        enterprises_bp,
         files_bp,
         jobs_bp,
     ):

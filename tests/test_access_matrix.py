@@ -135,6 +135,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "verify.robots"): public("/robots.txt"),
     ("POST", "verify.lookup"): public("/verify", ok=REDISPLAY),
     ("POST", "verify.bulk_check"): public("/verify/bulk", ok=INVALID),
+    ("GET", "employer.upload_page"): public("/employer"),
+    ("POST", "employer.upload"): public("/employer", ok=INVALID),
+    ("POST", "employer.standing_xlsx"): public("/employer/standing.xlsx", ok=INVALID),
+    ("POST", "employer.standing_pdf"): public("/employer/standing.pdf", ok=INVALID),
     # every signed-in user: own account
     ("GET", "auth.account"): signed_in("/account"),
     # everyone's own background jobs: the job is the officer's; to anyone else it does not exist
@@ -254,6 +258,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "files.employer_download"): officer(
         "/officer/files/employer/{employer}/zip", ok=DONE_OR_REFUSED
     ),
+    ("GET", "enterprises.staff"): officer("/officer/enterprises/{employer}/staff"),
+    ("GET", "enterprises.staff_xlsx"): officer("/officer/enterprises/{employer}/staff.xlsx"),
     # proctors: their sittings only
     ("GET", "home.proctor"): proctors("/proctor"),
     ("GET", "tablet.sitting"): assigned("/proctor/sittings/{retake}"),

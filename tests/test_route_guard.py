@@ -32,6 +32,10 @@ PUBLIC = {
     "verify.openapi",  # the OpenAPI document of the JSON endpoints
     "verify.lookup",
     "verify.bulk_check",
+    "employer.upload_page",  # an employer's staff standing (/employer)
+    "employer.upload",
+    "employer.standing_xlsx",
+    "employer.standing_pdf",
     "ops.healthz",  # for load balancers: says what is up, nothing more
     "metrics.scrape",  # Prometheus: 404 unless EXAMSVC_METRICS_TOKEN is set, then only with it
 }

@@ -66,6 +66,7 @@ class Config:
     verify_limit_per_minute: int = 60  # public look-ups per client address
     verify_bulk_files_per_hour: int = 20  # bulk-check uploads per client address, counted before parsing
     verify_bulk_rows_per_day: int = 20_000  # rows of employers' bulk checks per client address
+    employer_expiring_days: int = 90  # staff standing (/employer): valid but expiring within this many days
     jobs_backend: str = "inline"  # inline: worker threads in each web process; rq: RQ workers on Redis
     jobs_inline_workers: int = 1  # job threads per web process (inline); 0: only `examsvc jobs worker`
     jobs_lease_seconds: int = 60  # a job whose worker has not reported for this long is given to another
