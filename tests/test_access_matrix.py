@@ -139,6 +139,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "employer.upload"): public("/employer", ok=INVALID),
     ("POST", "employer.standing_xlsx"): public("/employer/standing.xlsx", ok=INVALID),
     ("POST", "employer.standing_pdf"): public("/employer/standing.pdf", ok=INVALID),
+    ("GET", "lookup.form"): public("/lookup"),
+    ("POST", "lookup.form"): public("/lookup", ok=REDISPLAY),  # blank fields: nothing looked up
+    ("GET", "lookup.me"): public("/lookup/me", ok=302),  # nobody looked up: back to the form
+    ("GET", "lookup.results_pdf"): public("/lookup/me/results.pdf", ok=302),
+    ("GET", "lookup.ticket_pdf"): public("/lookup/me/tickets/1.pdf", ok=302),
+    ("POST", "lookup.leave"): public("/lookup/leave", ok=302),
     # every signed-in user: own account
     ("GET", "auth.account"): signed_in("/account"),
     # everyone's own background jobs: the job is the officer's; to anyone else it does not exist
@@ -232,6 +238,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/officer/classes/{class}/certificates/revoke", ok=DONE_OR_REFUSED
     ),
     ("GET", "trainees.trainee_list"): officer("/officer/trainees/"),
+    ("GET", "enterprises.enterprise_list"): officer("/officer/enterprises/"),
     ("GET", "trainees.trainee_view"): officer("/officer/trainees/{trainee}"),
     ("GET", "trainees.identity_changes_page"): officer("/officer/trainees/changes"),
     ("POST", "trainees.approve_change"): officer(
@@ -260,6 +267,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "enterprises.staff"): officer("/officer/enterprises/{employer}/staff"),
     ("GET", "enterprises.staff_xlsx"): officer("/officer/enterprises/{employer}/staff.xlsx"),
+    ("GET", "result_sheets.officer_class"): officer("/officer/classes/{class}/results.pdf"),
     # proctors: their sittings only
     ("GET", "home.proctor"): proctors("/proctor"),
     ("GET", "tablet.sitting"): assigned("/proctor/sittings/{retake}"),
@@ -294,6 +302,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "inst_classes.class_submit"): owner("/institution/classes/{class}/submit", ok=DONE_OR_REFUSED),
     ("POST", "inst_classes.roster_upload"): owner("/institution/classes/{class}/roster", ok=UNPROCESSABLE),
     ("GET", "inst_classes.roster_download"): owner("/institution/classes/{class}/roster.csv"),
+    ("GET", "result_sheets.institution_class"): owner("/institution/classes/{class}/results.pdf"),
     ("POST", "inst_classes.trainee_add"): owner("/institution/classes/{class}/trainees", ok=UNPROCESSABLE),
     ("POST", "inst_classes.enrollment_delete"): owner(
         "/institution/classes/{class}/enrollments/{candidate}/delete", ok=DONE_OR_REFUSED

@@ -369,6 +369,9 @@ def test_the_officer_sees_an_enterprise_staff(app, officer, certs, world):
         trainee = db_session().scalar(select(Trainee.id).where(Trainee.name == person(1)[0]))
     trainee_page = officer.get(f"/officer/trainees/{trainee}").get_data(as_text=True)
     assert f"/officer/enterprises/{org}/staff" in trainee_page  # linked from each of its staff
+    listed = officer.get("/officer/enterprises/").get_data(as_text=True)
+    row = listed[listed.index(f"/officer/enterprises/{org}/staff") :].split("</tr>")[0]
+    assert "<td>3</td>" in row  # its three trainees, counted
 
 
 def test_only_officers_and_only_enterprises(app, officer, certs, world, school, client):

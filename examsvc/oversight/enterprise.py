@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..certificates.models import Certificate
@@ -66,3 +66,15 @@ def staff_standing(
             )
         lines.append(StaffLine(t.id, found))
     return lines
+
+
+def staff_counts(session: Session) -> list[tuple[Organisation, int]]:
+    """Each enterprise with how many trainees it employs, by name: one query."""
+    rows = session.execute(
+        select(Organisation, func.count(Trainee.id))
+        .outerjoin(Trainee, Trainee.employer_id == Organisation.id)
+        .where(Organisation.kind == "employer")
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    )
+    return [(org, count) for org, count in rows]

@@ -11,7 +11,7 @@ from ..core.db import db_session
 from ..orgs.models import Organisation
 from ..web.access import roles
 from ..web.viewutil import clock_now, get_or_404
-from .enterprise import StaffLine, staff_standing
+from .enterprise import StaffLine, staff_counts, staff_standing
 
 bp = Blueprint("enterprises", __name__, url_prefix="/officer/enterprises")
 
@@ -27,6 +27,13 @@ def _employer(org_id: int) -> Organisation:
 def _lines(org: Organisation) -> list[StaffLine]:
     cfg = current_app.config["EXAMSVC"]
     return staff_standing(db_session(), org, cfg.resolved_key_dir(), clock_now(), cfg.employer_expiring_days)
+
+
+@bp.route("/")
+@roles("officer")
+def enterprise_list():  # type: ignore[no-untyped-def]
+    """Every enterprise on record with its staff count: where the bureau opens one's book."""
+    return render_template("officer/enterprises.html", enterprises=staff_counts(db_session()))
 
 
 @bp.route("/<int:org_id>/staff")
