@@ -34,6 +34,8 @@ from .home.views import bp as home_bp
 from .itemstats.views import bp as itemstats_bp
 from .jobs import workers as job_workers
 from .jobs.views import bp as jobs_bp
+from .lookup.class_views import bp as result_sheets_bp
+from .lookup.views import bp as lookup_bp
 from .ops.health import bp as ops_bp
 from .ops.metrics_views import bp as metrics_bp
 from .oversight.audit_views import bp as audit_bp
@@ -108,6 +110,8 @@ def wire(app: Flask, cfg: Config) -> None:
         verify_bp,
         employer_bp,
         wallet_bp,
+        lookup_bp,
+        result_sheets_bp,
         ops_bp,
         metrics_bp,
         audit_bp,

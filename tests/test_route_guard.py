@@ -36,6 +36,11 @@ PUBLIC = {
     "employer.upload",
     "employer.standing_xlsx",
     "employer.standing_pdf",
+    "lookup.form",  # a trainee's own record (/lookup): ID number, name and a factor they hold
+    "lookup.me",
+    "lookup.results_pdf",
+    "lookup.ticket_pdf",
+    "lookup.leave",
     "ops.healthz",  # for load balancers: says what is up, nothing more
     "metrics.scrape",  # Prometheus: 404 unless EXAMSVC_METRICS_TOKEN is set, then only with it
 }

@@ -53,7 +53,8 @@ CORS_HEADERS = {  # also sent by fast_verify.py
     "Access-Control-Expose-Headers": "ETag, Retry-After, Content-Language",
     "Access-Control-Max-Age": "600",
 }
-ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/", "/s/")  # pages that name people
+# Pages that name people: the certificate's, the checks', the trainee's own and the employer's.
+ROBOTS_DISALLOW = ("/v/", "/verify", "/api/", "/status/", "/s/", "/lookup", "/employer")
 COUNTED = "examsvc.verify_counted"  # set by fast_verify.py; a WSGI environ key no client can set
 
 

@@ -67,6 +67,8 @@ class Config:
     verify_bulk_files_per_hour: int = 20  # bulk-check uploads per client address, counted before parsing
     verify_bulk_rows_per_day: int = 20_000  # rows of employers' bulk checks per client address
     employer_expiring_days: int = 90  # staff standing (/employer): valid but expiring within this many days
+    lookup_limit_per_hour: int = 20  # trainees' own look-ups (/lookup) per client address
+    lookup_limit_per_person_per_day: int = 10  # per ID number typed, any address: bounds guessing a factor
     jobs_backend: str = "inline"  # inline: worker threads in each web process; rq: RQ workers on Redis
     jobs_inline_workers: int = 1  # job threads per web process (inline); 0: only `examsvc jobs worker`
     jobs_lease_seconds: int = 60  # a job whose worker has not reported for this long is given to another

@@ -64,6 +64,11 @@ ACTION_LABELS = {
     "sitting.cancel": _l("Cancelled a sitting"),
     "paper.release": _l("Set a paper's release time"),
     "job.download": _l("Downloaded a prepared file"),
+    "ticket.issue": _l("Issued admission tickets"),
+    "photo.roster": _l("Sent a roster photo"),
+    "photo.check_in": _l("Took a photo at check-in"),
+    "lookup.attempt": _l("A trainee looked up their record"),
+    "certificate.standing_check": _l("An employer checked its staff"),
 }
 
 
