@@ -14,6 +14,7 @@ from examsvc.exams.models import AdmissionTicket, Attempt, Sitting
 from examsvc.lookup.record import score_text
 from examsvc.trainees import pii
 
+from .docs_screenshots import keep_for_docs
 from .test_browser import PHONE, browser, live_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,7 @@ def test_a_trainee_reads_their_sitting_seat_and_result_on_a_phone(live_server, b
     assert who.id_number not in page.content()
     assert _fits(page)
     page.screenshot(path=str(tmp_path / "lookup-record.png"), full_page=True)
+    keep_for_docs(page, "trainee-lookup")
     page.click("#lookup-leave")
     page.wait_for_url(f"{live_server}/lookup")
 
