@@ -27,6 +27,7 @@ from .core.db import Database, db_session, make_engine
 from .core.keyring import load_keyring
 from .exams.move_views import bp as moves_bp
 from .exams.photo_views import bp as photos_bp
+from .exams.photo_views import roster_bp as roster_photos_bp
 from .exams.tablet_views import bp as tablet_bp
 from .exams.ticket_views import bp as tickets_bp
 from .exams.views import bp as sittings_bp
@@ -105,6 +106,7 @@ def wire(app: Flask, cfg: Config) -> None:
         tablet_bp,
         tickets_bp,
         photos_bp,
+        roster_photos_bp,
         moves_bp,
         certificates_bp,
         verify_bp,

@@ -310,10 +310,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "inst_classes.enrollment_hours"): owner(
         "/institution/classes/{class}/enrollments/{candidate}/hours", ok=DONE_OR_REFUSED
     ),
-    ("POST", "inst_classes.enrollment_photo"): owner(
+    ("POST", "roster_photos.upload"): owner(
         "/institution/classes/{class}/enrollments/{candidate}/photo", ok=DONE_OR_REFUSED
     ),
-    ("GET", "inst_classes.enrollment_photo_file"): owner(
+    ("GET", "roster_photos.roster_photo"): owner(
         "/institution/classes/{class}/enrollments/{candidate}/photo.jpg"
     ),
 }

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from ..auth.service import active_user
 from ..classes.models import TrainingClass
-from ..classes.photos import data_uri
-from ..classes.photos import latest_check_in_photo as latest_photo
+from ..classes.photos import data_uri, jpeg_of
+from ..core.keyring import Keyring
 from ..core.msgid import N_, RuleError
+from ..exams.models import Attempt
 from ..jobs.kinds import Context, Kind, Output, Result, register
 from ..orgs.service import bureau_name
 from .models import Certificate
@@ -34,6 +35,14 @@ def _class_with_certificates(session: Session, params: dict) -> tuple[TrainingCl
     return found, certs
 
 
+def photo_of(session: Session, keyring: Keyring, cert: Certificate) -> bytes | None:
+    """The photo taken at the sitting the holder passed, else the roster's: never one taken at
+    another sitting (a proctor may have photographed someone whose identity was then refused)."""
+    passed_at = session.scalar(select(Attempt.sitting_id).where(Attempt.id == cert.attempt_id))
+    taken = jpeg_of(session, keyring, cert.enrollment_id, passed_at)
+    return taken if taken is not None else jpeg_of(session, keyring, cert.enrollment_id, None)
+
+
 def _officer_may_have(session: Session, owner_id: int, params: dict, now: datetime) -> None:
     if active_user(session, owner_id, "officer") is None:
         raise RuleError(N_("Only an exam officer may print certificates."))
@@ -46,10 +55,7 @@ def _run(ctx: Context) -> Result:
         found, certs = _class_with_certificates(s, ctx.params)
         bureau = bureau_name(s)
         keyring = current_app.extensions["examsvc.keys"]
-        pages = [
-            page_facts(c, bureau, cfg.base_url, photo=data_uri(latest_photo(s, keyring, c.enrollment_id)))
-            for c in certs
-        ]
+        pages = [page_facts(c, bureau, cfg.base_url, photo=data_uri(photo_of(s, keyring, c))) for c in certs]
         name = f"certificates-{found.code}.{ctx.params['format']}"
     key_dir, tsa = cfg.resolved_key_dir(), cfg.doc_tsa_url or None
     ctx.progress(0, len(pages))

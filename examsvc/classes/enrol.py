@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -13,7 +13,7 @@ from ..core.msgid import N_
 from ..trainees import identity_changes
 from ..trainees import service as trainees
 from . import lifecycle
-from .models import OPEN_STATUSES, Enrollment, TrainingClass
+from .models import OPEN_STATUSES, CandidatePhoto, Enrollment, TrainingClass
 from .roster import HEADER_OF, RosterCheck, RowProblem
 from .rules import ClassRules
 from .service import ClassError, enrolled_count
@@ -160,6 +160,8 @@ def remove_from_roster(
 ) -> None:
     if not lifecycle.editable(training_class.status):
         raise ClassError(N_("Only a draft or returned class can be changed."))
+    # Their photo goes with them (a draft class has no sittings, so it is the roster's only).
+    session.execute(delete(CandidatePhoto).where(CandidatePhoto.enrollment_id == enrollment.id))
     session.delete(enrollment)
     session.flush()
     record(

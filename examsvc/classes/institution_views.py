@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,10 +13,10 @@ from ..core.msgid import RuleError
 from ..core.sheets import SheetError
 from ..web.access import roles
 from ..web.panels import gather
-from ..web.viewutil import apply_change, clock_now, refusal
+from ..web.viewutil import apply_change, refusal
 from . import enrol, photos, service
-from .forms import ClassForm, HoursForm, PhotoForm, RosterUploadForm, TraineeForm
-from .models import OPEN_STATUSES, Enrollment, TrainingClass
+from .forms import ClassForm, HoursForm, RosterUploadForm, TraineeForm
+from .models import Enrollment, TrainingClass
 from .pages import class_context, class_rules, roster_export, template_download
 from .roster import COLUMNS, ROSTER_LIMITS, check_cells, read_cells
 from .signals import institution_class_page
@@ -215,41 +215,6 @@ def enrollment_hours(class_id: int, enrollment_id: int):  # type: ignore[no-unty
         ),
         _("Hours saved."),
     )
-
-
-@bp.route("/<int:class_id>/enrollments/<int:enrollment_id>/photo", methods=["POST"])
-@roles("institution")
-def enrollment_photo(class_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
-    """The trainee's photo, for the admission ticket and the proctor's comparison at check-in.
-    Changed only while the class is open: after its exams the photo is evidence, not the roster's."""
-    training_class = _own_class(class_id)
-    enrollment = _enrollment(training_class, enrollment_id)
-    form = PhotoForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a photo to upload."), "error")
-        return redirect(url_for("inst_classes.class_view", class_id=class_id))
-    if training_class.status not in OPEN_STATUSES:
-        flash(_("Photos can be changed only until the class's exams."), "error")
-        return redirect(url_for("inst_classes.class_view", class_id=class_id))
-    data = form.photo.data.read(photos.MAX_BYTES + 1)  # one byte past the limit is enough to refuse
-    keyring = current_app.extensions["examsvc.keys"]
-    return _apply(
-        training_class,
-        lambda s: photos.store(
-            s, keyring, actor_of(current_user), enrollment, None, data, current_user.id, clock_now()
-        ),
-        _("Photo saved."),
-    )
-
-
-@bp.route("/<int:class_id>/enrollments/<int:enrollment_id>/photo.jpg")
-@roles("institution")
-def enrollment_photo_file(class_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = _enrollment(_own_class(class_id), enrollment_id)
-    jpeg = photos.jpeg_of(db_session(), current_app.extensions["examsvc.keys"], enrollment.id, None)
-    if jpeg is None:
-        abort(404)
-    return Response(jpeg, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/<int:class_id>/submit", methods=["POST"])

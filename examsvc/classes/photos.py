@@ -15,6 +15,7 @@ from datetime import datetime
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
@@ -27,7 +28,11 @@ MAX_BYTES = 3 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # a 6000 x 4000 camera photo; a decompression bomb is refused before decoding
 MIN_SIDE = 120  # smaller shows no face worth comparing
 MAX_SIDE = 480  # stored height: plenty for a 35 x 45 mm print and a tablet's side-by-side view
-FORMATS = {"JPEG", "PNG"}
+FORMATS = {"JPEG", "PNG", "MPO"}  # MPO: a phone camera's JPEG with extra pictures; the first is read
+# A progressive JPEG decodes every scan over the whole picture: a camera writes 1, an encoder ~10. A
+# crafted one repeats a 40-byte scan thousands of times (minutes of CPU in 300 kB): refused unread.
+MAX_SCANS = 100
+SOS = b"\xff\xda"  # start of scan; 0xFF in entropy-coded data is always followed by 0x00 or a restart
 
 
 def normalised_jpeg(data: bytes) -> bytes:
@@ -39,7 +44,7 @@ def normalised_jpeg(data: bytes) -> bytes:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise RuleError(N_("A photo must be a JPEG or PNG image.")) from exc
     with probe:
-        if probe.format not in FORMATS:
+        if probe.format not in FORMATS or (probe.format != "PNG" and data.count(SOS) > MAX_SCANS):
             raise RuleError(N_("A photo must be a JPEG or PNG image."))
         width, height = probe.size
         if width * height > MAX_PIXELS:
@@ -47,10 +52,16 @@ def normalised_jpeg(data: bytes) -> bytes:
         if min(width, height) < MIN_SIDE:
             raise RuleError(N_("The photo is too small: at least %(min)d pixels a side."), min=MIN_SIDE)
         try:
-            image = ImageOps.exif_transpose(probe).convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # truncated or corrupt
+            image = ImageOps.exif_transpose(probe)
+            if image.mode.startswith("I"):  # 16-bit grey: scaled to 8 bits (converting clips it white)
+                image = image.convert("I").point(lambda v: v * (1 / 256), "L")
+            image = image.convert("RGB")
+        except Exception as exc:  # truncated or corrupt: Pillow's decoders and EXIF reader raise many kinds
             raise RuleError(N_("A photo must be a JPEG or PNG image.")) from exc
     image.thumbnail((MAX_SIDE * 3 // 4 * 2, MAX_SIDE))
+    if min(image.size) < MIN_SIDE:  # a strip: what would be stored shows no face either
+        raise RuleError(N_("The photo is too small: at least %(min)d pixels a side."), min=MIN_SIDE)
+    image.info.clear()  # a JPEG's comment would be written again: pixels only
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()
@@ -79,12 +90,19 @@ def store(
     """The roster photo (sitting None) or a sitting's check-in photo; a new one replaces the old."""
     jpeg = normalised_jpeg(data)
     digest = hashlib.sha256(jpeg).hexdigest()
+    sealed = aead.seal(keyring.personal_data, jpeg, _aad(enrollment.id, sitting_id))
     photo = _row(session, enrollment.id, sitting_id)
     if photo is None:
-        photo = CandidatePhoto(enrollment_id=enrollment.id, sitting_id=sitting_id)
-        session.add(photo)
-    photo.sealed = aead.seal(keyring.personal_data, jpeg, _aad(enrollment.id, sitting_id))
-    photo.digest, photo.taken_by, photo.taken_at = digest, user_id, now
+        try:  # two proctors (or a tablet's resend) at the same moment: the second replaces the first's
+            with session.begin_nested():
+                photo = CandidatePhoto(enrollment_id=enrollment.id, sitting_id=sitting_id, sealed=sealed)
+                photo.digest, photo.taken_by, photo.taken_at = digest, user_id, now
+                session.add(photo)
+        except IntegrityError:
+            photo = _row(session, enrollment.id, sitting_id)
+            if photo is None:  # pragma: no cover - not the row's uniqueness that failed
+                raise
+    photo.sealed, photo.digest, photo.taken_by, photo.taken_at = sealed, digest, user_id, now
     session.flush()
     what = "photo.roster" if sitting_id is None else "photo.check_in"
     record(session, actor, what, "enrollment", enrollment.id, {"sitting": sitting_id, "sha256": digest})
@@ -124,16 +142,3 @@ def with_roster_photo(session: Session, class_id: int) -> set[int]:
         .where(Enrollment.class_id == class_id, CandidatePhoto.sitting_id.is_(None))
     )
     return set(rows)
-
-
-def latest_check_in_photo(session: Session, keyring: Keyring, enrollment_id: int) -> bytes | None:
-    """The newest photo a proctor took of this enrollment, else the roster's: what a certificate prints."""
-    photo = session.scalar(
-        select(CandidatePhoto)
-        .where(CandidatePhoto.enrollment_id == enrollment_id)
-        .order_by(CandidatePhoto.sitting_id.is_(None), CandidatePhoto.taken_at.desc())
-        .limit(1)
-    )
-    if photo is None:
-        return None
-    return aead.unseal(keyring.personal_data_keys(), photo.sealed, _aad(enrollment_id, photo.sitting_id))

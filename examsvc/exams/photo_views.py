@@ -1,8 +1,9 @@
-"""Photos on the proctor's tablet: the one taken at check-in (sent through the offline outbox, as
-JSON with the JPEG in base 64) and, to compare with it, the one the institution sent.
+"""Photos: the one the institution sends with its roster (until the trainee's exam), and on the
+proctor's tablet the one taken at check-in (sent through the offline outbox, as JSON with the JPEG
+in base 64) beside it.
 
-Both are shown only to a proctor of the sitting, for a candidate on its roster, never cached; the
-officer sees them on the results page through the same check of who may look.
+A proctor sees both only for a candidate on their sitting's roster; an institution sees its own
+trainees' roster photos. Never cached.
 """
 
 from __future__ import annotations
@@ -10,31 +11,37 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.service import actor_of
 from ..classes import photos
+from ..classes.forms import PhotoForm
 from ..classes.models import Enrollment
 from ..core.db import db_session
 from ..core.msgid import RuleError
 from ..web.access import roles
-from ..web.viewutil import clock_now, get_or_404
+from ..web.viewutil import apply_change, clock_now, get_or_404
 from . import results
 from .models import Sitting
-from .roster import on_roster
+from .roster import sitting_roster
 from .service import is_assigned
 
 bp = Blueprint("photos", __name__, url_prefix="/proctor/sittings")
+roster_bp = Blueprint("roster_photos", __name__, url_prefix="/institution/classes")
 BASE64_MAX = (photos.MAX_BYTES + 2) // 3 * 4  # the largest photo's text: longer is refused unread
 
 
 def _mine(sitting_id: int, enrollment_id: int) -> tuple[Sitting, Enrollment]:
     sitting, enrollment = get_or_404(Sitting, sitting_id), get_or_404(Enrollment, enrollment_id)
     s = db_session()
-    if not is_assigned(s, sitting, current_user) or not on_roster(s, sitting, enrollment):
+    if not is_assigned(s, sitting, current_user):
         abort(404)  # another sitting's candidates do not exist for this proctor
+    # The roster as the proctor's page lists it: placed here is not enough for one who may not sit
+    # (training hours short, or passed and so not called to the retake).
+    if all(c.enrollment.id != enrollment.id for c in sitting_roster(s, sitting)):
+        abort(404)
     return sitting, enrollment
 
 
@@ -76,3 +83,38 @@ def show(sitting_id: int, enrollment_id: int, which: str):  # type: ignore[no-un
     keyring = current_app.extensions["examsvc.keys"]
     at = None if which == "roster" else sitting.id
     return _jpeg(photos.jpeg_of(db_session(), keyring, enrollment.id, at))
+
+
+def _own_enrollment(class_id: int, enrollment_id: int) -> Enrollment:
+    enrollment = db_session().get(Enrollment, enrollment_id)
+    mine = enrollment is not None and enrollment.class_id == class_id
+    if not mine or enrollment.training_class.institution_id != current_user.org_id:
+        abort(404)  # another institution's trainee does not exist, as far as this user can tell
+    return enrollment
+
+
+@roster_bp.route("/<int:class_id>/enrollments/<int:enrollment_id>/photo", methods=["POST"])
+@roles("institution")
+def upload(class_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """The trainee's photo, for the admission ticket and the proctor's comparison at check-in."""
+    enrollment = _own_enrollment(class_id, enrollment_id)
+    back = redirect(url_for("inst_classes.class_view", class_id=class_id))
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a photo to upload."), "error")
+        return back
+    data = form.photo.data.read(photos.MAX_BYTES + 1)  # one byte past the limit is enough to refuse
+    keyring = current_app.extensions["examsvc.keys"]
+    actor, now = actor_of(current_user), clock_now()
+    apply_change(
+        lambda s: results.send_roster_photo(s, keyring, actor, current_user, enrollment, data, now),
+        _("Photo saved."),
+    )
+    return back
+
+
+@roster_bp.route("/<int:class_id>/enrollments/<int:enrollment_id>/photo.jpg")
+@roles("institution")
+def roster_photo(class_id: int, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = _own_enrollment(class_id, enrollment_id)
+    return _jpeg(photos.jpeg_of(db_session(), current_app.extensions["examsvc.keys"], enrollment.id, None))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import Actor, record
 from ..auth.models import User
 from ..classes import photos
-from ..classes.models import CandidatePhoto, Enrollment
+from ..classes.models import OPEN_STATUSES, CandidatePhoto, Enrollment
 from ..core.db import utcnow
 from ..core.keyring import Keyring
 from ..core.msgid import N_
@@ -26,7 +26,7 @@ from ..papers.service import PaperSealed, count_use, open_paper_for_grading, spe
 from ..questions.cipher import BankCipher
 from .errors import ResultError
 from .grading import Marking, grade, paper_seat_key, parse_sheet
-from .lifecycle import Act, gate
+from .lifecycle import Act, Phase, gate, phase_of
 from .models import Attempt, Sitting
 from .roster import on_roster, placement, published_facts, refusal
 from .service import is_assigned, paper_of
@@ -64,6 +64,31 @@ def take_photo(
     while check-in is open, as every entry; a second photo replaces the first."""
     _guard(session, sitting, user, enrollment, Act.CHECK_IN, now)
     return photos.store(session, keyring, actor, enrollment, sitting.id, jpeg, user.id, now)
+
+
+def send_roster_photo(
+    session: Session,
+    keyring: Keyring,
+    actor: Actor,
+    user: User,
+    enrollment: Enrollment,
+    jpeg: bytes,
+    now: datetime,
+) -> CandidatePhoto:
+    """The institution's photo of a trainee, until the trainee's exam: once they are checked in
+    anywhere or their sitting has started, the proctor has compared the face with it, so it is
+    evidence and no longer the institution's to change."""
+    sitting = placement(session, enrollment, "first")
+    started = sitting is not None and phase_of(sitting, now) in {
+        Phase.OPEN,
+        Phase.CLOSED,
+        Phase.LOCKED,
+        Phase.PUBLISHED,
+    }
+    checked_in = session.scalar(select(Attempt.id).where(Attempt.enrollment_id == enrollment.id))
+    if enrollment.training_class.status not in OPEN_STATUSES or started or checked_in is not None:
+        raise ResultError(N_("Photos can be changed only until the class's exams."), status=409)
+    return photos.store(session, keyring, actor, enrollment, None, jpeg, user.id, now)
 
 
 def attempt_of(session: Session, sitting: Sitting, enrollment: Enrollment) -> Attempt | None:

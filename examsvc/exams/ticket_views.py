@@ -24,7 +24,7 @@ from ..web.viewutil import clock_now, get_or_404
 from .models import AdmissionTicket, Sitting
 from .roster import placement
 from .ticket_pdf import tickets_pdf
-from .tickets import existing, issue, may_issue
+from .tickets import held, issue, may_issue
 
 bp = Blueprint("tickets", __name__)
 
@@ -34,7 +34,7 @@ def tickets_of(sitting: Sitting) -> list[AdmissionTicket]:
     once: the second to write loses on the seat's unique constraint and reads what the first wrote."""
     s, now = db_session(), clock_now()
     if not may_issue(sitting, now):
-        return list(existing(s, sitting).values())
+        return held(s, sitting)
     try:
         tickets = issue(s, actor_of(current_user), sitting, now)
         s.commit()

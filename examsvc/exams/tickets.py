@@ -79,6 +79,13 @@ def existing(session: Session, sitting: Sitting) -> dict[int, AdmissionTicket]:
     return {t.enrollment_id: t for t in rows}
 
 
+def held(session: Session, sitting: Sitting) -> list[AdmissionTicket]:
+    """The tickets of the candidates on the sitting's roster now, in roster order: one moved to
+    another sitting keeps the ticket (and seat) issued here, but it no longer admits them."""
+    have = existing(session, sitting)
+    return [have[c.enrollment.id] for c in sitting_roster(session, sitting) if c.enrollment.id in have]
+
+
 def may_issue(sitting: Sitting, now: datetime) -> bool:
     return phase_of(sitting, now) in {Phase.SCHEDULED, Phase.RELEASED}
 
