@@ -83,6 +83,7 @@ def test_check_in_by_ticket_qr_and_photo_survives_the_network_dropping(
     expect(panel.locator(".camera-candidate")).to_contain_text(str(seat))
     shown = panel.locator("img.roster-photo")  # the institution's photo (the demo's stand-in), beside
     expect(shown).to_be_visible()
+    page.wait_for_function("() => document.querySelector('img.roster-photo').complete")  # loading
     assert page.evaluate("() => document.querySelector('img.roster-photo').naturalWidth") == 240
     notice = panel.get_attribute("data-msg-consent")
     assert "照片" in notice  # said to the candidate before the photo is taken
