@@ -99,3 +99,10 @@ def right_sheet(questions, variant) -> str:  # type: ignore[no-untyped-def]
         else:
             tokens.append("".join(sorted(LETTERS[sq.options.index(c)] for c in q["answer"])))
     return " ".join(tokens)
+
+
+def seats_printed(pdf: bytes, tmp_path: Path) -> int:
+    """How many seats' papers a PDF holds, by their answer sheets (one a seat, naming its serial).
+    Not pages divided by seats: a seat's question order changes where its pages break, so two
+    seats of one paper may take a different number of pages."""
+    return len(set(re.findall(r"答题卡\s+座位号\s+(\S+)", pdf_text(pdf, tmp_path))))
