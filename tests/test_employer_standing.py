@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -195,8 +194,6 @@ def test_the_standing_on_screen_and_in_both_files(app, client, certs, tmp_path):
     ]
     assert cells[1][4] == until and cells[2][7] == required and cells[3][4:] == [None] * 4
 
-    if shutil.which("wkhtmltopdf") is None:
-        pytest.skip("wkhtmltopdf is missing: scripts/test.sh installs it")
     pdf = _download(client, html, "pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = pdf_text(pdf.get_data(), tmp_path)
