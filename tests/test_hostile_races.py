@@ -29,7 +29,7 @@ from examsvc.auth.models import User
 from examsvc.classes.models import CandidatePhoto, Enrollment, TrainingClass
 from examsvc.core.db import db_session, utcnow
 from examsvc.exams import service as sittings
-from examsvc.exams.models import AdmissionTicket
+from examsvc.exams.models import AdmissionTicket, Sitting
 from examsvc.papers.service import generate_paper
 from examsvc.questions.cipher import BankCipher
 from tests.conftest import PASSWORD, World, schedule_sitting
@@ -65,6 +65,15 @@ class _Browser:
             return exc.code, exc.read()
 
 
+def _paper_and_sitting(app, class_id: int, starts, scheduled_at) -> Sitting:  # type: ignore[no-untyped-def]
+    """The class's first paper and its sitting at `starts`, scheduled at `scheduled_at` (not committed)."""
+    s, cfg = db_session(), app.config["EXAMSVC"]
+    training_class = s.get(TrainingClass, class_id)
+    generate_paper(s, SYSTEM, BankCipher(s, app.extensions["examsvc.keys"]), training_class, "first", cfg)
+    data = sittings.SittingInput("first", "考场", "450123", starts, 90)
+    return sittings.schedule(s, SYSTEM, training_class, data, cfg, scheduled_at)
+
+
 def test_first_downloads_at_once_issue_each_ticket_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Several first downloads at the same moment (an institution's staff, an officer): every one
     answers with the PDF, and each candidate has one ticket and one seat."""
@@ -73,27 +82,9 @@ def test_first_downloads_at_once_issue_each_ticket_once(tmp_path) -> None:  # ty
     try:
         class_id = approved_class(app, World(app), people=40)
         with app.app_context():
-            s = db_session()
-            training_class = s.get(TrainingClass, class_id)
             now = utcnow()
-            generate_paper(
-                s,
-                SYSTEM,
-                BankCipher(s, app.extensions["examsvc.keys"]),
-                training_class,
-                "first",
-                app.config["EXAMSVC"],
-            )
-            sitting = sittings.schedule(
-                s,
-                SYSTEM,
-                training_class,
-                sittings.SittingInput("first", "考场", "450123", now + timedelta(days=2), 90),
-                app.config["EXAMSVC"],
-                now,
-            )
-            sitting_id = sitting.id
-            s.commit()
+            sitting_id = _paper_and_sitting(app, class_id, now + timedelta(days=2), now).id
+            db_session().commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         browser = _Browser(f"http://127.0.0.1:{server.server_port}")
@@ -137,24 +128,8 @@ def test_photos_sent_at_once_for_one_candidate_store_one(tmp_path) -> None:  # t
         class_id = approved_class(app, World(app))
         with app.app_context():
             s = db_session()
-            training_class = s.get(TrainingClass, class_id)
             starts = utcnow() - timedelta(minutes=5)
-            generate_paper(
-                s,
-                SYSTEM,
-                BankCipher(s, app.extensions["examsvc.keys"]),
-                training_class,
-                "first",
-                app.config["EXAMSVC"],
-            )
-            sitting = sittings.schedule(
-                s,
-                SYSTEM,
-                training_class,
-                sittings.SittingInput("first", "考场", "450123", starts, 90),
-                app.config["EXAMSVC"],
-                starts - timedelta(days=1),
-            )
+            sitting = _paper_and_sitting(app, class_id, starts, starts - timedelta(days=1))
             proctors = list(s.scalars(select(User.id).where(User.role == "proctor")))
             sittings.assign(s, SYSTEM, sitting, proctors, app.config["EXAMSVC"], starts - timedelta(days=1))
             enrollment_id = s.scalar(select(Enrollment.id).where(Enrollment.class_id == class_id).limit(1))
