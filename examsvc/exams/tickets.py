@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import Actor, record
-from .lifecycle import Act, Phase, gate, phase_of
+from .lifecycle import Act, gate, phase_of, refusal
 from .models import AdmissionTicket, Sitting
 from .roster import sitting_roster
 from .service import fit_seats
@@ -87,7 +87,7 @@ def held(session: Session, sitting: Sitting) -> list[AdmissionTicket]:
 
 
 def may_issue(sitting: Sitting, now: datetime) -> bool:
-    return phase_of(sitting, now) in {Phase.SCHEDULED, Phase.RELEASED}
+    return refusal(Act.ISSUE_TICKETS, phase_of(sitting, now)) is None  # the lifecycle's one rule
 
 
 def issue(session: Session, actor: Actor, sitting: Sitting, now: datetime) -> list[AdmissionTicket]:
