@@ -19,20 +19,20 @@ MM_PER_CSS_PX = 190 / 930
 QUIET_MODULES = 4
 
 
-def qr_png(text: str) -> tuple[bytes, int]:
-    """The PNG and the width (CSS px) that prints its modules MODULE_MM wide."""
+def qr_png(text: str, border: int = QUIET_MODULES) -> tuple[bytes, int]:
+    """The PNG and the width (CSS px) that prints its modules MODULE_MM wide; `border`: quiet modules."""
     # A fixed mask: choosing the "best" of eight costs ~2.5x the time (PDF.md), and any mask decodes.
     code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=QUIET_MODULES, mask_pattern=2
+        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=border, mask_pattern=2
     )
     code.add_data(text.encode("utf-8"))  # bytes: byte mode, whatever the characters
     code.make(fit=True)
     out = io.BytesIO()
     code.make_image().save(out, format="PNG")
-    width = math.ceil((code.modules_count + 2 * QUIET_MODULES) * MODULE_MM / MM_PER_CSS_PX)
+    width = math.ceil((code.modules_count + 2 * border) * MODULE_MM / MM_PER_CSS_PX)
     return out.getvalue(), width
 
 
-def qr_data_uri(text: str) -> tuple[str, int]:
-    png, width = qr_png(text)
+def qr_data_uri(text: str, border: int = QUIET_MODULES) -> tuple[str, int]:
+    png, width = qr_png(text, border)
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii"), width

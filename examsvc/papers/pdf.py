@@ -11,10 +11,12 @@ from flask import render_template
 
 from ..core.db import BEIJING
 from ..core.pdf import OPTIONS, PdfError, render_pdf  # noqa: F401 (the one renderer, shared)
+from ..core.qr import qr_data_uri
 from ..web.labels import SITTING_KIND_ZH
 from .layout import paginate, question_lines
 from .models import Paper
 from .service import spec_from_json
+from .sheet_layout import QR_BORDER_MODULES, mark_rows, sheet_layout, sheet_qr_text
 from .variants import LETTERS, SECTION_ORDER, seat_variant
 
 
@@ -45,7 +47,7 @@ def seat_pages(payload: dict, seed: int, seats: int | range) -> list[dict]:
             for i, p in enumerate(printed)
         ]
         pages = [[printed[i] for i in page.items] for page in paginate(heights)]
-        out.append({"serial": variant.serial, "pages": pages, "count": len(printed)})
+        out.append({"serial": variant.serial, "pages": pages, "count": len(printed), "seat": seat})
     return out
 
 
@@ -67,12 +69,25 @@ def paper_facts(paper: Paper, bureau: str) -> dict:
         "duration": spec.duration_minutes,
         "full_mark": spec.full_mark,
         "pass_mark": spec.pass_mark,
+        "paper_tag": paper_tag(paper),
     }
 
 
+def paper_tag(paper: Paper) -> str:
+    """What a sheet's QR says of its paper: a sheet printed from another paper is told apart."""
+    return paper.content_hash[:8]
+
+
 def paper_html(payload: dict, seed: int, seats: int | range, facts: dict) -> str:
+    printed = seat_pages(payload, seed, seats)
+    for seat in printed:
+        seat["qr"] = qr_data_uri(sheet_qr_text(seat["serial"], facts["paper_tag"]), QR_BORDER_MODULES)[0]
     return render_template(
-        "pdf/paper.html", seats=seat_pages(payload, seed, seats), facts=facts, sections=SECTION_ORDER
+        "pdf/paper.html",
+        seats=printed,
+        facts=facts,
+        sections=SECTION_ORDER,
+        sheet=sheet_layout(mark_rows(payload["questions"])),
     )
 
 
