@@ -19,11 +19,13 @@ from .orgs.suspension import Suspension
 from .oversight.models import CoverageTarget
 from .papers.models import Blueprint, Paper
 from .questions.models import BankDataKey, ItemStat, Question, QuestionVersion, ReviewItem
+from .scans.models import AnswerScan
 from .trainees.models import Trainee
 from .web.ratelimit import RateCounter
 
 __all__ = [
     "AdmissionTicket",
+    "AnswerScan",
     "Attempt",
     "AuditEvent",
     "BankDataKey",

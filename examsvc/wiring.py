@@ -47,6 +47,7 @@ from .oversight.views import bp as oversight_bp
 from .papers.views import bp as papers_bp
 from .questions.review_views import bp as bank_review_bp
 from .questions.views import bp as bank_bp
+from .scans.views import bp as scans_bp
 from .trainees.views import bp as trainees_bp
 from .web import request_log
 from .web.access import enforce_access, may_use
@@ -106,6 +107,7 @@ def wire(app: Flask, cfg: Config) -> None:
         tablet_bp,
         tickets_bp,
         photos_bp,
+        scans_bp,
         roster_photos_bp,
         moves_bp,
         certificates_bp,

@@ -54,6 +54,7 @@ class QuestionReading:
     flagged: bool
     states: str  # per bubble: f filled, e empty, ? uncertain
     fills: tuple[float, ...]  # per bubble, mean darkness inside the outline (what a person is shown)
+    allowed: str  # every mark printed for this question
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ def read_page(gray: np.ndarray, rows_for: RowsFor) -> PageReading:
     canon = _canonical(gray, to_image)
     darkness = _darkness(canon, layout)
     questions = tuple(_question(darkness, spot) for spot in layout.spots)
-    upside_down = corners[0][1] > corners[3][1]
-    return PageReading(sheet, questions, tuple(map(tuple, corners)), upside_down)
+    upside_down = bool(corners[0][1] > corners[3][1])
+    return PageReading(sheet, questions, tuple((float(x), float(y)) for x, y in corners), upside_down)
 
 
 def _qr(gray: np.ndarray) -> tuple[SheetId, np.ndarray]:
@@ -110,29 +111,32 @@ def _qr_symbol_corners() -> np.ndarray:
 
 
 def _markers(gray: np.ndarray, layout: SheetLayout, qr_corners: np.ndarray) -> np.ndarray:
-    """The four markers' centres, each looked for around where the QR predicts it."""
-    guess = cv2.getPerspectiveTransform(_qr_symbol_corners(), qr_corners)
-    scale = float(
-        np.linalg.norm(qr_corners[1] - qr_corners[0])
-        / np.linalg.norm(_qr_symbol_corners()[1] - _qr_symbol_corners()[0])
-    )
+    """The four markers' centres: the top two looked for where the QR predicts them, the bottom two
+    where the top two do (a similarity: extrapolating the QR's small square with a perspective
+    would multiply a pixel's error by the page's size)."""
+    symbol = _qr_symbol_corners()
+    guess, _ = cv2.estimateAffinePartial2D(symbol, qr_corners)
+    scale = float(np.hypot(guess[0, 0], guess[1, 0]))
     side = MARKER_SIDE * scale
-    found = []
-    for index, centre in enumerate(layout.markers):
-        predicted = cv2.perspectiveTransform(np.float32([[centre]]), guess)[0, 0]
-        reach = side * (1.6 if index < 2 else 3.2)  # far from the QR, perspective moves them more
-        spot = _marker_near(gray, predicted, side, reach)
-        if spot is None:
-            raise SheetUnreadable(
-                N_(
-                    "The four black corner squares were not all found: the whole sheet must be in the picture."
-                )
-            )
-        found.append(spot)
+    found: list[tuple[float, float] | None] = [None] * 4
+    for index in (0, 1):
+        found[index] = _marker_near(gray, _apply(guess, layout.markers[index]), side, side * 2.5)
+    if found[0] is not None and found[1] is not None:
+        guess, _ = cv2.estimateAffinePartial2D(np.float32(layout.markers[:2]), np.float32(found[:2]))
+        for index in (2, 3):
+            found[index] = _marker_near(gray, _apply(guess, layout.markers[index]), side, side * 4)
+    if any(spot is None for spot in found):
+        raise SheetUnreadable(
+            N_("The four black corner squares were not all found: get the whole sheet in the picture.")
+        )
     quad = np.float32(found)
     if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
         raise SheetUnreadable(N_("The corner squares do not make a page: is the sheet folded?"))
     return quad
+
+
+def _apply(affine: np.ndarray, point: tuple[float, float]) -> np.ndarray:
+    return affine @ np.array([point[0], point[1], 1.0])
 
 
 def _marker_near(gray: np.ndarray, at: np.ndarray, side: float, reach: float) -> tuple[float, float] | None:
@@ -216,6 +220,22 @@ def _question(darkness: np.ndarray, spot) -> QuestionReading:  # type: ignore[no
     marks = "".join(b.mark for b, s in zip(spot.bubbles, states, strict=True) if s == "f")
     one_only = spot.type in {"single", "truefalse"}
     flagged = "?" in states or (one_only and len(marks) > 1)
+    allowed = "".join(b.mark for b in spot.bubbles)
     return QuestionReading(
-        spot.number, spot.type, marks, flagged, "".join(states), tuple(round(f, 3) for f in fills)
+        spot.number, spot.type, marks, flagged, "".join(states), tuple(round(f, 3) for f in fills), allowed
+    )
+
+
+def question_picture(
+    gray: np.ndarray, corners: Sequence[Sequence[float]], layout: SheetLayout, number: int
+) -> np.ndarray:
+    """One question's printed row cut from the page, upright and twice the canonical size, for a
+    person to decide what the candidate marked."""
+    to_image = cv2.getPerspectiveTransform(np.float32(layout.markers), np.float32(corners))
+    left, top, right, bottom = layout.spots[number - 1].box
+    zoom = SCALE * 2
+    shift = np.array([[zoom, 0, -left * zoom], [0, zoom, -top * zoom], [0, 0, 1.0]])
+    size = (round((right - left) * zoom), round((bottom - top) * zoom))
+    return cv2.warpPerspective(
+        gray, shift @ np.linalg.inv(to_image), size, flags=cv2.INTER_LINEAR, borderValue=255
     )
