@@ -3,6 +3,7 @@ kind of user, so that every route can be probed as each of them (tests/test_acce
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from examsvc.audit.service import SYSTEM
 from examsvc.auth.models import User
 from examsvc.classes import photos
 from examsvc.classes.models import Enrollment
+from examsvc.core.crypto import aead
 from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Attempt, CorrectionRequest
 from examsvc.jobs.kinds import Output
@@ -25,6 +27,7 @@ from examsvc.orgs.service import create_organisation
 from examsvc.papers.models import Paper
 from examsvc.questions.models import Question, QuestionVersion, ReviewItem
 from examsvc.questions.review import queue_flags
+from examsvc.scans.models import AnswerScan
 from examsvc.trainees.models import IdentityChange
 
 from .cert_helpers import certified
@@ -120,8 +123,23 @@ def scenario(app, world, officer, sitting, tablet) -> Scenario:  # type: ignore[
         photos.store(
             s, keyring, SYSTEM, s.get(Enrollment, candidate), None, photo_bytes.getvalue(), None, utcnow()
         )
+        scan = AnswerScan(sitting_id=retake.id, state="unmatched", source="scanner", page_label="scene.png")
+        scan.digest = hashlib.sha256(photo_bytes.getvalue()).hexdigest()
+        scan.sealed = aead.seal(
+            keyring.personal_data, photo_bytes.getvalue(), f"scan:{retake.id}:{scan.digest}".encode()
+        )
+        corners = [[10, 10], [230, 10], [230, 310], [10, 310]]
+        scan.reading = json.dumps(
+            {"corners": corners, "questions": [[1, "single", "", True, "??", [0.3, 0.3], "AB"]]}
+        )
+        scan.uploaded_by, scan.uploaded_at = (
+            s.scalar(select(User.id).where(User.username == "proctor1")),
+            utcnow(),
+        )
+        s.add(scan)
         s.commit()
         ids = {
+            "scan": scan.id,
             "class": sitting.class_id,
             "first": sitting.id,
             "retake": retake.id,

@@ -284,6 +284,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "tablet.lock"): assigned("/proctor/sittings/{retake}/lock", ok=DONE_OR_REFUSED),
     ("POST", "photos.take"): assigned("/proctor/sittings/{retake}/candidates/{candidate}/photo", ok=INVALID),
     ("GET", "photos.show"): assigned("/proctor/sittings/{retake}/candidates/{candidate}/photo/roster.jpg"),
+    ("GET", "scans.batch"): assigned("/proctor/sittings/{retake}/scans"),
+    ("POST", "scans.upload"): assigned("/proctor/sittings/{retake}/scans/upload", ok=DONE_OR_REFUSED),
+    ("POST", "scans.camera"): assigned("/proctor/sittings/{retake}/scans", ok=INVALID),
+    ("GET", "scans.scan_page"): assigned("/proctor/sittings/{retake}/scans/{scan}"),
+    ("GET", "scans.image"): assigned("/proctor/sittings/{retake}/scans/{scan}/page.jpg"),
+    ("GET", "scans.question"): assigned("/proctor/sittings/{retake}/scans/{scan}/questions/1.png"),
+    ("POST", "scans.decide"): assigned("/proctor/sittings/{retake}/scans/{scan}/decide", ok=DONE_OR_REFUSED),
+    ("POST", "scans.discard"): assigned(
+        "/proctor/sittings/{retake}/scans/{scan}/discard", ok=DONE_OR_REFUSED
+    ),
+    ("POST", "scans.read_again"): assigned(
+        "/proctor/sittings/{retake}/scans/{scan}/again", ok=DONE_OR_REFUSED
+    ),
     ("POST", "tickets.officer_tickets"): officer(
         "/officer/sittings/{retake}/tickets.pdf", ok=DONE_OR_REFUSED
     ),

@@ -7,13 +7,16 @@ from __future__ import annotations
 import base64
 import io
 import secrets
+from datetime import date
 
 import cv2
 import numpy as np
 import qrcode
 from sqlalchemy import func, select
 
+from examsvc.audit.service import SYSTEM
 from examsvc.core.db import db_session
+from examsvc.ops.retention import anonymise
 from examsvc.exams.models import Attempt
 from examsvc.papers.sheet_layout import QR_BOX, sheet_qr_text
 from examsvc.scans.models import AnswerScan
@@ -201,6 +204,13 @@ def test_a_photographed_sheet_is_read_once_whatever_the_resends(app, sitting, ta
     refused = call(tablet, path, nothing)
     assert refused.status_code == 422 and "QR" in refused.get_json()["message"]
     assert len(_scans(app, sitting)) == 1
+    # The image is sealed at rest, and goes with the person's other data when retention is due.
+    assert jpeg(photo, 80)[:64] not in _scans(app, sitting)[0].sealed
+    with app.app_context():
+        s = db_session()
+        anonymise(s, SYSTEM, date(2200, 1, 1), 5)
+        s.commit()
+    assert _scans(app, sitting) == []
 
 
 def test_nothing_is_read_before_the_sitting_starts_nor_by_a_proctor_of_another_sitting(

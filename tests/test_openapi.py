@@ -36,6 +36,7 @@ JSON_ENDPOINTS = {
     "ops.healthz",
     "tablet.check_in",
     "photos.take",
+    "scans.camera",
     "tablet.result",
     "tablet.confirm",
     "tablet.lock",

@@ -21,6 +21,8 @@ from ..audit.service import Actor, record
 from ..certificates.models import Certificate
 from ..classes.models import CandidatePhoto, Enrollment, TrainingClass
 from ..core.db import add_years
+from ..exams.models import Sitting
+from ..scans.models import AnswerScan
 from ..trainees.models import Trainee
 
 ANONYMISED = "（已匿名）"
@@ -77,6 +79,16 @@ def anonymise(session: Session, actor: Actor, today: date, years: int) -> Due:
     photos = session.execute(
         delete(CandidatePhoto).where(CandidatePhoto.enrollment_id.in_(their_enrollments))
     )
+    # Their answer sheets' images, and the pages of their sittings that were never placed on anyone.
+    their_sittings = select(Sitting.id).where(
+        Sitting.class_id.in_(select(Enrollment.class_id).where(Enrollment.id.in_(their_enrollments)))
+    )
+    scans = session.execute(
+        delete(AnswerScan).where(
+            AnswerScan.enrollment_id.in_(their_enrollments)
+            | (AnswerScan.enrollment_id.is_(None) & AnswerScan.sitting_id.in_(their_sittings))
+        )
+    )
     rows = [
         {
             "id": trainee_id,
@@ -102,6 +114,7 @@ def anonymise(session: Session, actor: Actor, today: date, years: int) -> Due:
             "trainees": found.trainees,
             "certificates": found.certificates,
             "photos": photos.rowcount,
+            "answer_sheets": scans.rowcount,
             "before": found.last_class_ended_before.isoformat(),
         },
     )

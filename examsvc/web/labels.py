@@ -67,6 +67,10 @@ ACTION_LABELS = {
     "ticket.issue": _l("Issued admission tickets"),
     "photo.roster": _l("Sent a roster photo"),
     "photo.check_in": _l("Took a photo at check-in"),
+    "scan.read": _l("Read a scanned answer sheet"),
+    "scan.enter": _l("Entered an answer sheet as read"),
+    "scan.decide": _l("Decided the uncertain marks of an answer sheet"),
+    "scan.discard": _l("Set a scanned page aside"),
     "lookup.attempt": _l("A trainee looked up their record"),
     "certificate.standing_check": _l("An employer checked its staff"),
 }
