@@ -30,6 +30,7 @@ from .conftest import PASSWORD, second_officer_client
 from .helpers import Client, job_file, post_sitting
 from .integrity_promises import ExamPromises
 from .paper_helpers import approved_class
+from .scan_helpers import photographed_sheet
 from .tablet_helpers import base, call, enrollments, right_answers
 
 PROCTORING = {Phase.OPEN, Phase.CLOSED}
@@ -274,6 +275,14 @@ def exam_machine(app, world, officer, reached: Counter[str]):  # type: ignore[no
             answer = self.tablet(proctor, f"{base(self.sitting(), self.people[who])}/result", body)
             if answer.status_code == 200:
                 assert current in PROCTORING, f"a sheet saved while {current}"
+
+        @precondition(lambda self: self.people)
+        @rule(who=st.integers(0, 2), right=st.booleans())
+        def photograph_a_sheet(self, who: int, right: bool) -> None:
+            current, attempt = self.phase(), self.attempt(self.people[who])
+            body = photographed_sheet(app, self.sitting(), (attempt and attempt.seat_no) or 1, right)
+            if self.tablet(1, f"/proctor/sittings/{self.sitting_id}/scans", body).status_code == 200:
+                assert current in PROCTORING, f"a sheet read while {current}"
 
         @precondition(lambda self: self.people)
         @rule(rights=st.lists(st.booleans(), min_size=3, max_size=3))

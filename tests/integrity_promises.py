@@ -12,6 +12,7 @@ from examsvc.classes.models import CandidatePhoto, Enrollment
 from examsvc.core.db import db_session
 from examsvc.exams.models import AdmissionTicket, Attempt, CorrectionRequest
 from examsvc.exams.roster import placement
+from examsvc.scans.models import IN_FORCE, AnswerScan
 
 
 class ExamPromises:
@@ -48,6 +49,17 @@ class ExamPromises:
                 select(CandidatePhoto.taken_at).where(CandidatePhoto.sitting_id == found.id)
             )
             assert all(moment >= found.starts_at for moment in taken)
+
+    @invariant()
+    def one_sheet_reading_a_seat_and_none_before_the_start(self) -> None:
+        found = self.sitting()
+        if found is None:
+            return
+        with self.app.app_context():
+            scans = db_session().scalars(select(AnswerScan).where(AnswerScan.sitting_id == found.id)).all()
+        seats = [s.seat_no for s in scans if s.state in IN_FORCE]
+        assert len(seats) == len(set(seats)), "two readings in force for one seat"
+        assert all(s.uploaded_at >= found.starts_at for s in scans)
 
     @invariant()
     def a_paper_opens_only_with_its_sitting(self) -> None:

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from examsvc.audit.service import SYSTEM
 from examsvc.core.db import db_session
-from examsvc.ops.retention import anonymise
 from examsvc.exams.models import Attempt
-from examsvc.papers.sheet_layout import QR_BOX, sheet_qr_text
+from examsvc.ops.retention import anonymise
+from examsvc.papers.sheet_layout import sheet_qr_text
 from examsvc.scans.models import AnswerScan
 
 from .conftest import PASSWORD, schedule_sitting
@@ -86,7 +86,7 @@ def test_a_batch_enters_clear_sheets_holds_an_uncertain_one_and_the_second_proct
     other = Client(app)
     other.login("proctor2", PASSWORD)
     seen = other.get(f"/proctor/sittings/{sitting.id}/scans/{held.id}").get_data(as_text=True)
-    assert 'id="confirm-scan"' in seen and "scans/%d/page.jpg" % held.id in seen
+    assert 'id="confirm-scan"' in seen and f"scans/{held.id}/page.jpg" in seen
     version = seen.split('name="version" value="')[1].split('"')[0]
     confirm = f"{base(sitting, second)}/confirm"
     assert (

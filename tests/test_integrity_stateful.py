@@ -105,3 +105,18 @@ def test_the_promises_hold_whatever_the_roles_do_and_whenever(committed):
     reached: Counter[str] = Counter()  # how deep the walks go: a budget that reaches nothing proves nothing
     run_state_machine_as_test(exam_machine(app, world, officer, reached), settings=BUDGET)
     print(sorted(reached.items()))
+
+
+def test_the_machine_reads_a_photographed_sheet_once_and_never_before_the_start(committed):
+    app, world, officer = committed
+    reached: Counter[str] = Counter()
+    exam = exam_machine(app, world, officer, reached)()
+    exam.schedule(10)
+    exam.photograph_a_sheet(0, right=True)  # the sitting has not started: refused
+    exam.the_sitting_begins(1)
+    exam.check_in(0, "present", 1)
+    exam.photograph_a_sheet(0, right=True)
+    exam.photograph_a_sheet(0, right=False)  # the same seat again: kept aside, never a second result
+    exam.one_sheet_reading_a_seat_and_none_before_the_start()
+    assert reached["tablet scans 409"] == 1 and reached["tablet scans 200"] == 2
+    assert exam.attempt(exam.people[0]).passed is True
