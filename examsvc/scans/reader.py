@@ -37,7 +37,7 @@ from ..papers.sheet_layout import (
 )
 
 SCALE = 1.25  # canonical pixels per layout pixel: about a 150 dpi scan, enough for 24 x 15 px bubbles
-DARK, LIGHT = 0.45, 0.28  # darkness (0 paper, 1 the markers' ink) counted as a mark, and as any trace
+DARK, LIGHT = 0.45, 0.30  # darkness (0 paper, 1 the markers' ink) counted as a mark, and as any trace
 FILLED_COVER, FILLED_MEAN = 0.55, 0.42
 EMPTY_COVER, EMPTY_TRACE, EMPTY_MEAN, EMPTY_RING = 0.03, 0.08, 0.16, 0.08
 
@@ -171,8 +171,11 @@ def _canonical(gray: np.ndarray, to_image: np.ndarray) -> np.ndarray:
 def _darkness(canon: np.ndarray, layout: SheetLayout) -> np.ndarray:
     """0 where the paper is, 1 at the ink of the markers: the sheet's own levels, place by place."""
     image = canon.astype(np.float32)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (41, 41))  # wider than any mark: only paper stays
-    paper = cv2.GaussianBlur(cv2.dilate(image, kernel), (0, 0), 15)
+    # The paper's own level, place by place: the brightest nearby (a max filter wider than any mark),
+    # smoothed. Worked out at an eighth of the size, where it costs a millisecond, then enlarged.
+    small = cv2.resize(image, None, fx=1 / 8, fy=1 / 8, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(cv2.dilate(small, np.ones((5, 5), np.uint8)), (0, 0), 2)
+    paper = cv2.resize(small, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
     level = image / np.maximum(paper, 1.0)
     inside = round(MARKER_SIDE * SCALE * 0.3)
     ink = np.median(

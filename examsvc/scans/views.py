@@ -23,7 +23,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -142,9 +141,9 @@ def upload(sitting_id: int):  # type: ignore[no-untyped-def]
     s.commit()
     read = sum(counts.values())
     flash(
-        ngettext("%(num)d page read", "%(num)d pages read", read)
-        + _(
-            ": %(entered)d entered, %(review)d to check, %(other)d kept aside.",
+        _(
+            "Pages read: %(read)d. Entered: %(entered)d; to check: %(review)d; kept aside: %(other)d.",
+            read=read,
             entered=counts.get("entered", 0),
             review=counts.get("review", 0),
             other=counts.get("duplicate", 0) + counts.get("unmatched", 0),

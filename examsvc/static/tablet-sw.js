@@ -13,6 +13,7 @@ const SITTING_PAGE = /^\/proctor\/sittings\/\d+$/;
 const STATIC = [
   "/static/app.css",
   "/static/tablet.js",
+  "/static/keyed.js",
   "/static/favicon.svg",
   "/static/camera.js",
   "/static/checkin.js",
