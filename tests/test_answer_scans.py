@@ -148,13 +148,13 @@ def test_pages_that_cannot_be_placed_are_kept_with_their_reason_and_never_two_re
         "other-paper.png": "unmatched",
         "blank.png": "unmatched",
     }
-    assert "notes.txt: Not a PDF, JPEG or PNG file that can be opened." in page or "notes.txt" in page
+    assert "notes.txt: 不是可以打开的 PDF、JPEG 或 PNG 文件。" in page
     for reason in (
-        "already read",
-        "Nobody is checked in at seat 3",
-        "of another class or sitting",
-        "another version of the paper",
-        "No answer-sheet QR code",
+        "已读取过",
+        "3 号座位没有已签到的考生",
+        "属于其他班次或场次",
+        "另一版本的试卷",
+        "未找到答题卡二维码",
     ):
         assert reason in page, reason
     assert stored_result(app, sitting, first) == (100.0, True)
@@ -202,7 +202,7 @@ def test_a_photographed_sheet_is_read_once_whatever_the_resends(app, sitting, ta
         "idempotency_key": secrets.token_hex(16),
     }
     refused = call(tablet, path, nothing)
-    assert refused.status_code == 422 and "QR" in refused.get_json()["message"]
+    assert refused.status_code == 422 and "二维码" in refused.get_json()["message"]
     assert len(_scans(app, sitting)) == 1
     # The image is sealed at rest, and goes with the person's other data when retention is due.
     assert jpeg(photo, 80)[:64] not in _scans(app, sitting)[0].sealed
