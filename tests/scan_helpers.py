@@ -11,25 +11,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import qrcode
 from PIL import Image
 from sqlalchemy import select
 
 from examsvc.core.db import db_session
 from examsvc.core.pdf import render_pdf
+from examsvc.demo.sheets import drawn_sheet
 from examsvc.orgs.service import bureau_name
 from examsvc.papers.composition import seed_of
 from examsvc.papers.models import Paper
 from examsvc.papers.pdf import paper_facts, paper_html, seat_pages
 from examsvc.papers.sheet_layout import (
-    MARKER_SIDE,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    QR_BORDER_MODULES,
-    QR_BOX,
     mark_rows,
     sheet_layout,
-    sheet_qr_text,
 )
 from examsvc.papers.variants import seat_serial
 from examsvc.questions.cipher import BankCipher
@@ -142,36 +136,6 @@ def pdf_of(pages: list[np.ndarray], dpi: int = 150) -> bytes:
     out = io.BytesIO()
     images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
-
-
-def drawn_sheet(rows, serial: str, tag: str, marks: list[str], scale: float = 1.2) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """A sheet drawn straight from the layout, without a PDF (fast: for the stateful machine): the
-    markers, the QR and the bubbles where the printed sheet has them, `marks` filled in."""
-    layout = sheet_layout(rows)
-    page = np.full((round(PAGE_HEIGHT * scale) + 120, round(PAGE_WIDTH * scale) + 120), 250, np.uint8)
-
-    def at(x: float, y: float) -> tuple[int, int]:
-        return round(60 + x * scale), round(60 + y * scale)
-
-    half = MARKER_SIDE / 2
-    for x, y in layout.markers:
-        cv2.rectangle(page, at(x - half, y - half), at(x + half, y + half), 0, -1)
-    code = qrcode.QRCode(
-        border=QR_BORDER_MODULES, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M
-    )
-    code.add_data(sheet_qr_text(serial, tag).encode())
-    code.make(fit=True)
-    left, top, side = QR_BOX
-    (x0, y0), (x1, _) = at(left, top), at(left + side, top)
-    symbol = np.array(code.make_image().convert("L"), np.uint8)
-    page[y0 : y0 + x1 - x0, x0:x1] = cv2.resize(symbol, (x1 - x0, x1 - x0), interpolation=cv2.INTER_NEAREST)
-    for spot, wanted in zip(layout.spots, marks + [""] * len(layout.spots), strict=False):
-        for bubble in spot.bubbles:
-            centre, axes = at(bubble.x, bubble.y), (round(11 * scale), round(7 * scale))
-            cv2.ellipse(page, centre, axes, 0, 0, 360, 70, 1)
-            if bubble.mark in wanted:
-                cv2.ellipse(page, centre, (round(10 * scale), round(6 * scale)), 0, 0, 360, 40, -1)
-    return page
 
 
 def photographed_sheet(app, sitting, seat: int, right: bool) -> dict:  # type: ignore[no-untyped-def]

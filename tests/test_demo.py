@@ -9,6 +9,7 @@ from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Sitting, SittingProctor
 from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper
+from examsvc.scans.models import AnswerScan
 
 
 def test_demo_exam_day(app):
@@ -20,6 +21,13 @@ def test_demo_exam_day(app):
         paper = s.scalar(select(Paper).where(Paper.class_id == ready.class_id))
         assert paper.released(utcnow())  # the proctors can start checking in
         assert len(s.scalars(select(SittingProctor).where(SittingProctor.sitting_id == ready.id)).all()) == 2
+        scanned = s.scalars(
+            select(AnswerScan.state).where(AnswerScan.sitting_id == ready.id).order_by(AnswerScan.id)
+        )
+        assert list(scanned) == [
+            "entered",
+            "review",
+        ]  # one sheet read, one with a tick for a proctor to decide
         states = exam_states(s, done.training_class)
         assert list(states.values()).count("retake_pending") == 5  # three failed and two absent
         retake = Sitting(class_id=done.class_id, kind="retake", venue="x", county_code="450123")
