@@ -23,6 +23,7 @@ from .core.db import db_session, today_in_beijing
 from .core.keyring import init_keys
 from .core.migrate import upgrade_database
 from .core.signing_keys import CERTIFICATE, PREFIXES, rotate
+from .demo.scanning import write_sample_sheets
 from .demo.scene import load_demo, write_sample_roster
 from .itemstats.cli import stats_group
 from .jobs.cli import jobs_group
@@ -254,3 +255,6 @@ def demo_load() -> None:
     for login in logins:
         click.echo(f"  {login.role:<12} {login.username:<16} {login.password}  {login.note}")
     click.echo(f"A roster file with mistakes, to try an upload: {sample}")
+    sheets = write_sample_sheets(db_session(), extensions["examsvc.keys"], config.instance_dir)
+    if sheets is not None:
+        click.echo(f"Scanned answer sheets of the sitting under way, to try reading them: {sheets}")

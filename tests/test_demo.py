@@ -9,11 +9,14 @@ from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Sitting, SittingProctor
 from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper
+from examsvc.scans import reader
 from examsvc.scans.models import AnswerScan
+from examsvc.scans.pages import pages_of
 
 
 def test_demo_exam_day(app):
-    assert app.test_cli_runner().invoke(main, ["demo", "load"]).exit_code == 0
+    loaded = app.test_cli_runner().invoke(main, ["demo", "load"])
+    assert loaded.exit_code == 0 and "demo-answer-sheets.pdf" in loaded.output
     with app.app_context():
         s = db_session()
         by_status = {st.status: st for st in s.scalars(select(Sitting))}
