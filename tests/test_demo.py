@@ -9,9 +9,7 @@ from examsvc.core.db import db_session, utcnow
 from examsvc.exams.models import Sitting, SittingProctor
 from examsvc.exams.roster import exam_states, sitting_roster
 from examsvc.papers.models import Paper
-from examsvc.scans import reader
 from examsvc.scans.models import AnswerScan
-from examsvc.scans.pages import pages_of
 
 
 def test_demo_exam_day(app):
