@@ -1,4 +1,4 @@
-"""Demo exam day: a sitting under way (two sheets scanned), and one with published results and retakes."""
+"""Demo exam day: a sitting ready for check-in, and one with published results and retake candidates."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from ..papers.composition import seed_of
 from ..papers.service import generate_paper, open_paper_for_grading
 from ..questions.cipher import BankCipher
 from .portraits import portrait
-from .scanning import scan_two_sheets
 
 
 def _schedule(session: Session, actor: Actor, training_class: TrainingClass, starts, config: Config):  # type: ignore[no-untyped-def]
@@ -66,10 +65,9 @@ def load_demo_exam_day(
     now = utcnow().replace(second=0, microsecond=0)
     generate_paper(session, actor, cipher, sealed, "first", config)  # sealed: no sitting yet
 
-    ready_paper = generate_paper(session, actor, cipher, ready, "first", config)
+    generate_paper(session, actor, cipher, ready, "first", config)
     _roster_photos(session, keyring, actor, ready)
-    under_way = _schedule(session, actor, ready, now - timedelta(minutes=30), config)  # ready for check-in
-    scan_two_sheets(session, keyring, cipher, actor, under_way, ready_paper, now)
+    _schedule(session, actor, ready, now - timedelta(minutes=30), config)  # under way: ready for check-in
 
     yesterday = now - timedelta(days=1)
     paper = generate_paper(session, actor, cipher, done, "first", config)

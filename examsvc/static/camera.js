@@ -75,8 +75,9 @@
     };
   }
 
-  // Starts the camera into `video`. The facing mode asked for (default the rear camera) is a
-  // preference: a device without one gets its only camera. Resolves to a handle, never rejects.
+  // Starts the camera into `video`. The facing mode asked for (default the rear camera) and the size
+  // (options.width x options.height, default 1280 x 720) are preferences: a device without them gets
+  // what it has. Resolves to a handle, never rejects.
   async function open(video, options) {
     const o = options || {};
     const messages = o.messages || {};
@@ -89,8 +90,8 @@
         audio: false,
         video: {
           facingMode: { ideal: o.facingMode || "environment" },
-          width: { ideal: 1280 },
-          height: { ideal: 720 },
+          width: { ideal: o.width > 0 ? o.width : 1280 },
+          height: { ideal: o.height > 0 ? o.height : 720 },
         },
       },
       { audio: false, video: true },

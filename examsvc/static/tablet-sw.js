@@ -17,6 +17,7 @@ const STATIC = [
   "/static/favicon.svg",
   "/static/camera.js",
   "/static/checkin.js",
+  "/static/sheetcam.js",
   "/static/vendor/jsQR.js",
 ];
 

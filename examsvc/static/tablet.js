@@ -49,7 +49,7 @@
     return root.querySelector("input[name=csrf_token]").value;
   }
   function row(entry) {
-    return document.getElementById("candidate-" + entry.enrollment);
+    return entry.enrollment ? document.getElementById("candidate-" + entry.enrollment) : null; // a scan has none
   }
   function say(tr, text, isError) {
     const slot = tr && tr.querySelector(".entry-state");
@@ -60,6 +60,7 @@
 
   // ---- what the proctor sees before the server has answered
   function showLocally(entry) {
+    if (entry.kind === "scan") return tellScan(entry, "waiting", null);
     const tr = row(entry);
     if (!tr) return;
     if (entry.kind === "photo") {
@@ -79,6 +80,7 @@
   }
 
   function showAnswer(entry, ok, data, rowStillWaits) {
+    if (entry.kind === "scan") return tellScan(entry, ok ? "answered" : "refused", data);
     const tr = row(entry);
     if (!tr) return;
     if (!ok) {
@@ -111,7 +113,9 @@
     for (const entry of refused) {
       const item = document.createElement("li");
       const tr = row(entry);
-      const who = tr ? tr.cells[0].textContent : "#" + entry.enrollment;
+      const who = tr ? tr.cells[0].textContent
+        : entry.kind === "scan" ? refusedList.dataset.msgScan.replace("%(time)s", new Date(entry.made).toLocaleTimeString())
+        : "#" + entry.enrollment;
       item.textContent = who + ": " + entry.refused + " ";
       const dismiss = document.createElement("button");
       dismiss.type = "button";
@@ -140,7 +144,7 @@
 
   // ---- sending, oldest first; stops at the first entry that cannot be sent now
   async function send(entry) {
-    if (entry.body.version === null) {
+    if (entry.kind !== "scan" && entry.body.version === null) { // a scan changes no row: it has no version
       // Resolved once, at the first send, from what the entries before it returned; then kept,
       // so that every resend of this entry is the same submission.
       entry.body.version = Number(row(entry) ? row(entry).dataset.version : 0);
@@ -207,7 +211,7 @@
           await done(store("readwrite").put(entry));
           await showRefused();
         }
-        const rowStillWaits = (await waiting()).some((e) => e.enrollment === entry.enrollment);
+        const rowStillWaits = entry.kind !== "scan" && (await waiting()).some((e) => e.enrollment === entry.enrollment);
         showAnswer(entry, answer.response.ok, answer.data, rowStillWaits);
         sent += 1;
       }
@@ -230,6 +234,7 @@
     showLocally(entry);
     await showStatus(false);
     flush();
+    return entry.id;
   }
 
   root.addEventListener("submit", (event) => {
@@ -347,9 +352,22 @@
     return queue({ user, sitting, enrollment: String(enrollment), kind: "photo", url, body, made: Date.now() });
   }
 
+  // ---- for sheetcam.js: a photographed answer sheet, read by the server on arrival. It belongs to no
+  // row until read (the sheet's QR names the seat), so what becomes of it is told in a "tablet:scan"
+  // event on #tablet: detail.what is "waiting", "answered" (detail.data: the server's answer) or
+  // "refused" (detail.reason); detail.tag is the caller's own name for it, kept with the entry.
+  function queueScan(url, dataUrl, tag) {
+    const body = { image: dataUrl, idempotency_key: newKey() }; // made once: a resend is the same sheet
+    return queue({ user, sitting, kind: "scan", tag: tag || "", url, body, made: Date.now() });
+  }
+  function tellScan(entry, what, data) {
+    const detail = { what, id: entry.id, tag: entry.tag, made: entry.made, data, reason: entry.refused || "" };
+    root.dispatchEvent(new CustomEvent("tablet:scan", { detail }));
+  }
+
   openOutbox().then(async (opened) => {
     db = opened;
-    window.ExamTablet = Object.freeze({ queuePhoto });
+    window.ExamTablet = Object.freeze({ queuePhoto, queueScan });
     (await waiting()).forEach(showLocally); // entries still waiting from before a reload
     await showRefused();
     flush();
