@@ -39,7 +39,7 @@ from ..papers.sheet_layout import (
 SCALE = 1.25  # canonical pixels per layout pixel: about a 150 dpi scan, enough for 24 x 15 px bubbles
 DARK, LIGHT = 0.45, 0.30  # darkness (0 paper, 1 the markers' ink) counted as a mark, and as any trace
 FILLED_COVER, FILLED_MEAN = 0.55, 0.42
-EMPTY_COVER, EMPTY_TRACE, EMPTY_MEAN, EMPTY_RING = 0.03, 0.08, 0.16, 0.08
+EMPTY_COVER, EMPTY_TRACE, EMPTY_MEAN, EMPTY_RING = 0.03, 0.08, 0.09, 0.08
 
 
 class SheetUnreadable(RuleError):
@@ -81,6 +81,7 @@ def read_page(gray: np.ndarray, rows_for: RowsFor) -> PageReading:
     to_image = cv2.getPerspectiveTransform(np.float32(layout.markers), np.float32(corners))
     canon = _canonical(gray, to_image)
     darkness = _darkness(canon, layout)
+    _lined_up(darkness, layout)
     questions = tuple(_question(darkness, spot) for spot in layout.spots)
     upside_down = bool(corners[0][1] > corners[3][1])
     return PageReading(sheet, questions, tuple((float(x), float(y)) for x, y in corners), upside_down)
@@ -201,7 +202,22 @@ def _ellipse(rx: float, ry: float, half_w: int, half_h: int) -> np.ndarray:
 _HW, _HH = round(BUBBLE_WIDTH * SCALE * 0.75), round(BUBBLE_HEIGHT * SCALE * 0.95)
 _R = _ellipse(BUBBLE_WIDTH * SCALE / 2, BUBBLE_HEIGHT * SCALE / 2, _HW, _HH)
 INNER = _R <= 0.62**2  # well inside the printed outline, whatever a millimetre of misregistration does
-RING = (_R >= 1.3**2) & (_R <= 1.55**2)  # just outside the outline: circles and marks beside it
+RING = (_R >= 1.15**2) & (_R <= 1.5**2)  # just outside the outline: circles and marks beside it
+OUTLINE = (_R >= 0.8**2) & (_R <= 1.12**2)  # the printed outline, whatever a pixel of misregistration does
+LINED_UP = 0.1  # the outlines darker than the paper inside them by this much, or the page is not lined up
+
+
+def _lined_up(darkness: np.ndarray, layout: SheetLayout) -> None:
+    """The printed bubble outlines are where the layout puts them: else the corners found were not
+    the sheet's (a marker mistaken), and reading on would read blank paper as blank answers."""
+    contrast = []
+    for spot in layout.spots:
+        for bubble in spot.bubbles:
+            cx, cy = round(bubble.x * SCALE), round(bubble.y * SCALE)
+            crop = darkness[cy - _HH : cy + _HH + 1, cx - _HW : cx + _HW + 1]
+            contrast.append(float(crop[OUTLINE].mean() - np.median(crop[INNER])))
+    if float(np.median(contrast)) < LINED_UP:
+        raise SheetUnreadable(N_("The sheet could not be lined up: scan or photograph it again, flat."))
 
 
 def _bubble(darkness: np.ndarray, x: float, y: float) -> tuple[str, float]:
