@@ -42,6 +42,7 @@ def write_sample_sheets(session: Session, keyring: Keyring, folder: Path) -> Pat
     for n, candidate in enumerate(sitting_roster(session, found)[:4]):
         seat = seats.get(candidate.enrollment.id, n + 1)
         marks = key_sheet(paper_seat_key(payload, seed, seat)).split()
+        marks[n * 7 % len(marks)] = "-"  # a question left blank, a different one on each sheet
         ticks: tuple[tuple[int, str], ...] = ()
         if n == 1:  # question 3 ticked instead of filled: the machine leaves it to a proctor
             ticks, marks[2] = ((3, marks[2][0]),), "-"
