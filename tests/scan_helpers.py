@@ -138,12 +138,17 @@ def pdf_of(pages: list[np.ndarray], dpi: int = 150) -> bytes:
     return out.getvalue()
 
 
-def photographed_sheet(app, sitting, seat: int, right: bool) -> dict:  # type: ignore[no-untyped-def]
-    """The camera endpoint's body for seat `seat`'s sheet, every answer right or all left blank."""
+def photographed_sheet(app, sitting, seat: int, right: bool, tick_question: int = 0) -> dict:  # type: ignore[no-untyped-def]
+    """The camera endpoint's body for seat `seat`'s sheet, every answer right or all left blank;
+    `tick_question`: that question ticked on its first bubble instead of filled."""
     with app.app_context():
         paper, payload = _paper(app, sitting)
         rows, tag = mark_rows(payload["questions"]), paper.content_hash[:8]
     marks = right_marks(app, sitting, seat) if right else []
-    image = drawn_sheet(rows, seat_serial(sitting.training_class.code, sitting.kind, seat), tag, marks)
+    ticks: tuple[tuple[int, str], ...] = ()
+    if tick_question:
+        ticks, marks[tick_question - 1] = ((tick_question, rows[tick_question - 1][1][0]),), "-"
+    serial = seat_serial(sitting.training_class.code, sitting.kind, seat)
+    image = drawn_sheet(rows, serial, tag, marks, ticks=ticks)
     data = "data:image/jpeg;base64," + base64.b64encode(jpeg(image)).decode()
     return {"image": data, "idempotency_key": secrets.token_hex(16)}

@@ -57,7 +57,11 @@ def image_gray(data: bytes) -> np.ndarray:
     refusal = RuleError(N_("Not a PDF, JPEG or PNG file that can be opened."))
     try:
         probe = Image.open(io.BytesIO(data))  # the header only
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own bound, far above ours: said as ours
+        raise RuleError(
+            N_("The image has too many pixels (at most %(max)d million)."), max=MAX_PIXELS // 1_000_000
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise refusal from exc
     with probe:
         if probe.format not in {"JPEG", "PNG", "MPO"} or (
