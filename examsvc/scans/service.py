@@ -100,7 +100,6 @@ def accept(
             raise ResultError(str(exc), status=422, **exc.params) from exc
         _say(scan, exc)
         return _saved(session, actor, scan)
-    scan.seat_no, scan.reading = reading.sheet.seat, json.dumps(reading_json(reading), ensure_ascii=False)
     _place(session, cipher, actor, user, sitting, scan, reading, now)
     return scan
 
@@ -115,6 +114,8 @@ def _place(
     reading: PageReading,
     now: datetime,
 ) -> None:
+    """Keep the reading, then enter it, hold it for a person, or keep it aside, as the seat allows."""
+    scan.seat_no, scan.reading = reading.sheet.seat, json.dumps(reading_json(reading), ensure_ascii=False)
     attempt = session.scalar(
         select(Attempt).where(Attempt.sitting_id == sitting.id, Attempt.seat_no == scan.seat_no)
     )
@@ -253,7 +254,6 @@ def read_again(session, keyring, cipher, actor, user, sitting, scan, now) -> Non
         _say(scan, exc)
         session.flush()
         return
-    scan.seat_no, scan.reading = reading.sheet.seat, json.dumps(reading_json(reading), ensure_ascii=False)
     _place(session, cipher, actor, user, sitting, scan, reading, now)
 
 
