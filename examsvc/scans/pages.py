@@ -25,6 +25,7 @@ MAX_PAGE_MM = 450.0  # larger than A3 is no answer sheet
 RENDER_DPI = 200
 STORED_SIDE = 2400  # the longer side kept: about 200 dpi of an A4 page, enough to read again and to see
 MAX_SCANS = 100  # progressive JPEG scans (classes/photos.py says why)
+MIN_SIDE = 300  # fewer pixels a side holds no readable sheet (and a ribbon would shrink to nothing)
 POINTS_PER_MM = 72 / 25.4
 
 
@@ -42,7 +43,7 @@ class FileProblem:
 
 def pages_of(filename: str, data: bytes) -> Iterator[Page | FileProblem]:
     """The pages of one uploaded file, or one problem for the whole file."""
-    name = filename[-80:] or "?"
+    name = "".join(ch for ch in filename[-80:] if ch.isprintable()) or "?"  # no NUL nor control codes
     try:
         if data.startswith(b"%PDF-"):
             yield from _pdf_pages(name, data)
@@ -69,6 +70,8 @@ def image_gray(data: bytes) -> np.ndarray:
         ):
             raise refusal
         width, height = probe.size
+    if min(width, height) < MIN_SIDE or max(width, height) > MIN_SIDE * 40:
+        raise RuleError(N_("The picture is too small or too narrow to be an answer sheet."))
     if width * height > MAX_PIXELS:
         raise RuleError(
             N_("The image has too many pixels (at most %(max)d million)."), max=MAX_PIXELS // 1_000_000
@@ -104,7 +107,8 @@ def fitted(gray: np.ndarray) -> np.ndarray:
     if side <= STORED_SIDE:
         return gray
     factor = STORED_SIDE / side
-    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
 def jpeg_of(gray: np.ndarray) -> bytes:

@@ -235,7 +235,9 @@ def discard(
     session: Session, actor: Actor, user: User, sitting: Sitting, scan: AnswerScan, now: datetime
 ) -> None:
     may_scan(session, user, sitting, now)
-    if scan.state in {"entered", "discarded"}:
+    if scan.state == "discarded":
+        raise ResultError(N_("This page is already set aside."), status=409)
+    if scan.state == "entered":
         raise ResultError(N_("An entered sheet stays: change the candidate's entry instead."), status=409)
     scan.state, scan.decided_by, scan.decided_at = "discarded", user.id, now
     session.flush()

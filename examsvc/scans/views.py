@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 
 import cv2
 from flask import (
@@ -45,6 +46,7 @@ from .reader import question_picture
 
 bp = Blueprint("scans", __name__, url_prefix="/proctor/sittings")
 CAMERA_MAX = 8 * 1024 * 1024  # base 64 of a camera frame: longer is refused unread
+QUESTION_FIELD = re.compile(r"q[0-9]{1,3}")  # ASCII digits only: "q²" is a digit to str.isdigit
 
 
 def _sitting(sitting_id: int) -> Sitting:
@@ -280,7 +282,7 @@ def _change(sitting_id: int, scan_id: int, change, done: str):  # type: ignore[n
 def decide(sitting_id: int, scan_id: int):  # type: ignore[no-untyped-def]
     choices = {}
     for key in request.form:
-        if key.startswith("q") and key[1:].isdigit() and len(key) < 6:
+        if QUESTION_FIELD.fullmatch(key):
             marks = "".join(v for v in request.form.getlist(key) if v != "-")
             choices[int(key[1:])] = "".join(sorted(set(marks), key=marks.index))
 
