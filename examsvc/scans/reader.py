@@ -38,7 +38,7 @@ from ..papers.sheet_layout import (
 
 SCALE = 1.25  # canonical pixels per layout pixel: about a 150 dpi scan, enough for 24 x 15 px bubbles
 DARK, LIGHT = 0.45, 0.30  # darkness (0 paper, 1 the markers' ink) counted as a mark, and as any trace
-FILLED_COVER, FILLED_MEAN = 0.55, 0.42
+FILLED_COVER, FILLED_MEAN = 0.7, 0.42  # a heavy cross covers up to 0.6 of a bubble; real fills 0.95 and more
 EMPTY_COVER, EMPTY_TRACE, EMPTY_MEAN, EMPTY_RING = 0.03, 0.08, 0.09, 0.08
 
 
