@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 from types import SimpleNamespace
 
 import cv2
@@ -18,20 +17,14 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from examsvc.audit.service import SYSTEM
-from examsvc.auth.models import User
-from examsvc.classes.models import Enrollment, TrainingClass
-from examsvc.core.db import db_session, utcnow
-from examsvc.exams import service as sittings
-from examsvc.papers.service import generate_paper
-from examsvc.questions.cipher import BankCipher
+from examsvc.core.db import db_session
 from examsvc.scans.models import AnswerScan
 from examsvc.scans.reader import read_page
 
 from .conftest import PASSWORD, World
 from .fake_camera import write_y4m
 from .helpers import Client
-from .paper_helpers import approved_class
+from .hostile_scan_helpers import started_sitting
 from .scan_helpers import blank_sheets, filled, right_marks, rows_of
 from .stored import committed_database
 from .tablet_helpers import base, call, stored_result
@@ -42,28 +35,6 @@ FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-st
 FRAME = (1920, 1080)  # what sheetcam.js asks the camera for
 DESK = (168, 160, 150)  # a light grey desk around the sheet
 ALL_SENT = "在线：所有录入均已送达服务器。"
-
-
-def _started_sitting(app, world):  # type: ignore[no-untyped-def]
-    """An approved class with its paper, and its first sitting, marked by sheet, under way for 5 minutes
-    with both proctors; the first candidate on the roster."""
-    class_id = approved_class(app, world)
-    with app.app_context():
-        s = db_session()
-        training_class = s.get(TrainingClass, class_id)
-        config = app.config["EXAMSVC"]
-        generate_paper(
-            s, SYSTEM, BankCipher(s, app.extensions["examsvc.keys"]), training_class, "first", config
-        )
-        starts = utcnow() - timedelta(minutes=5)
-        data = sittings.SittingInput("first", "考场", "450123", starts, 90, marking="sheet")
-        sitting = sittings.schedule(s, SYSTEM, training_class, data, config, starts - timedelta(days=1))
-        proctors = list(s.scalars(select(User.id).where(User.role == "proctor")))
-        sittings.assign(s, SYSTEM, sitting, proctors, config, starts - timedelta(days=1))
-        first = s.scalar(select(Enrollment.id).where(Enrollment.class_id == class_id).order_by(Enrollment.id))
-        facts = SimpleNamespace(id=sitting.id, class_id=class_id, kind="first")
-        s.commit()
-    return facts, first
 
 
 def _camera_frame(sheet: np.ndarray) -> Image.Image:
@@ -86,7 +57,8 @@ def exam_room(tmp_path_factory):  # type: ignore[no-untyped-def]
     server = None
     try:
         world = World(app)
-        sitting, enrollment = _started_sitting(app, world)
+        sitting, people = started_sitting(app, world)
+        enrollment = people[0]
         tablet = Client(app)
         tablet.login("proctor1", PASSWORD)
         checked_in = call(
